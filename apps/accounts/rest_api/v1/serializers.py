@@ -1,0 +1,117 @@
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from apps.accounts.models import User, normalize_email
+from apps.accounts.selectors import user_roles_of
+from apps.core.models import currency_code_validator
+from apps.core.roles import ALL_ROLES
+
+
+class UserSerializer(serializers.ModelSerializer):
+    roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "full_name", "phone", "company", "roles", "preferred_currency",
+                  "email_verified", "date_joined", "last_login"]
+        read_only_fields = fields
+
+    def get_roles(self, obj) -> list[str]:
+        return user_roles_of(obj)
+
+
+class MeUpdateSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    company = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    preferred_currency = serializers.CharField(
+        min_length=3, max_length=3, required=False, validators=[currency_code_validator]
+    )
+
+
+class RegisterSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128,
+                                     style={"input_type": "password"})
+    full_name = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                      default="")
+
+    def validate_email(self, value):
+        value = normalize_email(value)
+        if User.objects.filter(email=value).exists():
+            raise serializers.ValidationError("A user with this email already exists.",
+                                              code="unique")
+        return value
+
+    def validate(self, attrs):
+        candidate = User(email=attrs["email"], full_name=attrs.get("full_name", ""))
+        try:
+            validate_password(attrs["password"], user=candidate)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        return attrs
+
+
+class LoginSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class LoginResponseSerializer(TokenPairSerializer):
+    user = UserSerializer()
+
+
+class RefreshInputSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(max_length=128, style={"input_type": "password"})
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class StaffUserSerializer(serializers.ModelSerializer):
+    """Users as admins manage them."""
+
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=ALL_ROLES), required=False,
+        help_text="Role names; staff roles give admin access.",
+    )
+    password = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=128,
+        help_text="Optional. Without one, the user is emailed an invitation to set it.",
+    )
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "full_name", "phone", "company", "roles", "preferred_currency",
+                  "is_active", "is_staff", "email_verified", "date_joined", "last_login",
+                  "password"]
+        read_only_fields = ["id", "is_staff", "date_joined", "last_login"]
+        extra_kwargs = {"email": {"validators": []}}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["roles"] = user_roles_of(instance)
+        return data
+
+    def validate_email(self, value):
+        value = normalize_email(value)
+        if self.instance is not None and value != self.instance.email:
+            raise serializers.ValidationError("The email of an account cannot be changed here.")
+        return value

@@ -1,0 +1,207 @@
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import update_last_login
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from apps.accounts import services
+from apps.accounts.filters import UserFilter
+from apps.accounts.selectors import user_list, user_personal_data_export
+from apps.accounts.throttles import (
+    LoginEmailThrottle,
+    LoginIPThrottle,
+    PasswordResetEmailThrottle,
+    PasswordResetIPThrottle,
+    RegisterIPThrottle,
+)
+from apps.core.idempotency import idempotent
+from apps.core.permissions import IsAdminRole
+
+from .serializers import (
+    DetailSerializer,
+    LoginResponseSerializer,
+    LoginSerializer,
+    MeUpdateSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetSerializer,
+    RefreshInputSerializer,
+    RegisterSerializer,
+    StaffUserSerializer,
+    TokenPairSerializer,
+    UserSerializer,
+)
+
+TAG = ["auth"]
+
+
+class RegisterView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [RegisterIPThrottle]
+
+    @extend_schema(tags=TAG, request=RegisterSerializer, responses={201: UserSerializer},
+                   auth=[])
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_create(**serializer.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class LoginView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginIPThrottle, LoginEmailThrottle]
+
+    @extend_schema(tags=TAG, request=LoginSerializer, responses={200: LoginResponseSerializer},
+                   auth=[])
+    def post(self, request):
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(request._request, email=serializer.validated_data["email"],
+                            password=serializer.validated_data["password"])
+        if user is None or not user.is_active:
+            raise AuthenticationFailed("No active account matches this email and password.",
+                                       code="invalid_credentials")
+        refresh = RefreshToken.for_user(user)
+        update_last_login(None, user)
+        return Response({"access": str(refresh.access_token), "refresh": str(refresh),
+                         "user": UserSerializer(user).data})
+
+
+class RefreshView(TokenRefreshView):
+    """Rotates the refresh token: the old one is blacklisted, a reused one is refused (401)."""
+
+    authentication_classes = []
+
+    @extend_schema(tags=TAG, request=RefreshInputSerializer,
+                   responses={200: TokenPairSerializer}, auth=[])
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAG, request=RefreshInputSerializer, responses={204: None})
+    def post(self, request):
+        serializer = RefreshInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.refresh_token_blacklist(user=request.user,
+                                         refresh=serializer.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAG, responses=UserSerializer)
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+    @extend_schema(tags=TAG, request=MeUpdateSerializer, responses=UserSerializer)
+    def patch(self, request):
+        serializer = MeUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_update(user=request.user, data=serializer.validated_data,
+                                    actor=request.user, request=request)
+        return Response(UserSerializer(user).data)
+
+    @extend_schema(tags=TAG, responses={204: None},
+                   description="Erase: personal data anonymised, orders kept for accounting.")
+    def delete(self, request):
+        services.user_erase(user=request.user, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeExportView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAG, responses={200: OpenApiResponse(
+        description="Everything the platform holds about the caller (JSON object).")})
+    def get(self, request):
+        return Response(user_personal_data_export(user=request.user))
+
+
+class PasswordResetView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [PasswordResetIPThrottle, PasswordResetEmailThrottle]
+
+    @extend_schema(tags=TAG, request=PasswordResetSerializer, responses={202: DetailSerializer},
+                   auth=[])
+    def post(self, request):
+        serializer = PasswordResetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_reset_request(email=serializer.validated_data["email"])
+        return Response(
+            {"detail": "If an account has this email, a reset link is on its way."},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class PasswordResetConfirmView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [PasswordResetIPThrottle]
+
+    @extend_schema(tags=TAG, request=PasswordResetConfirmSerializer, responses={204: None},
+                   auth=[])
+    def post(self, request):
+        serializer = PasswordResetConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_reset_confirm(**serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["users"]),
+    retrieve=extend_schema(tags=["users"]),
+    create=extend_schema(tags=["users"], description=(
+        "Create a user with roles. Accepts an `Idempotency-Key` header.")),
+    partial_update=extend_schema(tags=["users"]),
+    destroy=extend_schema(tags=["users"], description="Deactivates the user (no hard delete)."),
+)
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                  mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsAdminRole]
+    serializer_class = StaffUserSerializer
+    filterset_class = UserFilter
+    search_fields = ["email", "full_name", "company"]
+    ordering_fields = ["email", "date_joined", "last_login"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return user_list()
+
+    @idempotent()
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_create(**serializer.validated_data, actor=request.user,
+                                    request=request)
+        return Response(self.get_serializer(user).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        user = self.get_object()
+        serializer = self.get_serializer(user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("email", None)
+        data.pop("password", None)
+        user = services.user_update(
+            user=user, data=data, actor=request.user, request=request,
+            fields=services.STAFF_EDITABLE_FIELDS,
+        )
+        return Response(self.get_serializer(user_list().get(pk=user.pk)).data)
+
+    def destroy(self, request, *args, **kwargs):
+        services.user_deactivate(user=self.get_object(), actor=request.user, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+

@@ -1,0 +1,228 @@
+"""Account writes. Views, the admin, commands and tasks all come through here."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from apps.core.activity import activity_record, is_staff_user, snapshot
+from apps.core.errors import ApplicationError
+from apps.core.roles import ALL_ROLES, CUSTOMER, STAFF_ROLES
+from apps.core.selectors import site_settings_get
+from apps.core.services import enqueue_on_commit, model_update
+from apps.core.tasks import send_email
+
+from .api import PERSONAL_DATA_SOURCES
+from .models import User, normalize_email
+
+PROFILE_FIELDS = ["full_name", "phone", "company", "preferred_currency"]
+STAFF_EDITABLE_FIELDS = [*PROFILE_FIELDS, "is_active", "email_verified"]
+
+
+def _validate_roles(roles) -> list[str]:
+    unknown = sorted(set(roles) - set(ALL_ROLES))
+    if unknown:
+        raise ValidationError({"roles": f"Unknown role(s): {', '.join(unknown)}. "
+                                        f"Roles: {', '.join(ALL_ROLES)}."})
+    return list(dict.fromkeys(roles))
+
+
+def _apply_roles(user: User, roles: list[str]) -> None:
+    groups = list(Group.objects.filter(name__in=roles))
+    user.groups.set(groups)
+    user_sync_staff_flag(user=user, roles=roles)
+    user._foundry_roles = set(roles)
+
+
+def user_sync_staff_flag(*, user: User, roles=None) -> None:
+    """Staff roles (and superusers) may log into the admin; customers may not."""
+    if roles is None:
+        roles = set(user.groups.values_list("name", flat=True))
+    is_staff = user.is_superuser or bool(set(roles) & set(STAFF_ROLES))
+    if user.is_staff != is_staff:
+        user.is_staff = is_staff
+        user.save(update_fields=["is_staff"])
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    password: str | None,
+    full_name: str = "",
+    phone: str = "",
+    company: str = "",
+    preferred_currency: str | None = None,
+    roles: list[str] | tuple[str, ...] = (CUSTOMER,),
+    is_superuser: bool = False,
+    actor=None,
+    request=None,
+) -> User:
+    email = normalize_email(email)
+    roles = _validate_roles(roles)
+    user = User(
+        email=email, full_name=full_name, phone=phone, company=company,
+        preferred_currency=preferred_currency or site_settings_get().default_currency,
+        is_superuser=is_superuser,
+    )
+    if password:
+        validate_password(password, user=user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"], validate_unique=False)
+    if User.objects.filter(email=email).exists():
+        raise ValidationError({"email": "A user with this email already exists."})
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # a concurrent registration with the same email
+        raise ValidationError({"email": "A user with this email already exists."}) from exc
+    _apply_roles(user, roles)
+    if actor is not None:
+        activity_record(actor=actor, action="create", entity=user,
+                        after={**snapshot(user), "roles": roles}, request=request)
+    if not password and actor is not None:
+        # A staff-created account without a password: the user is invited to set one.
+        password_reset_send(user=user, invitation=True)
+    return user
+
+
+@transaction.atomic
+def user_update(*, user: User, data: dict, actor, request=None, fields=None) -> User:
+    before = {**snapshot(user), "roles": sorted(user.groups.values_list("name", flat=True))}
+    user, _ = model_update(instance=user, fields=fields or PROFILE_FIELDS, data=data)
+    if "roles" in data:
+        _apply_roles(user, _validate_roles(data["roles"]))
+    if "is_active" in data and not data["is_active"]:
+        tokens_revoke_all(user=user)
+    after = {**snapshot(user), "roles": sorted(user.groups.values_list("name", flat=True))}
+    if is_staff_user(actor):
+        activity_record(actor=actor, action="update", entity=user, before=before, after=after,
+                        request=request)
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, actor, request=None) -> User:
+    if actor is not None and actor.pk == user.pk:
+        raise ApplicationError("You cannot deactivate your own account here.",
+                               code="cannot_deactivate_self")
+    if user.is_active:
+        before = snapshot(user)
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        tokens_revoke_all(user=user)
+        activity_record(actor=actor, action="user.deactivate", entity=user, before=before,
+                        after=snapshot(user), request=request)
+    return user
+
+
+def tokens_revoke_all(*, user: User) -> int:
+    """Blacklist every outstanding refresh token of the user (logout everywhere)."""
+    tokens = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    count = 0
+    for token in tokens:
+        BlacklistedToken.objects.get_or_create(token=token)
+        count += 1
+    return count
+
+
+def refresh_token_blacklist(*, user: User, refresh: str) -> None:
+    """Logout: the given refresh token (which must be the caller's) stops working."""
+    try:
+        token = RefreshToken(refresh)
+    except TokenError as exc:
+        raise ValidationError({"refresh": "The refresh token is invalid or expired."}) from exc
+    if str(token.get("user_id")) != str(user.pk):
+        raise ValidationError({"refresh": "This refresh token does not belong to you."})
+    token.blacklist()
+
+
+@transaction.atomic
+def user_erase(*, user: User, request=None) -> None:
+    """GDPR erasure: personal data anonymised, the account closed; records that accounting
+    needs (orders, payments) keep pointing at the anonymised user."""
+    for source in PERSONAL_DATA_SOURCES.values():
+        if source.erase is not None:
+            source.erase(user)
+    activity_record(actor=user, action="user.erase", entity=user, request=request,
+                    only_changes=False)
+    user.email = f"erased-{uuid.uuid4().hex}@erased.invalid"
+    user.full_name = ""
+    user.phone = ""
+    user.company = ""
+    user.is_active = False
+    user.email_verified = False
+    user.erased_at = timezone.now()
+    user.set_unusable_password()
+    user.save()
+    user.groups.clear()
+    tokens_revoke_all(user=user)
+
+
+# --- Password reset ------------------------------------------------------------------------
+
+
+def password_reset_send(*, user: User, invitation: bool = False) -> None:
+    site = site_settings_get()
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    context = {
+        "site": site,
+        "user": user,
+        "invitation": invitation,
+        "uid": uid,
+        "token": token,
+        "reset_url": f"{settings.FRONTEND_URL}/reset-password?uid={uid}&token={token}",
+        "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+    }
+    subject = (f"You are invited to {site.company_name}" if invitation
+               else f"Reset your {site.company_name} password")
+    enqueue_on_commit(
+        send_email,
+        to=[user.email],
+        subject=subject,
+        text=render_to_string("emails/password_reset.txt", context),
+        html=render_to_string("emails/password_reset.html", context),
+    )
+
+
+def password_reset_request(*, email: str) -> None:
+    """Sends a reset link when an active account has that email; says nothing either way."""
+    user = User.objects.filter(email=normalize_email(email), is_active=True).first()
+    if user is not None:
+        password_reset_send(user=user)
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
+    invalid = ValidationError({"token": "The reset link is invalid or has expired."})
+    try:
+        pk = force_str(urlsafe_base64_decode(uid))
+        user = User.objects.select_for_update().get(pk=uuid.UUID(pk), is_active=True)
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist) as exc:
+        raise invalid from exc
+    if not default_token_generator.check_token(user, token):
+        raise invalid
+    try:
+        validate_password(new_password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    tokens_revoke_all(user=user)
+    return user

@@ -1,0 +1,154 @@
+"""The activity log: one mechanism for every staff write, reused by every app.
+
+- Services and views call ``activity_record`` with the actor, the action and the entity.
+- ``snapshot``/``changed`` turn model instances into the before/after JSON of changed fields.
+- ``ActivityLoggedViewSetMixin`` records DRF create/update/destroy by staff.
+- ``ActivityLoggedAdminMixin`` (in apps.core.admin) records every admin add/change/delete.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from typing import Any
+
+from django.db import models
+
+from .models import ActivityLog
+
+SENSITIVE_FIELDS = {"password", "token", "secret", "client_secret", "key"}
+
+
+def is_staff_user(user) -> bool:
+    return bool(user and user.is_authenticated and (user.is_staff or user.is_superuser))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if hasattr(value, "name") and hasattr(value, "url"):  # FieldFile
+        return value.name or None
+    return value
+
+
+def snapshot(instance: models.Model | None) -> dict | None:
+    """The instance's concrete field values as JSON (sensitive fields masked)."""
+    if instance is None:
+        return None
+    data = {}
+    for field in instance._meta.concrete_fields:
+        name = field.attname
+        if field.name in SENSITIVE_FIELDS:
+            data[field.name] = "***"
+            continue
+        data[field.name] = _jsonable(getattr(instance, name))
+    return data
+
+
+def changed(before: dict | None, after: dict | None) -> tuple[dict | None, dict | None]:
+    """Keep only the fields whose values differ (all of them for a create or delete)."""
+    if before is None or after is None:
+        return before, after
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    skip = {"updated_at"}
+    keys = [k for k in keys if k not in skip]
+    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    from django.conf import settings
+
+    meta = getattr(request, "META", {})
+    forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
+    num_proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
+    if forwarded and num_proxies:
+        addrs = [a.strip() for a in forwarded.split(",") if a.strip()]
+        if addrs:
+            return addrs[-min(num_proxies, len(addrs))]
+    return meta.get("REMOTE_ADDR") or None
+
+
+def activity_record(
+    *,
+    actor,
+    action: str,
+    entity: models.Model | None = None,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    request=None,
+    only_changes: bool = True,
+) -> ActivityLog:
+    """Append one entry. ``action`` is a verb such as create, update, delete, or a domain
+    verb (order.transition, user.deactivate). Call inside the write's transaction."""
+    if only_changes:
+        before, after = changed(before, after)
+    if entity is not None:
+        entity_type = entity_type or entity._meta.label_lower
+        entity_id = entity_id or str(entity.pk)
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    raw_request = getattr(request, "_request", request)
+    return ActivityLog.objects.create(
+        actor=actor_obj,
+        actor_email=getattr(actor_obj, "email", "") or "",
+        action=action,
+        entity_type=entity_type or "",
+        entity_id=str(entity_id or ""),
+        entity_repr=str(entity)[:200] if entity is not None else "",
+        before=_jsonable(before),
+        after=_jsonable(after),
+        ip_address=client_ip(raw_request),
+        user_agent=(getattr(raw_request, "META", {}) or {}).get("HTTP_USER_AGENT", "")[:500],
+    )
+
+
+class ActivityLoggedViewSetMixin:
+    """For DRF generic views: records staff creates, updates and deletes in the activity log.
+
+    Put it before the generic view class. ``destroy`` that does not really delete (archive,
+    deactivate) should call ``activity_record`` from its service instead.
+    """
+
+    activity_entity_type: str | None = None
+
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        if is_staff_user(self.request.user):
+            activity_record(
+                actor=self.request.user, action="create", entity=serializer.instance,
+                entity_type=self.activity_entity_type, after=snapshot(serializer.instance),
+                request=self.request,
+            )
+
+    def perform_update(self, serializer):
+        before = snapshot(serializer.instance)
+        super().perform_update(serializer)
+        if is_staff_user(self.request.user):
+            activity_record(
+                actor=self.request.user, action="update", entity=serializer.instance,
+                entity_type=self.activity_entity_type, before=before,
+                after=snapshot(serializer.instance), request=self.request,
+            )
+
+    def perform_destroy(self, instance):
+        before = snapshot(instance)
+        entity_type = self.activity_entity_type or instance._meta.label_lower
+        entity_id = str(instance.pk)
+        super().perform_destroy(instance)
+        if is_staff_user(self.request.user):
+            activity_record(
+                actor=self.request.user, action="delete", entity_type=entity_type,
+                entity_id=entity_id, before=before, request=self.request,
+            )

@@ -1,0 +1,66 @@
+from django.contrib import admin
+
+from .activity import activity_record, snapshot
+from .models import ActivityLog, SiteSettings
+
+
+class ActivityLoggedAdminMixin:
+    """Records every admin add, change and delete (and bulk delete) in the activity log.
+
+    Admin actions that call services are recorded by those services."""
+
+    def save_model(self, request, obj, form, change):
+        before = None
+        if change and obj.pk:
+            previous = type(obj)._default_manager.filter(pk=obj.pk).first()
+            before = snapshot(previous)
+        super().save_model(request, obj, form, change)
+        activity_record(
+            actor=request.user, action="update" if change else "create", entity=obj,
+            before=before, after=snapshot(obj), request=request,
+        )
+
+    def delete_model(self, request, obj):
+        before, entity_type, entity_id = snapshot(obj), obj._meta.label_lower, str(obj.pk)
+        super().delete_model(request, obj)
+        activity_record(actor=request.user, action="delete", entity_type=entity_type,
+                        entity_id=entity_id, before=before, request=request)
+
+    def delete_queryset(self, request, queryset):
+        rows = [(snapshot(o), o._meta.label_lower, str(o.pk)) for o in queryset]
+        super().delete_queryset(request, queryset)
+        for before, entity_type, entity_id in rows:
+            activity_record(actor=request.user, action="delete", entity_type=entity_type,
+                            entity_id=entity_id, before=before, request=request)
+
+
+@admin.register(ActivityLog)
+class ActivityLogAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "actor_email", "action", "entity_type", "entity_id",
+                    "entity_repr", "ip_address")
+    list_filter = ("action", "entity_type", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("actor_email", "entity_id", "entity_repr", "action")
+    date_hierarchy = "created_at"
+    list_select_related = ("actor",)
+    readonly_fields = [f.name for f in ActivityLog._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SiteSettings)
+class SiteSettingsAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
+    list_display = ("company_name", "support_email", "default_currency", "low_stock_threshold",
+                    "updated_at")
+
+    def has_add_permission(self, request):
+        return not SiteSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

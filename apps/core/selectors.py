@@ -1,0 +1,19 @@
+from django.core.cache import cache
+
+from .models import ActivityLog, SiteSettings
+
+SITE_SETTINGS_CACHE_KEY = "core:site-settings:v1"
+
+
+def site_settings_get() -> SiteSettings:
+    """The site settings row (created with defaults on first use), cached until changed."""
+    cached = cache.get(SITE_SETTINGS_CACHE_KEY)
+    if cached is not None:
+        return cached
+    obj, _ = SiteSettings.objects.get_or_create(singleton=1)
+    cache.set(SITE_SETTINGS_CACHE_KEY, obj, timeout=300)
+    return obj
+
+
+def activity_log_list():
+    return ActivityLog.objects.select_related("actor").order_by("-created_at")

@@ -1,0 +1,26 @@
+"""The Celery app. Tasks are autodiscovered from every installed app's tasks.py.
+
+The beat schedule lives here, in code; README.md (Scheduled jobs) documents each entry.
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("foundry")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "core.purge-idempotency-keys": {
+        "task": "core.purge_expired_idempotency_keys",
+        "schedule": crontab(minute=17),  # hourly
+    },
+    "accounts.flush-expired-tokens": {
+        "task": "accounts.flush_expired_tokens",
+        "schedule": crontab(hour=3, minute=5),  # nightly
+    },
+}

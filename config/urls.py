@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.core.urls import api_not_found, optional_slash
+from apps.core.views import ceiling_view
+
+api_v1 = [
+    path("", include("apps.core.rest_api.v1.urls")),
+    path("", include("apps.accounts.rest_api.v1.urls")),
+    *optional_slash("schema", SpectacularAPIView.as_view(), name="schema"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/docs", SpectacularSwaggerView.as_view(url_name="schema")),
+    # The benchmark's ceiling: a plain Django view, no DRF, no database.
+    path("bench/ceiling", ceiling_view, name="bench-ceiling"),
+    # Anything else under /api/ is a JSON 404 in the error envelope, never Django's HTML page.
+    re_path(r"^api/", api_not_found),
+]
+
+if settings.DEBUG or not settings.AWS_STORAGE_BUCKET_NAME:
+    # Local-disk media in the embedded set-up. Production with S3 serves signed URLs instead.
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+
+handler400 = "apps.core.views.bad_request"
+handler403 = "apps.core.views.permission_denied"
+handler404 = "apps.core.views.page_not_found"
+handler500 = "apps.core.views.server_error"

@@ -1,0 +1,110 @@
+"""Shared fixtures.
+
+The suite runs embedded by default (SQLite, local-memory cache, eager Celery). With
+FOUNDRY_REQUIRE_SERVICES=1 (CI's second run) it insists on the real parts: PostgreSQL,
+Redis as cache and broker, and a live Celery worker; if any is missing the run fails at
+once instead of quietly skipping. Tests marked ``postgres`` are collected only on PostgreSQL.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from apps.core.roles import ALL_ROLES
+
+REQUIRE_SERVICES = os.environ.get("FOUNDRY_REQUIRE_SERVICES") == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    if settings.IS_POSTGRES:
+        return
+    selected, deselected = [], []
+    for item in items:
+        (deselected if item.get_closest_marker("postgres") else selected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+def _check_services() -> list[str]:
+    problems = []
+    if not settings.IS_POSTGRES:
+        problems.append("DATABASE_URL is not PostgreSQL")
+    if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
+        problems.append("the cache is not Redis (set REDIS_URL)")
+    else:
+        try:
+            cache.set("foundry:ci:probe", "1", 5)
+            assert cache.get("foundry:ci:probe") == "1"
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"Redis cache unreachable: {exc}")
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        problems.append("Celery is eager (set REDIS_URL / CELERY_BROKER_URL)")
+    else:
+        from config.celery import app
+
+        try:
+            replies = app.control.ping(timeout=5.0)
+        except Exception as exc:  # noqa: BLE001
+            replies = []
+            problems.append(f"broker unreachable: {exc}")
+        if not replies:
+            problems.append("no Celery worker answered a ping")
+    return problems
+
+
+def pytest_sessionstart(session):
+    if REQUIRE_SERVICES:
+        problems = _check_services()
+        if problems:
+            pytest.exit("FOUNDRY_REQUIRE_SERVICES=1 but: " + "; ".join(problems), returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings):
+    cache.clear()
+    # Fast hashing in tests; the benchmark reports the production hasher's cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def make_user(db):
+    from tests.accounts.factories import UserFactory
+
+    def _make(*roles, **kwargs):
+        return UserFactory(roles=list(roles) or ["customer"], **kwargs)
+
+    return _make
+
+
+@pytest.fixture
+def auth_client(make_user):
+    """``auth_client("sales")`` → an APIClient holding a valid access token for a new user."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    def _client(*roles, user=None, **kwargs):
+        user = user or make_user(*roles, **kwargs)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+        client.user = user
+        return client
+
+    return _client
+
+
+@pytest.fixture
+def admin_client_api(auth_client):
+    return auth_client("admin")
+
+
+ROLES = ALL_ROLES
