@@ -6,6 +6,7 @@ console email, offline payments. Setting DATABASE_URL, REDIS_URL, AWS_STORAGE_BU
 EMAIL_PROVIDER and the Stripe keys switches to the real parts; nothing else changes.
 """
 
+import contextlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -260,6 +261,8 @@ DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
 STATIC_URL = "static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+with contextlib.suppress(OSError):  # WhiteNoise warns when STATIC_ROOT does not exist yet.
+    Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 

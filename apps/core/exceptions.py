@@ -45,9 +45,10 @@ class FoundryExceptionHandler(ExceptionHandler):
         if isinstance(exc, exceptions.APIException) and isinstance(exc.detail, dict) \
                 and "detail" in exc.detail and not isinstance(exc, exceptions.ValidationError):
             # simplejwt's errors carry {"detail", "code", "messages"}: keep one clear error.
-            flat = type(exc)(detail=str(exc.detail["detail"]),
-                             code=str(exc.detail.get("code") or exc.default_code))
+            flat = exceptions.APIException(detail=str(exc.detail["detail"]),
+                                           code=str(exc.detail.get("code") or exc.default_code))
             flat.status_code = exc.status_code
+            flat.auth_header = getattr(exc, "auth_header", None)
             return flat
         return super().convert_known_exceptions(exc)
 
