@@ -16,6 +16,9 @@ def user_list() -> QuerySet[User]:
 
 
 def user_roles_of(user: User) -> list[str]:
+    known = getattr(user, "_foundry_roles", None)
+    if known is not None:
+        return sorted(known)
     cache = getattr(user, "_prefetched_objects_cache", {})
     if "groups" in cache:
         return sorted(g.name for g in cache["groups"])

@@ -8,17 +8,38 @@ from apps.core.models import currency_code_validator
 from apps.core.roles import ALL_ROLES
 
 
-class UserSerializer(serializers.ModelSerializer):
-    roles = serializers.SerializerMethodField()
+class UserSerializer(serializers.Serializer):
+    """The profile. Output is built directly (it is on every authenticated page load); the
+    declared fields document it and a test holds the two in step."""
 
-    class Meta:
-        model = User
-        fields = ["id", "email", "full_name", "phone", "company", "roles", "preferred_currency",
-                  "email_verified", "date_joined", "last_login"]
-        read_only_fields = fields
+    id = serializers.UUIDField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    full_name = serializers.CharField(read_only=True)
+    phone = serializers.CharField(read_only=True)
+    company = serializers.CharField(read_only=True)
+    roles = serializers.ListField(child=serializers.CharField(), read_only=True)
+    preferred_currency = serializers.CharField(read_only=True)
+    email_verified = serializers.BooleanField(read_only=True)
+    date_joined = serializers.DateTimeField(read_only=True)
+    last_login = serializers.DateTimeField(read_only=True, allow_null=True)
 
-    def get_roles(self, obj) -> list[str]:
-        return user_roles_of(obj)
+    def to_representation(self, user):
+        return {
+            "id": str(user.id),
+            "email": user.email,
+            "full_name": user.full_name,
+            "phone": user.phone,
+            "company": user.company,
+            "roles": user_roles_of(user),
+            "preferred_currency": user.preferred_currency,
+            "email_verified": user.email_verified,
+            "date_joined": _iso(user.date_joined),
+            "last_login": _iso(user.last_login),
+        }
+
+
+def _iso(value):
+    return serializers.DateTimeField().to_representation(value) if value else None
 
 
 class MeUpdateSerializer(serializers.Serializer):

@@ -1,0 +1,36 @@
+"""JWT authentication with the user (and roles) cached, so an authenticated request costs
+no SQL. The cache entry is dropped whenever the user or their roles change (signals.py), so
+a deactivated user is refused at once; at worst an update made with QuerySet.update() (which
+sends no signal) shows after USER_CACHE_SECONDS."""
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.settings import api_settings
+
+
+def user_cache_key(user_id) -> str:
+    return f"accounts:auth-user:{user_id}"
+
+
+class CachedJWTAuthentication(JWTAuthentication):
+    def get_user(self, validated_token):
+        try:
+            user_id = validated_token[api_settings.USER_ID_CLAIM]
+        except KeyError as exc:
+            raise AuthenticationFailed("Token contained no recognizable user identification",
+                                       code="token_not_valid") from exc
+        key = user_cache_key(user_id)
+        user = cache.get(key)
+        if user is None:
+            user = super().get_user(validated_token)  # raises for unknown or inactive users
+            user._foundry_roles = set(user.groups.values_list("name", flat=True))
+            cache.set(key, user, settings.USER_CACHE_SECONDS)
+        if not user.is_active:
+            raise AuthenticationFailed("User is inactive", code="user_inactive")
+        return user
+
+
+def forget_cached_user(user_id) -> None:
+    cache.delete(user_cache_key(user_id))

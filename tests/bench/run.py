@@ -1,0 +1,254 @@
+#!/usr/bin/env python
+"""The benchmark suite (``make bench``).
+
+Starts gunicorn (2 workers) on a fresh PostgreSQL database with Redis as cache, drives each
+endpoint with wrk (Debian package) and prints requests/s, p50/p95/p99, errors and SQL
+queries per request, next to a ceiling row measured in the same run: a plain Django view
+(no DRF, no database). Targets are ratios to that ceiling. Nothing here is a timed test.
+
+    make bench                       # defaults below
+    make bench BENCH_ARGS="--duration 20 --connections 32"
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LUA = Path(__file__).with_name("report.lua")
+BENCH_PASSWORD = "bench-Password-2026"
+BENCH_EMAIL = "bench@example.com"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def admin_sql(pg_url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def http(method: str, url: str, body: dict | None = None, token: str | None = None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - loopback only
+        return resp.status, json.loads(resp.read() or b"null")
+
+
+def run_wrk(url: str, *, duration: int, connections: int, method="GET", body=None, auth=None) -> dict:
+    env = {
+        **os.environ,
+        "WRK_METHOD": method,
+        "WRK_BODY": json.dumps(body) if body else "",
+        "WRK_AUTH": auth or "",
+    }
+    threads = min(2, connections)
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(LUA),
+            url,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(line for line in out.splitlines() if line.startswith("BENCH_JSON "))
+    result = json.loads(line.removeprefix("BENCH_JSON "))
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+    )
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"))
+    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--keep-db", action="store_true")
+    args = parser.parse_args()
+
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: sudo apt-get install wrk")
+
+    db = f"foundry_bench_{os.getpid()}"
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_SECURE_COOKIES": "false",
+        "DATABASE_URL": f"{args.pg_url}/{db}",
+        "REDIS_URL": args.redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+        "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        # The benchmark measures the endpoints, not the throttles.
+        "THROTTLE_LOGIN_IP": "100000000/min",
+        "THROTTLE_LOGIN_EMAIL": "100000000/min",
+        "LOG_LEVEL": "WARNING",
+    }
+    admin_sql(args.pg_url, f"CREATE DATABASE {db}")
+    server = None
+    try:
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+        )
+        os.environ.update(env)
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        from django.conf import settings
+        from django.core.cache import cache
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext
+
+        from apps.accounts.services import user_create
+
+        user_create(email=BENCH_EMAIL, password=BENCH_PASSWORD, full_name="Bench User")
+        cache.clear()
+        hasher = settings.PASSWORD_HASHERS[0].rsplit(".", 1)[-1]
+        from django.contrib.auth.hashers import get_hasher
+
+        iterations = getattr(get_hasher(), "iterations", None)
+        connection.close()
+
+        server = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/gunicorn"),
+                "config.wsgi:application",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if http("GET", f"{base}/api/v1/status")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        _, login = http(
+            "POST", f"{base}/api/v1/auth/login", {"email": BENCH_EMAIL, "password": BENCH_PASSWORD}
+        )
+        token = login["access"]
+        login_body = {"email": BENCH_EMAIL, "password": BENCH_PASSWORD}
+
+        endpoints = [
+            ("ceiling (plain Django JSON view)", "GET", "/bench/ceiling", None, None, args.connections),
+            ("GET /api/v1/status", "GET", "/api/v1/status", None, None, args.connections),
+            ("GET /api/v1/health", "GET", "/api/v1/health", None, None, args.connections),
+            ("GET /api/v1/auth/me (JWT)", "GET", "/api/v1/auth/me", None, token, args.connections),
+            ("POST /api/v1/auth/login", "POST", "/api/v1/auth/login", login_body, None, 4),
+        ]
+        # Warm up both workers (imports, connections).
+        run_wrk(f"{base}/api/v1/status", duration=2, connections=4)
+
+        client = Client()
+        rows = []
+        for name, method, path, body, auth, conns in endpoints:
+            result = run_wrk(
+                f"{base}{path}",
+                duration=args.duration,
+                connections=conns,
+                method=method,
+                body=body,
+                auth=f"Bearer {auth}" if auth else None,
+            )
+            headers = {"HTTP_AUTHORIZATION": f"Bearer {auth}"} if auth else {}
+            with CaptureQueriesContext(connection) as queries:
+                if method == "GET":
+                    client.get(path, **headers)
+                else:
+                    client.post(path, body, content_type="application/json", **headers)
+            result["queries"] = len(queries)
+            rows.append((name, conns, result))
+        connection.close()
+
+        ceiling = rows[0][2]["rps"]
+        print()
+        print(
+            f"Foundry benchmark — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} — "
+            f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"gunicorn 2 workers, PostgreSQL + Redis, wrk {args.duration}s per endpoint"
+        )
+        header = (
+            f"{'endpoint':34} {'conns':>5} {'req/s':>9} {'ratio':>6} {'p50 ms':>8} {'p95 ms':>8} "
+            f"{'p99 ms':>8} {'errors':>6} {'SQL/req':>7}"
+        )
+        print(header)
+        print("-" * len(header))
+        for name, conns, r in rows:
+            print(
+                f"{name:34} {conns:>5} {r['rps']:>9.1f} {r['rps'] / ceiling:>6.3f} {r['p50_ms']:>8.2f} "
+                f"{r['p95_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>6} {r['queries']:>7}"
+            )
+        print(
+            f"\nlogin hashes passwords with {hasher}"
+            + (f" ({iterations:,} iterations)" if iterations else "")
+            + "; its req/s is bounded by that cost on 2 cores."
+        )
+        out_dir = ROOT / "var" / "bench"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "latest.json").write_text(
+            json.dumps(
+                {
+                    "ceiling_rps": ceiling,
+                    "rows": [{"endpoint": n, "connections": c, **r} for n, c, r in rows],
+                    "hasher": hasher,
+                    "iterations": iterations,
+                },
+                indent=2,
+            )
+        )
+        return 0
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(10)
+        if not args.keep_db:
+            admin_sql(args.pg_url, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
