@@ -38,7 +38,6 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 FOUNDRY_VERSION = "0.1.0"
 GIT_SHA = env.str("GIT_SHA", default="")
-SITE_NAME = env.str("FOUNDRY_SITE_NAME", default="Foundry")
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -256,6 +255,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The initial default currency of the site settings (staff change it later in the admin/API).
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
 
 # --- Static and media files -----------------------------------------------------------------

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.cache import cache
 
 from .models import ActivityLog, SiteSettings
@@ -10,7 +11,9 @@ def site_settings_get() -> SiteSettings:
     cached = cache.get(SITE_SETTINGS_CACHE_KEY)
     if cached is not None:
         return cached
-    obj, _ = SiteSettings.objects.get_or_create(singleton=1)
+    obj, _ = SiteSettings.objects.get_or_create(
+        singleton=1, defaults={"default_currency": settings.DEFAULT_CURRENCY}
+    )
     cache.set(SITE_SETTINGS_CACHE_KEY, obj, timeout=300)
     return obj
 
