@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from . import signals  # noqa: F401  (cache invalidation of the authenticated user)
+        from . import openapi, signals  # noqa: F401  (schema extension; cache invalidation)
         from .roles import sync_role_permissions
 
         # After every migrate: give each role the permissions of the table in roles.py

@@ -1,5 +1,6 @@
 import django_filters
 
+from apps.core.filters import StrictBooleanFilter
 from apps.core.roles import ALL_ROLES
 
 from .models import User
@@ -9,7 +10,7 @@ class UserFilter(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(
         field_name="groups__name", choices=[(r, r) for r in ALL_ROLES], distinct=True
     )
-    is_active = django_filters.BooleanFilter()
+    is_active = StrictBooleanFilter()
 
     class Meta:
         model = User

@@ -61,7 +61,7 @@ def user_sync_staff_flag(*, user: User, roles=None) -> None:
 def user_create(
     *,
     email: str,
-    password: str | None,
+    password: str | None = None,
     full_name: str = "",
     phone: str = "",
     company: str = "",
@@ -78,14 +78,17 @@ def user_create(
         preferred_currency=preferred_currency or site_settings_get().default_currency,
         is_superuser=is_superuser,
     )
+    if User.objects.filter(email=email).exists():
+        raise ValidationError({"email": "A user with this email already exists."})
     if password:
-        validate_password(password, user=user)
+        try:
+            validate_password(password, user=user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from exc
         user.set_password(password)
     else:
         user.set_unusable_password()
-    user.full_clean(exclude=["password"], validate_unique=False)
-    if User.objects.filter(email=email).exists():
-        raise ValidationError({"email": "A user with this email already exists."})
+    user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             user.save()

@@ -2,6 +2,19 @@ import django_filters
 
 from .models import ActivityLog
 
+TRUE_VALUES = ("true", "1")
+FALSE_VALUES = ("false", "0")
+
+
+class StrictBooleanFilter(django_filters.TypedChoiceFilter):
+    """``?flag=true|false|1|0``; anything else is a 400 (django-filter's BooleanFilter would
+    silently ignore it)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [(v, v) for v in (*TRUE_VALUES, *FALSE_VALUES)])
+        kwargs.setdefault("coerce", lambda value: value in TRUE_VALUES)
+        super().__init__(*args, **kwargs)
+
 
 class ActivityLogFilter(django_filters.FilterSet):
     user = django_filters.UUIDFilter(field_name="actor_id", label="Actor (user id)")

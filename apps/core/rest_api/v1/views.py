@@ -31,7 +31,7 @@ class HealthView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(tags=["health"], responses={200: HealthSerializer, 503: HealthSerializer},
+    @extend_schema(tags=["core"], responses={200: HealthSerializer, 503: HealthSerializer},
                    auth=[])
     def get(self, request):
         overall, checks, database_ok = run_checks()
@@ -45,7 +45,7 @@ class StatusView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(tags=["health"], responses=StatusSerializer, auth=[])
+    @extend_schema(tags=["core"], responses=StatusSerializer, auth=[])
     def get(self, request):
         return Response({
             "version": settings.FOUNDRY_VERSION,
@@ -58,11 +58,11 @@ class StatusView(APIView):
 class SiteSettingsView(APIView):
     permission_classes = [ReadStaffWriteAdmin]
 
-    @extend_schema(tags=["settings"], responses=SiteSettingsSerializer)
+    @extend_schema(tags=["core"], responses=SiteSettingsSerializer)
     def get(self, request):
         return Response(SiteSettingsSerializer(site_settings_get()).data)
 
-    @extend_schema(tags=["settings"], request=SiteSettingsSerializer,
+    @extend_schema(tags=["core"], request=SiteSettingsSerializer,
                    responses=SiteSettingsSerializer)
     def patch(self, request):
         serializer = SiteSettingsSerializer(site_settings_get(), data=request.data, partial=True)
@@ -75,7 +75,7 @@ class SiteSettingsView(APIView):
 class EmailTestView(APIView):
     permission_classes = [IsAdminRole]
 
-    @extend_schema(tags=["settings"], request=EmailTestInputSerializer,
+    @extend_schema(tags=["core"], request=EmailTestInputSerializer,
                    responses={202: QueuedSerializer})
     def post(self, request):
         serializer = EmailTestInputSerializer(data=request.data)
@@ -92,7 +92,7 @@ class EmailTestView(APIView):
         return Response({"status": "queued", "to": to}, status=status.HTTP_202_ACCEPTED)
 
 
-@extend_schema(tags=["activity"])
+@extend_schema(tags=["core"])
 class ActivityLogListView(generics.ListAPIView):
     permission_classes = [IsAdminRole]
     serializer_class = ActivityLogSerializer
