@@ -18,7 +18,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from apps.core.activity import activity_record, is_staff_user, snapshot
+from apps.core.activity import activity_log_scrub_person, activity_record, is_staff_user, snapshot
 from apps.core.errors import ApplicationError
 from apps.core.roles import ALL_ROLES, CUSTOMER, STAFF_ROLES
 from apps.core.selectors import site_settings_get
@@ -164,6 +164,7 @@ def user_erase(*, user: User, request=None) -> None:
             source.erase(user)
     activity_record(actor=user, action="user.erase", entity=user, request=request,
                     only_changes=False)
+    activity_log_scrub_person(user_id=user.pk, entity_type=User._meta.label_lower)
     user.email = f"erased-{uuid.uuid4().hex}@erased.invalid"
     user.full_name = ""
     user.phone = ""

@@ -152,3 +152,24 @@ class ActivityLoggedViewSetMixin:
                 actor=self.request.user, action="delete", entity_type=entity_type,
                 entity_id=entity_id, before=before, request=self.request,
             )
+
+
+PERSONAL_KEYS = ("email", "full_name", "phone", "company", "first_name", "last_name")
+
+
+def activity_log_scrub_person(*, user_id, entity_type: str) -> int:
+    """Erasure (GDPR): remove a person's identifying data from the log while keeping the
+    entries themselves (who did what stays answerable as "an erased user").
+    The one sanctioned rewrite of the append-only log."""
+    ActivityLog.objects.filter(actor_id=user_id).update(actor_email="")
+    rows = ActivityLog.objects.filter(entity_type=entity_type, entity_id=str(user_id))
+    count = 0
+    for log in rows.only("id", "before", "after"):
+        before = {k: v for k, v in (log.before or {}).items() if k not in PERSONAL_KEYS} \
+            if log.before is not None else None
+        after = {k: v for k, v in (log.after or {}).items() if k not in PERSONAL_KEYS} \
+            if log.after is not None else None
+        count += ActivityLog.objects.filter(pk=log.pk).update(
+            entity_repr="(erased user)", before=before, after=after
+        )
+    return count
