@@ -72,6 +72,21 @@ def _isolated(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _celery_mode(request):
+    """Tests marked ``worker`` send their tasks to the configured broker (a real worker in
+    CI's PostgreSQL run); every other test runs tasks in-process, to inspect their effects."""
+    from config.celery import app
+
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def api_client():
     return APIClient()
