@@ -14,6 +14,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from apps.accounts.models import User
 from apps.core.models import ActivityLog
 from tests.accounts.factories import DEFAULT_PASSWORD
+from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -39,23 +40,6 @@ PROFILE_FIELDS = {
     "date_joined",
     "last_login",
 }
-
-
-def assert_error(response, status, *, kind="client_error", code=None, attr=None):
-    """The contract's error envelope; returns the body."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"type", "errors"}, body
-    assert body["type"] == kind, body
-    assert body["errors"], body
-    for error in body["errors"]:
-        assert set(error) == {"code", "detail", "attr"}, error
-        assert isinstance(error["detail"], str) and error["detail"]
-    if code is not None:
-        assert code in [e["code"] for e in body["errors"]], body
-    if attr is not None:
-        assert attr in [e["attr"] for e in body["errors"]], body
-    return body
 
 
 def login(client, email, password=DEFAULT_PASSWORD, **extra):

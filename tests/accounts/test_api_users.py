@@ -11,6 +11,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.accounts.models import User
 from apps.core.models import ActivityLog
+from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -34,20 +35,6 @@ STAFF_FIELDS = {
 
 def detail(user_or_id):
     return f"{USERS}/{getattr(user_or_id, 'pk', user_or_id)}"
-
-
-def assert_error(response, status, *, kind="client_error", code=None, attr=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"type", "errors"}, body
-    assert body["type"] == kind, body
-    for error in body["errors"]:
-        assert set(error) == {"code", "detail", "attr"}, error
-    if code is not None:
-        assert code in [e["code"] for e in body["errors"]], body
-    if attr is not None:
-        assert attr in [e["attr"] for e in body["errors"]], body
-    return body
 
 
 @pytest.fixture

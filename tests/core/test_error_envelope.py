@@ -1,7 +1,5 @@
 """Every API error leaves in the contract's envelope; bad input never gives a 500."""
 
-import json
-
 import pytest
 from django.test import override_settings
 from django.urls import path
@@ -10,23 +8,13 @@ from rest_framework.views import APIView
 
 from apps.core.errors import Conflict, InvalidTransition
 from apps.core.urls import api_not_found
+from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
 
 
 def assert_envelope(response, status, code=None, kind="client_error"):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    body = json.loads(response.content)
-    assert set(body) == {"type", "errors"}
-    assert body["type"] == kind
-    assert body["errors"], body
-    for error in body["errors"]:
-        assert set(error) == {"code", "detail", "attr"}
-        assert isinstance(error["detail"], str) and error["detail"]
-    if code:
-        assert code in [e["code"] for e in body["errors"]], body
-    return body
+    return assert_error(response, status, kind=kind, code=code)
 
 
 def test_validation_error_400_has_one_entry_per_field(api_client):
