@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "storages",
     "apps.core",
     "apps.accounts",
+    "apps.cms",
+    "apps.catalog",
 ]
 
 MIDDLEWARE = [
