@@ -227,6 +227,14 @@ SPECTACULAR_SETTINGS = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("API_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 API_MAX_UPLOAD_BYTES = env.int("API_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
 
+# Media library uploads: size limit, allowed types (sniffed from content), image pixel limit.
+MEDIA_MAX_UPLOAD_BYTES = env.int("MEDIA_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
+MEDIA_ALLOWED_TYPES = env.list("MEDIA_ALLOWED_TYPES", default=[
+    "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "video/mp4",
+    "video/webm", "model/gltf-binary", "application/zip", "text/csv", "text/plain",
+])
+MEDIA_MAX_IMAGE_PIXELS = env.int("MEDIA_MAX_IMAGE_PIXELS", default=50_000_000)
+
 # --- CORS -----------------------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"

@@ -40,8 +40,7 @@ class Product(SeoFields, TimeStampedModel):
     specifications = models.JSONField(default=dict, blank=True)
     features = models.JSONField(default=list, blank=True)
     applications = models.JSONField(default=list, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE,
-                              db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -70,8 +69,7 @@ class Variant(TimeStampedModel):
     sku = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     attributes = models.JSONField(default=dict, blank=True)
-    weight = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True,
-                                 help_text="kg")
+    weight = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True, help_text="kg")
     is_active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
 
@@ -119,12 +117,15 @@ class Document(TimeStampedModel):
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.DATASHEET)
     file = models.ForeignKey("cms.MediaFile", on_delete=models.PROTECT, related_name="documents")
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="documents")
-    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="documents")
-    access_level = models.CharField(max_length=16, choices=AccessLevel.choices,
-                                    default=AccessLevel.PUBLIC, db_index=True)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
+    )
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
+    )
+    access_level = models.CharField(
+        max_length=16, choices=AccessLevel.choices, default=AccessLevel.PUBLIC, db_index=True
+    )
     download_count = models.PositiveIntegerField(default=0)
 
     class Meta:

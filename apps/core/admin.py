@@ -20,6 +20,21 @@ class ActivityLoggedAdminMixin:
             before=before, after=snapshot(obj), request=request,
         )
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        inlines = []
+        for formset in formsets:
+            added = [str(o) for o in getattr(formset, "new_objects", [])]
+            changed = [{"object": str(o), "fields": fields}
+                       for o, fields in getattr(formset, "changed_objects", [])]
+            deleted = [str(o) for o in getattr(formset, "deleted_objects", [])]
+            if added or changed or deleted:
+                inlines.append({"model": formset.model._meta.label_lower, "added": added,
+                                "changed": changed, "deleted": deleted})
+        if inlines:
+            activity_record(actor=request.user, action="update_related", entity=form.instance,
+                            after={"inlines": inlines}, request=request, only_changes=False)
+
     def delete_model(self, request, obj):
         before, entity_type, entity_id = snapshot(obj), obj._meta.label_lower, str(obj.pk)
         super().delete_model(request, obj)

@@ -1,0 +1,208 @@
+from django.http import FileResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotAuthenticated, NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.catalog import selectors, services
+from apps.catalog.models import Document, Product
+from apps.core.models import currency_code_validator
+from apps.core.pagination import PageNumberPagination
+from apps.core.permissions import HasRole
+from apps.core.selectors import site_settings_get
+
+from .serializers import (
+    CategoryTreeSerializer,
+    DocumentSerializer,
+    ProductDetailSerializer,
+    ProductListSerializer,
+    ProductWriteSerializer,
+)
+
+TAG = ["catalog"]
+CanManageCatalog = HasRole.of(*selectors.CATALOG_MANAGERS)
+
+
+def _currency(request) -> str:
+    requested = request.query_params.get("currency")
+    if requested:
+        field = serializers.CharField(validators=[currency_code_validator])
+        try:
+            return field.run_validation(requested.upper())
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"currency": exc.detail}) from exc
+    user = request.user
+    if user and user.is_authenticated and user.preferred_currency:
+        return user.preferred_currency
+    return site_settings_get().default_currency
+
+
+class ProductQuerySerializer(serializers.Serializer):
+    category = serializers.CharField(required=False, help_text="Slug or id; includes sub-categories.")
+    status = serializers.ChoiceField(
+        choices=Product.Status.choices,
+        required=False,
+        help_text="Staff only; the public sees active products.",
+    )
+    min_price = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+    max_price = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+    currency = serializers.CharField(required=False, help_text="ISO 4217; default: yours, else the site's.")
+    search = serializers.CharField(required=False, max_length=200)
+    ordering = serializers.ChoiceField(choices=sorted(selectors.ORDERINGS), required=False)
+
+
+class ProductListView(APIView):
+    pagination_class = PageNumberPagination
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [CanManageCatalog()]
+
+    @extend_schema(
+        tags=TAG,
+        parameters=[ProductQuerySerializer],
+        responses=ProductListSerializer(many=True),
+        auth=[{}, {"jwtAuth": []}],
+    )
+    def get(self, request):
+        query = ProductQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        currency = _currency(request)
+        category_ids = None
+        if params.get("category"):
+            category_ids = selectors.category_with_descendants(params["category"])
+            if category_ids is None:
+                raise serializers.ValidationError({"category": "No such category."})
+        qs = selectors.product_list(
+            user=request.user,
+            currency=currency,
+            status=params.get("status"),
+            category_ids=category_ids,
+            min_price=params.get("min_price"),
+            max_price=params.get("max_price"),
+            search=params.get("search"),
+        ).order_by(*selectors.ORDERINGS[params.get("ordering", "position")])
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        data = ProductListSerializer(page, many=True, context={"currency": currency}).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(tags=TAG, request=ProductWriteSerializer, responses={201: ProductDetailSerializer})
+    def post(self, request):
+        serializer = ProductWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        product = services.product_create(data=serializer.validated_data, actor=request.user, request=request)
+        currency = _currency(request)
+        detail = selectors.product_detail(user=request.user, slug=product.slug, currency=currency)
+        return Response(
+            ProductDetailSerializer(detail, context={"currency": currency}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ProductDetailView(APIView):
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [CanManageCatalog()]
+
+    def _get(self, request, slug):
+        currency = _currency(request)
+        product = selectors.product_detail(user=request.user, slug=slug, currency=currency)
+        if product is None:
+            raise NotFound("No product with this slug.")
+        return product, currency
+
+    @extend_schema(
+        tags=TAG,
+        parameters=[OpenApiParameter("currency", str, description="ISO 4217")],
+        responses=ProductDetailSerializer,
+        auth=[{}, {"jwtAuth": []}],
+    )
+    def get(self, request, slug):
+        product, currency = self._get(request, slug)
+        return Response(ProductDetailSerializer(product, context={"currency": currency}).data)
+
+    @extend_schema(tags=TAG, request=ProductWriteSerializer, responses=ProductDetailSerializer)
+    def patch(self, request, slug):
+        product = get_object_or_404(Product, slug=slug)
+        serializer = ProductWriteSerializer(product, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        product = services.product_update(
+            product=product, data=serializer.validated_data, actor=request.user, request=request
+        )
+        product, currency = self._get(request, product.slug)
+        return Response(ProductDetailSerializer(product, context={"currency": currency}).data)
+
+    @extend_schema(tags=TAG, responses={204: None}, description="Archives the product (no hard delete).")
+    def delete(self, request, slug):
+        services.product_archive(
+            product=get_object_or_404(Product, slug=slug), actor=request.user, request=request
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CategoryTreeView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=TAG, responses=CategoryTreeSerializer(many=True), auth=[{}, {"jwtAuth": []}])
+    def get(self, request):
+        return Response(selectors.category_tree())
+
+
+class DocumentListView(APIView):
+    pagination_class = PageNumberPagination
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [CanManageCatalog()]
+
+    @extend_schema(tags=TAG, responses=DocumentSerializer(many=True), auth=[{}, {"jwtAuth": []}])
+    def get(self, request):
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(selectors.document_list(user=request.user), request, view=self)
+        return paginator.get_paginated_response(DocumentSerializer(page, many=True).data)
+
+    @extend_schema(tags=TAG, request=DocumentSerializer, responses={201: DocumentSerializer})
+    def post(self, request):
+        serializer = DocumentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        document = services.document_create(
+            data=serializer.validated_data, actor=request.user, request=request
+        )
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+class DocumentDownloadView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=TAG,
+        responses={
+            302: OpenApiResponse(description="Redirect to a signed URL (S3, valid 5 minutes)."),
+            200: OpenApiResponse(description="The file (local storage)."),
+        },
+        auth=[{}, {"jwtAuth": []}],
+    )
+    def get(self, request, pk):
+        document = Document.objects.select_related("file").filter(pk=pk).first()
+        if document is None:
+            raise NotFound("No such document.")
+        if document.access_level not in selectors.visible_document_levels(request.user):
+            if (
+                not request.user.is_authenticated
+                and document.access_level == Document.AccessLevel.AUTHENTICATED
+            ):
+                raise NotAuthenticated("Sign in to download this document.")
+            raise NotFound("No such document.")
+        services.document_count_download(document=document)
+        storage = document.file.file.storage
+        name = document.file.file.name
+        if hasattr(storage, "bucket_name"):  # S3: a short-lived signed URL
+            return HttpResponseRedirect(storage.url(name, expire=300))
+        return FileResponse(
+            storage.open(name, "rb"),
+            as_attachment=True,
+            filename=document.file.file_name,
+            content_type=document.file.mime_type or "application/octet-stream",
+        )
