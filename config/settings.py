@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.cms",
     "apps.catalog",
+    "apps.search",
 ]
 
 MIDDLEWARE = [

@@ -100,6 +100,10 @@ class ProductAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_variants=Count("variants"))
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.product_search_text_refresh(product=form.instance)
+
     @admin.display(description="Variants", ordering="n_variants")
     def variant_count(self, obj):
         return obj.n_variants
@@ -147,6 +151,10 @@ class VariantAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("prices")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.product_search_text_refresh(product=obj.product)
 
     @admin.display(description="Prices")
     def prices_text(self, obj):

@@ -42,6 +42,11 @@ class Product(SeoFields, TimeStampedModel):
     applications = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
     position = models.PositiveIntegerField(default=0)
+    search_text = models.TextField(
+        blank=True, editable=False,
+        help_text="Description, SKUs, variant names and specification values, for full-text search "
+        "(kept by the catalog services; indexed with GIN on PostgreSQL).",
+    )
 
     class Meta:
         ordering = ["position", "name"]

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Exists,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from apps.core.roles import CONTENT, STAFF_ROLES, has_role
+from apps.core.search import tsquery_text, weighted_vector_sql
 
 from .models import Category, Document, Price, Product, ProductImage, Variant
 
@@ -154,3 +167,56 @@ def document_list(*, user) -> QuerySet[Document]:
     return Document.objects.filter(access_level__in=visible_document_levels(user)).select_related(
         "file", "category", "product"
     )
+
+
+PRODUCT_VECTOR = weighted_vector_sql([("name", "A"), ("search_text", "B")], table="catalog_product")
+
+
+def product_search(*, q: str, user, limit: int = 10) -> tuple[int, list[dict]]:
+    """Products matching ``q``, most relevant first: (total, top ``limit`` as dicts).
+    PostgreSQL: the GIN-indexed weighted tsvector (name above description/SKU/specs), prefix
+    matching. Elsewhere: substring matching, name matches first."""
+    qs = Product.objects.all()
+    if not has_role(user, *STAFF_ROLES):
+        qs = qs.filter(status=Product.Status.ACTIVE)
+    if connection.vendor == "postgresql":
+        query = tsquery_text(q)
+        if query is None:
+            return 0, []
+        # The SQL is a constant expression (it must equal the indexed one); input is bound.
+        matches = RawSQL(  # noqa: S611
+            f"({PRODUCT_VECTOR}) @@ to_tsquery('simple', %s)",
+            [query],
+            output_field=BooleanField(),
+        )
+        rank = RawSQL(  # noqa: S611
+            f"ts_rank({PRODUCT_VECTOR}, to_tsquery('simple', %s))",
+            [query],
+            output_field=FloatField(),
+        )
+        qs = qs.filter(matches).annotate(rank=rank).order_by("-rank", "name")
+    else:
+        words = q.split()
+        if not words:
+            return 0, []
+        for word in words:
+            qs = qs.filter(Q(name__icontains=word) | Q(search_text__icontains=word))
+        qs = qs.annotate(rank=Value(0.0, output_field=FloatField())).order_by("name")
+        name_hits = [p for p in qs if all(w.lower() in p.name.lower() for w in words)]
+        rest = [p for p in qs if p not in name_hits]
+        ordered = name_hits + rest
+        return len(ordered), [_search_hit(p) for p in ordered[:limit]]
+    total = qs.count()
+    return total, [_search_hit(p) for p in qs.select_related("category")[:limit]]
+
+
+def _search_hit(p: Product) -> dict:
+    return {
+        "id": str(p.id),
+        "type": "product",
+        "title": p.name,
+        "slug": p.slug,
+        "summary": (p.description or "")[:200],
+        "url": f"/api/v1/products/{p.slug}",
+        "rank": round(float(getattr(p, "rank", 0) or 0), 4),
+    }

@@ -39,6 +39,19 @@ def unique_slug(model, base: str, *, exclude_pk=None, max_length: int = 200) -> 
     return f"{root}-{n}"
 
 
+def product_search_text_refresh(*, product: Product) -> None:
+    """Keep the full-text document in step with the product, its variants and specs."""
+    parts = [product.description]
+    for variant in product.variants.all():
+        parts += [variant.sku, variant.name]
+    for value in (product.specifications or {}).values():
+        parts += [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    text = "\n".join(p for p in parts if p)
+    if text != product.search_text:
+        product.search_text = text
+        Product.objects.filter(pk=product.pk).update(search_text=text)
+
+
 def _full_state(product: Product) -> dict:
     state = snapshot(product)
     state["variants"] = [
@@ -112,6 +125,7 @@ def product_create(*, data: dict, actor, request=None) -> Product:
         raise IntegrityError("could not find a free slug")
     _upsert_variants(product, data["variants"], deactivate_missing=False)
     _set_images(product, data.get("images", []))
+    product_search_text_refresh(product=product)
     activity_record(actor=actor, action="create", entity=product, after=_full_state(product), request=request)
     return product
 
@@ -131,6 +145,7 @@ def product_update(*, product: Product, data: dict, actor, request=None) -> Prod
         _upsert_variants(product, data["variants"], deactivate_missing=True)
     if "images" in data:
         _set_images(product, data["images"])
+    product_search_text_refresh(product=product)
     activity_record(
         actor=actor,
         action="update",

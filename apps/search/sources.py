@@ -1,0 +1,13 @@
+"""Searchable sources: (group name, who may search it, function(q, user, limit) → (total, hits)).
+Later apps (leads, rfq) add their sources here, staff-only."""
+
+from apps.catalog.api import product_search
+
+
+def _everyone(user) -> bool:
+    return True
+
+
+SOURCES = [
+    ("products", _everyone, product_search),
+]
