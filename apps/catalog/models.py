@@ -43,7 +43,8 @@ class Product(SeoFields, TimeStampedModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
     position = models.PositiveIntegerField(default=0)
     search_text = models.TextField(
-        blank=True, editable=False,
+        blank=True,
+        editable=False,
         help_text="Description, SKUs, variant names and specification values, for full-text search "
         "(kept by the catalog services; indexed with GIN on PostgreSQL).",
     )

@@ -10,7 +10,6 @@ from django.db.models import (
     Exists,
     FloatField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -68,10 +67,6 @@ def category_with_descendants(identifier: str) -> list | None:
     return found
 
 
-def _prices_in(currency: str):
-    return Prefetch("prices", queryset=Price.objects.filter(currency=currency), to_attr="prices_in_currency")
-
-
 def _min_price_subquery(currency: str):
     return Subquery(
         Price.objects.filter(variant__product=OuterRef("pk"), variant__is_active=True, currency=currency)
@@ -90,12 +85,13 @@ def product_list(
     max_price: Decimal | None = None,
     search: str | None = None,
 ) -> QuerySet[Product]:
-    qs = Product.objects.select_related("category")
-    if can_manage_catalog(user) or has_role(user, *STAFF_ROLES):
-        if status:
-            qs = qs.filter(status=status)
-    else:
+    """The filtered products (not yet ordered), annotated with ``price_from`` in ``currency``.
+    Turn a page of them into output with ``product_cards``."""
+    qs = Product.objects.all()
+    if not has_role(user, *STAFF_ROLES):
         qs = qs.filter(status=Product.Status.ACTIVE)
+    elif status:
+        qs = qs.filter(status=status)
     if category_ids is not None:
         qs = qs.filter(category_id__in=category_ids)
     if min_price is not None or max_price is not None:
@@ -108,20 +104,142 @@ def product_list(
     if search:
         sku_match = Variant.objects.filter(product=OuterRef("pk"), sku__icontains=search)
         qs = qs.filter(Q(name__icontains=search) | Q(description__icontains=search) | Exists(sku_match))
-    return qs.annotate(price_from=_min_price_subquery(currency)).prefetch_related(
-        Prefetch(
-            "variants",
-            queryset=Variant.objects.filter(is_active=True)
-            .order_by("position", "sku")
-            .prefetch_related(_prices_in(currency)),
-            to_attr="active_variants",
-        ),
-        Prefetch(
-            "images",
-            queryset=ProductImage.objects.select_related("media").order_by("position", "id"),
-            to_attr="ordered_images",
-        ),
+    return qs.annotate(price_from=_min_price_subquery(currency))
+
+
+CARD_FIELDS = (
+    "id",
+    "name",
+    "slug",
+    "status",
+    "position",
+    "created_at",
+    "updated_at",
+    "category_id",
+    "category__name",
+    "category__slug",
+    "price_from",
+)
+DETAIL_FIELDS = (
+    "description",
+    "specifications",
+    "features",
+    "applications",
+    "seo_title",
+    "seo_description",
+    "og_image__file",
+)
+
+
+def _iso(value) -> str | None:
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _money(amount) -> str | None:
+    return None if amount is None else f"{amount:.2f}"
+
+
+def product_cards(*, rows: list[dict], currency: str, detail: bool = False) -> list[dict]:
+    """Output dicts for a page of ``product_list(...).values(*CARD_FIELDS)`` rows: three more
+    queries (variants, prices, images) whatever the page size, no model instances."""
+    from django.core.files.storage import storages
+
+    storage = storages["default"]
+    ids = [r["id"] for r in rows]
+    variants = list(
+        Variant.objects.filter(product_id__in=ids, is_active=True)
+        .order_by("position", "sku")
+        .values("id", "product_id", "sku", "name", "attributes", "weight")
     )
+    prices = {
+        p["variant_id"]: p
+        for p in Price.objects.filter(variant_id__in=[v["id"] for v in variants], currency=currency).values(
+            "variant_id", "amount", "compare_at_amount"
+        )
+    }
+    images = (
+        ProductImage.objects.filter(product_id__in=ids)
+        .order_by("product_id", "position", "id")
+        .values(
+            "product_id",
+            "media_id",
+            "alt_text",
+            "media__file",
+            "media__alt_text",
+            "media__width",
+            "media__height",
+        )
+    )
+    by_product: dict = {pid: {"variants": [], "images": []} for pid in ids}
+    for v in variants:
+        price = prices.get(v["id"])
+        by_product[v["product_id"]]["variants"].append(
+            {
+                "sku": v["sku"],
+                "name": v["name"],
+                "attributes": v["attributes"],
+                "weight": None if v["weight"] is None else f"{v['weight']:.3f}",
+                "price": None
+                if price is None
+                else {
+                    "amount": _money(price["amount"]),
+                    "currency": currency,
+                    "compare_at_amount": _money(price["compare_at_amount"]),
+                },
+                "available": price is not None,
+            }
+        )
+    for img in images:
+        by_product[img["product_id"]]["images"].append(
+            {
+                "id": str(img["media_id"]),
+                "url": storage.url(img["media__file"]) if img["media__file"] else None,
+                "alt_text": img["alt_text"] or img["media__alt_text"],
+                "width": img["media__width"],
+                "height": img["media__height"],
+            }
+        )
+    cards = []
+    for r in rows:
+        extra = by_product[r["id"]]
+        card = {
+            "id": str(r["id"]),
+            "name": r["name"],
+            "slug": r["slug"],
+            "status": r["status"],
+            "category": None
+            if r["category_id"] is None
+            else {"id": str(r["category_id"]), "name": r["category__name"], "slug": r["category__slug"]},
+            "price_from": None
+            if r["price_from"] is None
+            else {"amount": _money(r["price_from"]), "currency": currency, "compare_at_amount": None},
+            "currency": currency,
+            "variants": extra["variants"],
+            "image": extra["images"][0] if extra["images"] else None,
+            "position": r["position"],
+            "created_at": _iso(r["created_at"]),
+            "updated_at": _iso(r["updated_at"]),
+        }
+        if detail:
+            card.update(
+                {
+                    "description": r["description"],
+                    "specifications": r["specifications"],
+                    "features": r["features"],
+                    "applications": r["applications"],
+                    "images": extra["images"],
+                    "seo": {
+                        "title": r["seo_title"] or r["name"],
+                        "description": r["seo_description"],
+                        "og_image": storage.url(r["og_image__file"]) if r["og_image__file"] else None,
+                    },
+                }
+            )
+        cards.append(card)
+    return cards
 
 
 ORDERINGS = {
@@ -145,22 +263,23 @@ def visible_document_levels(user) -> list[str]:
     return levels
 
 
-def product_detail(*, user, slug: str, currency: str) -> Product | None:
-    product = (
+def product_detail(*, user, slug: str, currency: str) -> dict | None:
+    """The product page as a dict (with the documents the caller may see), or None."""
+    row = (
         product_list(user=user, currency=currency)
         .filter(slug=slug)
-        .prefetch_related(
-            Prefetch(
-                "documents",
-                queryset=Document.objects.filter(
-                    access_level__in=visible_document_levels(user)
-                ).select_related("file"),
-                to_attr="visible_documents",
-            ),
-        )
+        .values(*CARD_FIELDS, *DETAIL_FIELDS)
         .first()
     )
-    return product
+    if row is None:
+        return None
+    [card] = product_cards(rows=[row], currency=currency, detail=True)
+    card["documents"] = list(
+        Document.objects.filter(
+            product_id=row["id"], access_level__in=visible_document_levels(user)
+        ).select_related("file")
+    )
+    return card
 
 
 def document_list(*, user) -> QuerySet[Document]:

@@ -8,6 +8,7 @@ from django.utils.text import slugify
 
 from apps.core.activity import activity_record, snapshot
 
+from .cache import catalog_changed
 from .models import Document, Price, Product, ProductImage, Variant
 
 PRODUCT_FIELDS = [
@@ -50,6 +51,7 @@ def product_search_text_refresh(*, product: Product) -> None:
     if text != product.search_text:
         product.search_text = text
         Product.objects.filter(pk=product.pk).update(search_text=text)
+        catalog_changed()
 
 
 def _full_state(product: Product) -> dict:
@@ -92,6 +94,7 @@ def _upsert_variants(product: Product, variants: list[dict], *, deactivate_missi
     if deactivate_missing:
         sent = {item["sku"] for item in variants}
         product.variants.exclude(sku__in=sent).update(is_active=False)
+        catalog_changed()
 
 
 def _set_images(product: Product, images: list[dict]) -> None:

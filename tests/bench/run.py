@@ -1,13 +1,16 @@
 #!/usr/bin/env python
 """The benchmark suite (``make bench``).
 
-Starts gunicorn (2 workers) on a fresh PostgreSQL database with Redis as cache, drives each
+Creates a fresh PostgreSQL database, loads scaled data (``seed_bench``: 10,000 products ×
+2 variants × 2 currencies), starts gunicorn (2 workers) with Redis as cache, drives each
 endpoint with wrk (Debian package) and prints requests/s, p50/p95/p99, errors and SQL
 queries per request, next to a ceiling row measured in the same run: a plain Django view
 (no DRF, no database). Targets are ratios to that ceiling. Nothing here is a timed test.
 
-    make bench                       # defaults below
-    make bench BENCH_ARGS="--duration 20 --connections 32"
+Two phases: the catalog response cache off (cold), then on (warm).
+
+    make bench
+    make bench BENCH_ARGS="--duration 20 --products 2000"
 """
 
 from __future__ import annotations
@@ -61,11 +64,10 @@ def run_wrk(url: str, *, duration: int, connections: int, method="GET", body=Non
         "WRK_BODY": json.dumps(body) if body else "",
         "WRK_AUTH": auth or "",
     }
-    threads = min(2, connections)
     out = subprocess.run(
         [
             "wrk",
-            f"-t{threads}",
+            f"-t{min(2, connections)}",
             f"-c{connections}",
             f"-d{duration}s",
             "--timeout",
@@ -85,6 +87,37 @@ def run_wrk(url: str, *, duration: int, connections: int, method="GET", body=Non
     return result
 
 
+def start_server(env: dict, port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "config.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(150):
+        try:
+            if http("GET", f"http://127.0.0.1:{port}/api/v1/status")[0] == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+def stop_server(server: subprocess.Popen | None) -> None:
+    if server is not None:
+        server.terminate()
+        server.wait(10)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -95,14 +128,13 @@ def main() -> int:
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"))
     parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args()
-
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: sudo apt-get install wrk")
 
     db = f"foundry_bench_{os.getpid()}"
-    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -115,23 +147,36 @@ def main() -> int:
         "REDIS_URL": args.redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "true",
         "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
-        # The benchmark measures the endpoints, not the throttles.
-        "THROTTLE_LOGIN_IP": "100000000/min",
+        "THROTTLE_LOGIN_IP": "100000000/min",  # measure the endpoints, not the throttles
         "THROTTLE_LOGIN_EMAIL": "100000000/min",
         "LOG_LEVEL": "WARNING",
     }
     admin_sql(args.pg_url, f"CREATE DATABASE {db}")
     server = None
     try:
+        manage = [sys.executable, "manage.py"]
+        subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
         subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+            [*manage, "seed_bench", "--products", str(args.products)], cwd=ROOT, env=env, check=True
         )
-        os.environ.update(env)
+        subprocess.run(
+            [
+                *manage,
+                "shell",
+                "-c",
+                "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        os.environ.update({**env, "CATALOG_CACHE_SECONDS": "0"})
         sys.path.insert(0, str(ROOT))
         import django
 
         django.setup()
         from django.conf import settings
+        from django.contrib.auth.hashers import get_hasher
         from django.core.cache import cache
         from django.db import connection
         from django.test import Client
@@ -142,67 +187,63 @@ def main() -> int:
         user_create(email=BENCH_EMAIL, password=BENCH_PASSWORD, full_name="Bench User")
         cache.clear()
         hasher = settings.PASSWORD_HASHERS[0].rsplit(".", 1)[-1]
-        from django.contrib.auth.hashers import get_hasher
-
         iterations = getattr(get_hasher(), "iterations", None)
         connection.close()
 
-        server = subprocess.Popen(
-            [
-                str(ROOT / ".venv/bin/gunicorn"),
-                "config.wsgi:application",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if http("GET", f"{base}/api/v1/status")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        _, login = http(
-            "POST", f"{base}/api/v1/auth/login", {"email": BENCH_EMAIL, "password": BENCH_PASSWORD}
-        )
-        token = login["access"]
-        login_body = {"email": BENCH_EMAIL, "password": BENCH_PASSWORD}
-
-        endpoints = [
-            ("ceiling (plain Django JSON view)", "GET", "/bench/ceiling", None, None, args.connections),
-            ("GET /api/v1/status", "GET", "/api/v1/status", None, None, args.connections),
-            ("GET /api/v1/health", "GET", "/api/v1/health", None, None, args.connections),
-            ("GET /api/v1/auth/me (JWT)", "GET", "/api/v1/auth/me", None, token, args.connections),
-            ("POST /api/v1/auth/login", "POST", "/api/v1/auth/login", login_body, None, 4),
-        ]
-        # Warm up both workers (imports, connections).
-        run_wrk(f"{base}/api/v1/status", duration=2, connections=4)
-
+        slug = f"bench-{args.products // 2}"
         client = Client()
-        rows = []
-        for name, method, path, body, auth, conns in endpoints:
+
+        def measure(name, method, path, *, body=None, token=None, conns=args.connections):
             result = run_wrk(
                 f"{base}{path}",
                 duration=args.duration,
                 connections=conns,
                 method=method,
                 body=body,
-                auth=f"Bearer {auth}" if auth else None,
+                auth=f"Bearer {token}" if token else None,
             )
-            headers = {"HTTP_AUTHORIZATION": f"Bearer {auth}"} if auth else {}
+            headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
             with CaptureQueriesContext(connection) as queries:
                 if method == "GET":
                     client.get(path, **headers)
                 else:
                     client.post(path, body, content_type="application/json", **headers)
             result["queries"] = len(queries)
-            rows.append((name, conns, result))
+            return (name, conns, result)
+
+        rows = []
+        # Phase 1: catalog response cache off (cold).
+        server = start_server({**env, "CATALOG_CACHE_SECONDS": "0"}, port)
+        _, login = http(
+            "POST", f"{base}/api/v1/auth/login", {"email": BENCH_EMAIL, "password": BENCH_PASSWORD}
+        )
+        token = login["access"]
+        run_wrk(f"{base}/api/v1/status", duration=2, connections=4)  # warm both workers
+        rows.append(measure("ceiling (plain Django JSON view)", "GET", "/bench/ceiling"))
+        rows.append(measure("GET /api/v1/status", "GET", "/api/v1/status"))
+        rows.append(measure("GET /api/v1/health", "GET", "/api/v1/health"))
+        rows.append(measure("GET /api/v1/auth/me (JWT)", "GET", "/api/v1/auth/me", token=token))
+        rows.append(
+            measure(
+                "POST /api/v1/auth/login",
+                "POST",
+                "/api/v1/auth/login",
+                body={"email": BENCH_EMAIL, "password": BENCH_PASSWORD},
+                conns=4,
+            )
+        )
+        rows.append(measure("GET /products?page_size=20 (cold)", "GET", "/api/v1/products?page_size=20"))
+        rows.append(measure("GET /products/{slug} (cold)", "GET", f"/api/v1/products/{slug}"))
+        rows.append(measure("GET /search?q=archer tractor", "GET", "/api/v1/search?q=archer%20tractor"))
+        stop_server(server)
+        # Phase 2: catalog response cache on (warm).
+        server = start_server({**env, "CATALOG_CACHE_SECONDS": "300"}, port)
+        for path in ("/api/v1/products?page_size=20", f"/api/v1/products/{slug}"):
+            http("GET", f"{base}{path}")
+        rows.append(measure("GET /products?page_size=20 (warm)", "GET", "/api/v1/products?page_size=20"))
+        rows.append(measure("GET /products/{slug} (warm)", "GET", f"/api/v1/products/{slug}"))
         connection.close()
 
         ceiling = rows[0][2]["rps"]
@@ -210,23 +251,25 @@ def main() -> int:
         print(
             f"Foundry benchmark — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} — "
             f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"gunicorn 2 workers, PostgreSQL + Redis, wrk {args.duration}s per endpoint"
+            f"gunicorn 2 workers, PostgreSQL + Redis, {args.products:,} products, "
+            f"wrk {args.duration}s per endpoint"
         )
         header = (
-            f"{'endpoint':34} {'conns':>5} {'req/s':>9} {'ratio':>6} {'p50 ms':>8} {'p95 ms':>8} "
+            f"{'endpoint':36} {'conns':>5} {'req/s':>9} {'ratio':>6} {'p50 ms':>8} {'p95 ms':>8} "
             f"{'p99 ms':>8} {'errors':>6} {'SQL/req':>7}"
         )
         print(header)
         print("-" * len(header))
         for name, conns, r in rows:
             print(
-                f"{name:34} {conns:>5} {r['rps']:>9.1f} {r['rps'] / ceiling:>6.3f} {r['p50_ms']:>8.2f} "
+                f"{name:36} {conns:>5} {r['rps']:>9.1f} {r['rps'] / ceiling:>6.3f} {r['p50_ms']:>8.2f} "
                 f"{r['p95_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>6} {r['queries']:>7}"
             )
         print(
             f"\nlogin hashes passwords with {hasher}"
             + (f" ({iterations:,} iterations)" if iterations else "")
-            + "; its req/s is bounded by that cost on 2 cores."
+            + "; its req/s is bounded by that cost on 2 cores. SQL/req is counted in-process with "
+            "the response cache off."
         )
         out_dir = ROOT / "var" / "bench"
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -234,18 +277,17 @@ def main() -> int:
             json.dumps(
                 {
                     "ceiling_rps": ceiling,
-                    "rows": [{"endpoint": n, "connections": c, **r} for n, c, r in rows],
+                    "products": args.products,
                     "hasher": hasher,
                     "iterations": iterations,
+                    "rows": [{"endpoint": n, "connections": c, **r} for n, c, r in rows],
                 },
                 indent=2,
             )
         )
         return 0
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(10)
+        stop_server(server)
         if not args.keep_db:
             admin_sql(args.pg_url, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
 

@@ -1,6 +1,5 @@
 from decimal import Decimal
 
-from django.core.files.storage import storages
 from rest_framework import serializers
 
 from apps.catalog.models import Category, Document, Product, Variant
@@ -36,16 +35,6 @@ def validate_attributes(value):
     return value
 
 
-def media_url(media: MediaFile | None) -> str | None:
-    if media is None or not media.file:
-        return None
-    return storages["default"].url(media.file.name)
-
-
-def money(amount) -> str | None:
-    return None if amount is None else f"{amount:.2f}"
-
-
 # --- Output --------------------------------------------------------------------------------
 
 
@@ -78,36 +67,9 @@ class CategoryRefSerializer(serializers.Serializer):
     slug = serializers.CharField()
 
 
-def _variant(v: Variant, currency: str) -> dict:
-    price = v.prices_in_currency[0] if v.prices_in_currency else None
-    return {
-        "sku": v.sku,
-        "name": v.name,
-        "attributes": v.attributes,
-        "weight": None if v.weight is None else f"{v.weight:.3f}",
-        "price": None
-        if price is None
-        else {
-            "amount": money(price.amount),
-            "currency": currency,
-            "compare_at_amount": money(price.compare_at_amount),
-        },
-        "available": price is not None,
-    }
-
-
-def _image(img) -> dict:
-    return {
-        "id": str(img.media_id),
-        "url": media_url(img.media),
-        "alt_text": img.alt_text or img.media.alt_text,
-        "width": img.media.width,
-        "height": img.media.height,
-    }
-
-
 class ProductListSerializer(serializers.Serializer):
-    """Built by hand from prefetched rows (lists are hot); declared fields are the schema."""
+    """Declared fields are the schema; the output is built by selectors.product_cards (lists are
+    hot, so no model instances and no per-field serializer work)."""
 
     id = serializers.UUIDField()
     name = serializers.CharField()
@@ -122,28 +84,8 @@ class ProductListSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
-    def to_representation(self, p: Product):
-        currency = self.context["currency"]
-        category = p.category
-        images = p.ordered_images
-        return {
-            "id": str(p.id),
-            "name": p.name,
-            "slug": p.slug,
-            "status": p.status,
-            "category": None
-            if category is None
-            else {"id": str(category.id), "name": category.name, "slug": category.slug},
-            "price_from": None
-            if p.price_from is None
-            else {"amount": money(p.price_from), "currency": currency, "compare_at_amount": None},
-            "currency": currency,
-            "variants": [_variant(v, currency) for v in p.active_variants],
-            "image": _image(images[0]) if images else None,
-            "position": p.position,
-            "created_at": serializers.DateTimeField().to_representation(p.created_at),
-            "updated_at": serializers.DateTimeField().to_representation(p.updated_at),
-        }
+    def to_representation(self, card: dict):
+        return card  # built by selectors.product_cards from rows, not model instances
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -192,24 +134,8 @@ class ProductDetailSerializer(ProductListSerializer):
     documents = DocumentSerializer(many=True)
     seo = SeoSerializer()
 
-    def to_representation(self, p: Product):
-        data = super().to_representation(p)
-        data.update(
-            {
-                "description": p.description,
-                "specifications": p.specifications,
-                "features": p.features,
-                "applications": p.applications,
-                "images": [_image(i) for i in p.ordered_images],
-                "documents": DocumentSerializer(p.visible_documents, many=True).data,
-                "seo": {
-                    "title": p.seo_title or p.name,
-                    "description": p.seo_description,
-                    "og_image": media_url(p.og_image) if p.og_image_id else None,
-                },
-            }
-        )
-        return data
+    def to_representation(self, card: dict):
+        return {**card, "documents": DocumentSerializer(card["documents"], many=True).data}
 
 
 class CategoryTreeSerializer(serializers.Serializer):

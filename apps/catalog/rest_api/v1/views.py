@@ -1,4 +1,5 @@
-from django.http import FileResponse, HttpResponseRedirect
+from django.conf import settings
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -7,11 +8,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.catalog import cache as response_cache
 from apps.catalog import selectors, services
 from apps.catalog.models import Document, Product
 from apps.core.models import currency_code_validator
-from apps.core.pagination import PageNumberPagination
+from apps.core.pagination import CountedRows, PageNumberPagination
 from apps.core.permissions import HasRole
+from apps.core.roles import STAFF_ROLES, has_role
 from apps.core.selectors import site_settings_get
 
 from .serializers import (
@@ -23,6 +26,56 @@ from .serializers import (
 )
 
 TAG = ["catalog"]
+JSON = "application/json"
+
+
+def _key_for(kind: str, path: str, params, currency: str, version: int | None = None) -> str:
+    query = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "currency")
+    return response_cache.response_key(kind, path.rstrip("/"), query, currency, version=version)
+
+
+def _public_cache_key(request, kind: str, currency: str) -> str | None:
+    """Responses are shared by every non-staff caller (they see the same catalog)."""
+    if has_role(request.user, *STAFF_ROLES):
+        return None
+    return _key_for(kind, request.path, request.query_params, currency)
+
+
+class AnonymousCacheMixin:
+    """Anonymous GETs are answered from the response cache before DRF does any work
+    (one cache round trip for the catalog version and the default currency, one for the body)."""
+
+    cache_kind = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if (
+            request.method == "GET"
+            and "HTTP_AUTHORIZATION" not in request.META
+            and settings.CATALOG_CACHE_SECONDS
+        ):
+            version, default_currency = response_cache.version_and_default_currency()
+            currency = (request.GET.get("currency") or default_currency).upper()
+            key = _key_for(self.cache_kind, request.path, request.GET, currency, version)
+            content = response_cache.get(key)
+            if content is not None:
+                return HttpResponse(content, content_type=JSON)
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _cached(key):
+    if key is None:
+        return None
+    content = response_cache.get(key)
+    return HttpResponse(content, content_type=JSON) if content is not None else None
+
+
+def _store(key, response):
+    if key is not None and response.status_code == 200:
+        response.render()
+        response_cache.put(key, response.content)
+    return response
+
+
 CanManageCatalog = HasRole.of(*selectors.CATALOG_MANAGERS)
 
 
@@ -54,8 +107,9 @@ class ProductQuerySerializer(serializers.Serializer):
     ordering = serializers.ChoiceField(choices=sorted(selectors.ORDERINGS), required=False)
 
 
-class ProductListView(APIView):
+class ProductListView(AnonymousCacheMixin, APIView):
     pagination_class = PageNumberPagination
+    cache_kind = "list"
 
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [CanManageCatalog()]
@@ -71,12 +125,15 @@ class ProductListView(APIView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         currency = _currency(request)
+        key = _public_cache_key(request, "list", currency)
+        if (hit := _cached(key)) is not None:
+            return hit
         category_ids = None
         if params.get("category"):
             category_ids = selectors.category_with_descendants(params["category"])
             if category_ids is None:
                 raise serializers.ValidationError({"category": "No such category."})
-        qs = selectors.product_list(
+        base = selectors.product_list(
             user=request.user,
             currency=currency,
             status=params.get("status"),
@@ -84,11 +141,14 @@ class ProductListView(APIView):
             min_price=params.get("min_price"),
             max_price=params.get("max_price"),
             search=params.get("search"),
-        ).order_by(*selectors.ORDERINGS[params.get("ordering", "position")])
+        )
+        ordering = selectors.ORDERINGS[params.get("ordering", "position")]
+        rows = base.order_by(*ordering).values(*selectors.CARD_FIELDS)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        data = ProductListSerializer(page, many=True, context={"currency": currency}).data
-        return paginator.get_paginated_response(data)
+        # The total counts the filtered products alone (no joins, no price subquery).
+        page = paginator.paginate_queryset(CountedRows(rows, base.values("pk")), request, view=self)
+        data = selectors.product_cards(rows=list(page), currency=currency)
+        return _store(key, self.finalize_response(request, paginator.get_paginated_response(data)))
 
     @extend_schema(tags=TAG, request=ProductWriteSerializer, responses={201: ProductDetailSerializer})
     def post(self, request):
@@ -98,12 +158,14 @@ class ProductListView(APIView):
         currency = _currency(request)
         detail = selectors.product_detail(user=request.user, slug=product.slug, currency=currency)
         return Response(
-            ProductDetailSerializer(detail, context={"currency": currency}).data,
+            ProductDetailSerializer(detail).data,
             status=status.HTTP_201_CREATED,
         )
 
 
-class ProductDetailView(APIView):
+class ProductDetailView(AnonymousCacheMixin, APIView):
+    cache_kind = "detail"
+
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [CanManageCatalog()]
 
@@ -121,8 +183,13 @@ class ProductDetailView(APIView):
         auth=[{}, {"jwtAuth": []}],
     )
     def get(self, request, slug):
+        currency = _currency(request)
+        key = _public_cache_key(request, "detail", currency)
+        if (hit := _cached(key)) is not None:
+            return hit
         product, currency = self._get(request, slug)
-        return Response(ProductDetailSerializer(product, context={"currency": currency}).data)
+        response = Response(ProductDetailSerializer(product).data)
+        return _store(key, self.finalize_response(request, response))
 
     @extend_schema(tags=TAG, request=ProductWriteSerializer, responses=ProductDetailSerializer)
     def patch(self, request, slug):
@@ -133,7 +200,7 @@ class ProductDetailView(APIView):
             product=product, data=serializer.validated_data, actor=request.user, request=request
         )
         product, currency = self._get(request, product.slug)
-        return Response(ProductDetailSerializer(product, context={"currency": currency}).data)
+        return Response(ProductDetailSerializer(product).data)
 
     @extend_schema(tags=TAG, responses={204: None}, description="Archives the product (no hard delete).")
     def delete(self, request, slug):
@@ -148,7 +215,10 @@ class CategoryTreeView(APIView):
 
     @extend_schema(tags=TAG, responses=CategoryTreeSerializer(many=True), auth=[{}, {"jwtAuth": []}])
     def get(self, request):
-        return Response(selectors.category_tree())
+        key = response_cache.response_key("categories", "all")
+        if (hit := _cached(key)) is not None:
+            return hit
+        return _store(key, self.finalize_response(request, Response(selectors.category_tree())))
 
 
 class DocumentListView(APIView):

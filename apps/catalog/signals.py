@@ -1,0 +1,17 @@
+"""Cache invalidation only: any catalog row written outside the services (admin inlines,
+shell) still drops the cached catalog responses."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from .cache import catalog_changed
+from .models import Category, Document, Price, Product, ProductImage, Variant
+
+MODELS = (Category, Product, ProductImage, Variant, Price, Document)
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def catalog_row_changed(sender, **kwargs):
+    if sender in MODELS:
+        catalog_changed()
