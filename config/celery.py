@@ -15,6 +15,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    "cms.publish-scheduled-articles": {
+        "task": "cms.publish_scheduled_articles",
+        "schedule": crontab(),  # every minute
+    },
     "core.purge-idempotency-keys": {
         "task": "core.purge_expired_idempotency_keys",
         "schedule": crontab(minute=17),  # hourly

@@ -222,6 +222,8 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode415Enum": "drf_standardized_errors.openapi_serializers.ErrorCode415Enum.choices",
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
+        "NewsArticleStatusEnum": "apps.cms.models.NewsArticle.Status",
+        "MediaFileStatusEnum": "apps.cms.models.MediaFile.Status",
     },
 }
 

@@ -2,6 +2,7 @@
 Later apps (leads, rfq) add their sources here, staff-only."""
 
 from apps.catalog.api import product_search
+from apps.cms.api import news_search
 
 
 def _everyone(user) -> bool:
@@ -10,4 +11,5 @@ def _everyone(user) -> bool:
 
 SOURCES = [
     ("products", _everyone, product_search),
+    ("news", _everyone, news_search),
 ]

@@ -206,7 +206,7 @@ class ProductWriteSerializer(serializers.Serializer):
     og_image = serializers.PrimaryKeyRelatedField(
         queryset=MediaFile.objects.filter(status="ready"), required=False, allow_null=True
     )
-    variants = VariantInputSerializer(many=True, allow_empty=False)
+    variants = VariantInputSerializer(many=True)
     images = ImageInputSerializer(many=True, required=False)
 
     def validate_slug(self, slug):
@@ -218,20 +218,58 @@ class ProductWriteSerializer(serializers.Serializer):
         return slug
 
     def validate_variants(self, variants):
-        errors, seen = [], set()
-        skus = [v["sku"] for v in variants]
-        taken = Variant.objects.filter(sku__in=skus)
-        if self.instance is not None:
-            taken = taken.exclude(product=self.instance)
-        taken = set(taken.values_list("sku", flat=True))
-        for v in variants:
-            if v["sku"] in seen:
-                errors.append({"sku": ["This SKU appears twice in the request."]})
-            elif v["sku"] in taken:
-                errors.append({"sku": ["This SKU belongs to another product."]})
-            else:
-                errors.append({})
-            seen.add(v["sku"])
-        if any(errors):
+        return check_variants(variants, self.instance)
+
+    def to_internal_value(self, data):
+        """PATCH may leave fields out, but variants and images that are sent are validated in
+        full (DRF's partial mode would also let their required fields go missing)."""
+        if not (self.partial and hasattr(data, "items")):
+            return super().to_internal_value(data)
+        nested = {k: data[k] for k in STRICT_NESTED if k in data}
+        errors, value = {}, {}
+        try:
+            value = super().to_internal_value({k: v for k, v in data.items() if k not in STRICT_NESTED})
+        except serializers.ValidationError as exc:
+            errors.update(exc.detail)
+        strict = StrictNestedSerializer(instance=self.instance, data=nested, context=self.context)
+        if not strict.is_valid():
+            errors.update(strict.errors)
+        if errors:
             raise serializers.ValidationError(errors)
-        return variants
+        value.update(strict.validated_data)
+        return value
+
+
+STRICT_NESTED = ("variants", "images")
+
+
+def check_variants(variants, instance):
+    if not variants:
+        raise serializers.ValidationError("A product needs at least one variant.", code="empty")
+    errors, seen = [], set()
+    skus = [v["sku"] for v in variants]
+    taken = Variant.objects.filter(sku__in=skus)
+    if instance is not None:
+        taken = taken.exclude(product=instance)
+    taken = set(taken.values_list("sku", flat=True))
+    for v in variants:
+        if v["sku"] in seen:
+            errors.append({"sku": ["This SKU appears twice in the request."]})
+        elif v["sku"] in taken:
+            errors.append({"sku": ["This SKU belongs to another product."]})
+        else:
+            errors.append({})
+        seen.add(v["sku"])
+    if any(errors):
+        raise serializers.ValidationError(errors)
+    return variants
+
+
+class StrictNestedSerializer(serializers.Serializer):
+    """Variants and images of a PATCH, validated as on create (all their required fields)."""
+
+    variants = VariantInputSerializer(many=True, required=False)
+    images = ImageInputSerializer(many=True, required=False)
+
+    def validate_variants(self, variants):
+        return check_variants(variants, self.instance)

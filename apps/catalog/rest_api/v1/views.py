@@ -29,16 +29,19 @@ TAG = ["catalog"]
 JSON = "application/json"
 
 
-def _key_for(kind: str, path: str, params, currency: str, version: int | None = None) -> str:
+def _key_for(kind: str, audience: str, path: str, params, currency: str, version: int | None = None) -> str:
     query = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "currency")
-    return response_cache.response_key(kind, path.rstrip("/"), query, currency, version=version)
+    return response_cache.response_key(kind, audience, path.rstrip("/"), query, currency, version=version)
 
 
 def _public_cache_key(request, kind: str, currency: str) -> str | None:
-    """Responses are shared by every non-staff caller (they see the same catalog)."""
+    """Responses are shared by callers who see the same thing: every anonymous caller, and
+    every signed-in non-staff caller (who may also see "authenticated" documents). Staff
+    responses are never cached."""
     if has_role(request.user, *STAFF_ROLES):
         return None
-    return _key_for(kind, request.path, request.query_params, currency)
+    audience = "signed-in" if request.user.is_authenticated else "anonymous"
+    return _key_for(kind, audience, request.path, request.query_params, currency)
 
 
 class AnonymousCacheMixin:
@@ -55,7 +58,7 @@ class AnonymousCacheMixin:
         ):
             version, default_currency = response_cache.version_and_default_currency()
             currency = (request.GET.get("currency") or default_currency).upper()
-            key = _key_for(self.cache_kind, request.path, request.GET, currency, version)
+            key = _key_for(self.cache_kind, "anonymous", request.path, request.GET, currency, version)
             content = response_cache.get(key)
             if content is not None:
                 return HttpResponse(content, content_type=JSON)

@@ -1,0 +1,115 @@
+"""CMS reads: querysets with their joins applied and the visibility rules of the public."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import BooleanField, FloatField, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from apps.core.roles import ADMIN, CONTENT, has_role
+from apps.core.search import tsquery_text, weighted_vector_sql
+
+from .models import MediaFile, NewsArticle, Page
+
+CMS_MANAGERS = (CONTENT, ADMIN)
+
+
+def is_cms_manager(user) -> bool:
+    return has_role(user, *CMS_MANAGERS)
+
+
+def _news_base() -> QuerySet[NewsArticle]:
+    return NewsArticle.objects.select_related("featured_image", "og_image", "author")
+
+
+def news_published(*, now=None) -> QuerySet[NewsArticle]:
+    now = now or timezone.now()
+    return _news_base().filter(status=NewsArticle.Status.PUBLISHED, published_at__lte=now)
+
+
+def news_list(*, user) -> QuerySet[NewsArticle]:
+    """The public sees published articles whose published_at has come; content managers see
+    every article."""
+    if is_cms_manager(user):
+        return _news_base()
+    return news_published()
+
+
+def news_get(*, user, slug: str) -> NewsArticle | None:
+    return news_list(user=user).filter(slug=slug).first()
+
+
+def with_tag(queryset: QuerySet, tag: str, *, field: str = "tags") -> QuerySet:
+    """Rows whose JSON list ``field`` contains exactly ``tag`` (tags are stored normalised).
+    PostgreSQL: jsonb containment (GIN-indexable); SQLite: json_each, an exact match too."""
+    tag = " ".join(tag.split()).lower()
+    if connection.vendor == "postgresql":
+        return queryset.filter(**{f"{field}__contains": [tag]})
+    table = queryset.model._meta.db_table
+    qn = connection.ops.quote_name
+    pk = queryset.model._meta.pk.column
+    # Identifiers come from the model's metadata; the tag is a bound parameter.
+    sql = (
+        f"SELECT t.{qn(pk)} FROM {qn(table)} t, json_each(t.{qn(field)}) j "  # noqa: S608
+        "WHERE j.type = 'text' AND j.value = %s"
+    )
+    return queryset.filter(pk__in=RawSQL(sql, [tag]))  # noqa: S611
+
+
+NEWS_VECTOR = weighted_vector_sql(
+    [("title", "A"), ("summary", "B"), ("content", "C")], table="cms_newsarticle"
+)
+
+
+def news_search(*, q: str, user, limit: int = 10) -> tuple[int, list[dict]]:
+    """Published news matching ``q``, most relevant first: (total, top ``limit``).
+    PostgreSQL: the GIN-indexed weighted tsvector (title, then summary, then content) with
+    prefix matching; elsewhere every word as a substring, newest first."""
+    qs = news_published()
+    if connection.vendor == "postgresql":
+        query = tsquery_text(q)
+        if query is None:
+            return 0, []
+        # The SQL is a constant expression (it must equal the indexed one); input is bound.
+        matches = RawSQL(  # noqa: S611
+            f"({NEWS_VECTOR}) @@ to_tsquery('simple', %s)", [query], output_field=BooleanField()
+        )
+        rank = RawSQL(  # noqa: S611
+            f"ts_rank({NEWS_VECTOR}, to_tsquery('simple', %s))", [query], output_field=FloatField()
+        )
+        qs = qs.filter(matches).annotate(rank=rank).order_by("-rank", "-published_at")
+    else:
+        words = q.split()
+        if not words:
+            return 0, []
+        for word in words:
+            qs = qs.filter(Q(title__icontains=word) | Q(summary__icontains=word) | Q(content__icontains=word))
+        qs = qs.annotate(rank=Value(0.0, output_field=FloatField())).order_by("-published_at", "-created_at")
+    return qs.count(), [
+        {
+            "id": str(a.id),
+            "type": "news",
+            "title": a.title,
+            "slug": a.slug,
+            "summary": (a.summary or "")[:200],
+            "url": f"/api/v1/news/{a.slug}",
+            "rank": round(float(a.rank or 0), 4),
+        }
+        for a in qs[:limit]
+    ]
+
+
+def page_get(*, user, slug: str) -> Page | None:
+    qs = Page.objects.select_related("og_image").filter(slug=slug)
+    if not is_cms_manager(user):
+        qs = qs.filter(is_published=True)
+    return qs.first()
+
+
+def media_list() -> QuerySet[MediaFile]:
+    return MediaFile.objects.select_related("uploaded_by")
+
+
+def media_get(*, pk) -> MediaFile | None:
+    return media_list().filter(pk=pk).first()

@@ -1,0 +1,186 @@
+"""The media library: validated uploads (all or nothing), presigned S3 uploads and their
+completion, deletion of the row together with the stored object."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import ProtectedError
+
+from apps.core.activity import activity_record, snapshot
+from apps.core.errors import ApplicationError, Conflict
+from apps.core.services import model_update
+
+from .. import storage as media_storage
+from .. import uploads
+from ..models import MediaFile, media_upload_to
+from .common import normalize_tags
+
+logger = logging.getLogger(__name__)
+
+MEDIA_META_FIELDS = ["alt_text", "caption", "tags", "is_public"]
+MAX_FILES_PER_REQUEST = 20
+
+
+@dataclass
+class Upload:
+    """One file of a request: a file object with ``name`` and ``size`` (Django's
+    UploadedFile, or a File)."""
+
+    file: object
+    name: str
+    size: int
+
+
+def _meta(data: dict | None) -> dict:
+    meta = {k: v for k, v in (data or {}).items() if k in MEDIA_META_FIELDS}
+    if "tags" in meta:
+        meta["tags"] = normalize_tags(meta["tags"])
+    return meta
+
+
+def media_upload(*, files: list, data: dict | None = None, actor=None,
+                 request=None) -> list[MediaFile]:
+    """Validate every file first (size, sniffed type, image limits), then store them all in
+    one transaction. One bad file: nothing is stored; a failure while storing removes the
+    objects already written, so storage keeps no orphans."""
+    if not files:
+        raise ApplicationError("Send at least one file (multipart field 'file' or 'files').",
+                               code="required", attr="file")
+    if len(files) > MAX_FILES_PER_REQUEST:
+        raise ApplicationError(f"At most {MAX_FILES_PER_REQUEST} files per request.",
+                               code="too_many_files", attr="files")
+    meta = _meta(data)
+    checked = []
+    for f in files:
+        name = (getattr(f, "name", "") or "file").rsplit("/", 1)[-1][:255]
+        info = uploads.inspect_upload(f, name=name, size=f.size)
+        checked.append((f, name, info))
+
+    stored_names: list[str] = []
+    try:
+        with transaction.atomic():
+            created = []
+            for f, name, info in checked:
+                media = MediaFile(
+                    file_name=name, file_type=info.file_type, mime_type=info.mime_type,
+                    size=info.size, width=info.width, height=info.height,
+                    status=MediaFile.Status.READY, uploaded_by=_user(actor), **meta,
+                )
+                f.seek(0)
+                media.file.save(name, f, save=False)
+                stored_names.append(media.file.name)
+                media.full_clean()
+                media.save(force_insert=True)
+                activity_record(actor=actor, action="create", entity=media,
+                                after=snapshot(media), request=request)
+                created.append(media)
+    except BaseException:
+        media_storage.delete_quietly(stored_names)
+        raise
+    return created
+
+
+def _user(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def media_describe_users(objects) -> str:
+    """'product image 'Tractor X image 1', news article 'Harvest season'' for a set of
+    model instances (the protected objects of a ProtectedError)."""
+    parts = sorted({f"{obj._meta.verbose_name} '{obj}'" for obj in objects})
+    return ", ".join(parts)
+
+
+def media_delete(*, media: MediaFile, actor=None, request=None) -> None:
+    """Delete the row and, once the transaction commits, the stored object. Media still used
+    (a PROTECT foreign key from products, documents, articles, SEO images) → 409
+    ``media_in_use`` naming the users."""
+    name = media.file.name
+    with transaction.atomic():
+        media = MediaFile.objects.select_for_update().get(pk=media.pk)
+        before, pk = snapshot(media), str(media.pk)
+        try:
+            with transaction.atomic():
+                media.delete()
+        except ProtectedError as exc:
+            users = media_describe_users(exc.protected_objects)
+            raise Conflict(f"The file '{media.file_name}' is in use and cannot be deleted. "
+                           f"Used by: {users}.", code="media_in_use") from exc
+        activity_record(actor=actor, action="delete", entity_type=MediaFile._meta.label_lower,
+                        entity_id=pk, before=before, request=request)
+        transaction.on_commit(lambda: media_storage.delete_quietly([name]))
+
+
+@transaction.atomic
+def media_update(*, media: MediaFile, data: dict, actor=None, request=None) -> MediaFile:
+    media = MediaFile.objects.select_for_update().get(pk=media.pk)
+    before = snapshot(media)
+    media, updated = model_update(instance=media, fields=MEDIA_META_FIELDS, data=_meta(data))
+    if updated:
+        activity_record(actor=actor, action="update", entity=media, before=before,
+                        after=snapshot(media), request=request)
+    return media
+
+
+@transaction.atomic
+def media_presign(*, file_name: str, content_type: str, size: int, data: dict | None = None,
+                  actor=None, request=None) -> tuple[MediaFile, dict]:
+    """Reserve a key and a pending row; answer the presigned POST for the client to upload
+    the file straight to S3. /complete then checks what arrived."""
+    name = (file_name or "file").rsplit("/", 1)[-1][:255]
+    uploads.check_size(size, name=name)
+    uploads.check_type(content_type, name=name)
+    key_name = media_upload_to(None, name)
+    post = media_storage.presigned_post(name=key_name, content_type=content_type, size=size)
+    media = MediaFile(
+        file=key_name, file_name=name, file_type=uploads.file_type_for(content_type),
+        mime_type=content_type, size=size, status=MediaFile.Status.PENDING,
+        uploaded_by=_user(actor), **_meta(data),
+    )
+    media.save(force_insert=True)
+    activity_record(actor=actor, action="media.presign", entity=media, after=snapshot(media),
+                    request=request)
+    return media, post
+
+
+def media_complete(*, media: MediaFile, actor=None, request=None) -> MediaFile:
+    """A presigned upload arrived: check the object exists with the declared size, sniff its
+    first bytes (type, image dimensions) and mark it ready. A disallowed type removes the
+    object and the row."""
+    if media.status == MediaFile.Status.READY:
+        return media
+    name = media.file.name
+    size = media_storage.object_size(name)
+    if size is None:
+        raise ApplicationError("The file has not been uploaded yet: POST it to the presigned "
+                               "URL first.", code="upload_missing")
+    if size != media.size:
+        raise ApplicationError(f"The uploaded file is {size} bytes, but {media.size} bytes "
+                               "were declared.", code="size_mismatch", attr="size")
+    head = media_storage.read_head(name, uploads.SNIFF_BYTES)
+    try:
+        info = uploads.inspect_head(head, name=media.file_name, size=size)
+    except ApplicationError:
+        with transaction.atomic():
+            MediaFile.objects.filter(pk=media.pk, status=MediaFile.Status.PENDING).delete()
+            activity_record(actor=actor, action="media.reject", entity=media,
+                            before=snapshot(media), request=request, only_changes=False)
+            transaction.on_commit(lambda: media_storage.delete_quietly([name]))
+        raise
+    with transaction.atomic():
+        media = MediaFile.objects.select_for_update().get(pk=media.pk)
+        if media.status == MediaFile.Status.READY:
+            return media
+        before = snapshot(media)
+        media.mime_type = info.mime_type
+        media.file_type = info.file_type
+        media.width, media.height = info.width, info.height
+        media.status = MediaFile.Status.READY
+        media.save(update_fields=["mime_type", "file_type", "width", "height", "status",
+                                  "updated_at"])
+        activity_record(actor=actor, action="media.complete", entity=media, before=before,
+                        after=snapshot(media), request=request)
+    return media
