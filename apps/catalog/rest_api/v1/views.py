@@ -38,7 +38,7 @@ def _public_cache_key(request, kind: str, currency: str) -> str | None:
     """Responses are shared by callers who see the same thing: every anonymous caller, and
     every signed-in non-staff caller (who may also see "authenticated" documents). Staff
     responses are never cached."""
-    if has_role(request.user, *STAFF_ROLES):
+    if not settings.CATALOG_CACHE_SECONDS or has_role(request.user, *STAFF_ROLES):
         return None
     audience = "signed-in" if request.user.is_authenticated else "anonymous"
     return _key_for(kind, audience, request.path, request.query_params, currency)
@@ -145,12 +145,14 @@ class ProductListView(AnonymousCacheMixin, APIView):
             max_price=params.get("max_price"),
             search=params.get("search"),
         )
-        ordering = selectors.ORDERINGS[params.get("ordering", "position")]
-        rows = base.order_by(*ordering).values(*selectors.CARD_FIELDS)
+        ordered = selectors.product_order(
+            base, ordering=params.get("ordering", "position"), currency=currency
+        )
+        ids = ordered.values_list("id", flat=True)
         paginator = self.pagination_class()
         # The total counts the filtered products alone (no joins, no price subquery).
-        page = paginator.paginate_queryset(CountedRows(rows, base.values("pk")), request, view=self)
-        data = selectors.product_cards(rows=list(page), currency=currency)
+        page = paginator.paginate_queryset(CountedRows(ids, base.values("pk")), request, view=self)
+        data = selectors.product_cards(ids=list(page), currency=currency)
         return _store(key, self.finalize_response(request, paginator.get_paginated_response(data)))
 
     @extend_schema(tags=TAG, request=ProductWriteSerializer, responses={201: ProductDetailSerializer})
