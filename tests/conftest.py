@@ -7,7 +7,9 @@ once instead of quietly skipping. Tests marked ``postgres`` are collected only o
 """
 
 import os
+import socket
 
+import boto3
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -123,3 +125,45 @@ def admin_client_api(auth_client):
 
 
 ROLES = ALL_ROLES
+
+# --- S3 for real: moto's server on loopback (no internet) -------------------------------------
+S3_TEST_BUCKET = "foundry-media-test"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def moto_url():
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(moto_url, settings, monkeypatch):
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    client = boto3.client("s3", endpoint_url=moto_url, aws_access_key_id="testing",
+                          aws_secret_access_key="testing", region_name="us-east-1")
+    client.create_bucket(Bucket=S3_TEST_BUCKET)
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_TEST_BUCKET, "endpoint_url": moto_url, "region_name": "us-east-1",
+            "access_key": "testing", "secret_key": "testing", "querystring_auth": True,
+            "querystring_expire": 300, "default_acl": None, "file_overwrite": False,
+            "signature_version": "s3v4", "addressing_style": "path",
+        },
+    }}
+    yield client
+    for obj in client.list_objects_v2(Bucket=S3_TEST_BUCKET).get("Contents", []):
+        client.delete_object(Bucket=S3_TEST_BUCKET, Key=obj["Key"])
+    client.delete_bucket(Bucket=S3_TEST_BUCKET)
+
