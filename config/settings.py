@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "guardian",
     "anymail",
     "storages",
+    "nested_admin",
     "apps.core",
     "apps.accounts",
     "apps.cms",

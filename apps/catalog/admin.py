@@ -1,3 +1,4 @@
+import nested_admin
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.html import format_html
@@ -53,21 +54,22 @@ class CategoryAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
         return obj.n_products
 
 
-class VariantInline(admin.TabularInline):
-    model = Variant
-    fields = ("sku", "name", "attributes", "weight", "is_active", "position", "price_summary")
-    readonly_fields = ("price_summary",)
+class ProductPriceInline(nested_admin.NestedTabularInline):
+    model = Price
+    fields = ("currency", "amount", "compare_at_amount")
     extra = 0
-    show_change_link = True
-
-    @admin.display(description="Prices")
-    def price_summary(self, obj):
-        if not obj.pk:
-            return "Save, then set prices on the variant page"
-        return ", ".join(f"{p.amount} {p.currency}" for p in obj.prices.all()) or "no prices"
 
 
-class ProductImageInline(admin.TabularInline):
+class VariantInline(nested_admin.NestedStackedInline):
+    """Variants with their prices, edited on the product page."""
+
+    model = Variant
+    fields = (("sku", "name", "is_active"), ("attributes", "weight", "position"))
+    extra = 0
+    inlines = [ProductPriceInline]
+
+
+class ProductImageInline(nested_admin.NestedTabularInline):
     model = ProductImage
     fields = ("thumbnail", "media", "alt_text", "position")
     readonly_fields = ("thumbnail",)
@@ -82,7 +84,7 @@ class ProductImageInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
+class ProductAdmin(ActivityLoggedAdminMixin, nested_admin.NestedModelAdmin):
     list_display = ("name", "category", "status", "variant_count", "position", "updated_at")
     list_filter = ("status", "category")
     search_fields = ("name", "slug", "variants__sku")
@@ -103,6 +105,10 @@ class ProductAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.product_search_text_refresh(product=form.instance)
+
+    def has_delete_permission(self, request, obj=None):
+        # Products are archived, never deleted: orders and documents keep pointing at them.
+        return False
 
     @admin.display(description="Variants", ordering="n_variants")
     def variant_count(self, obj):

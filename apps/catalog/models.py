@@ -103,7 +103,7 @@ class Price(models.Model):
         indexes = [models.Index(fields=["currency", "amount"])]
 
     def __str__(self):
-        return f"{self.variant_id} {self.amount} {self.currency}"
+        return f"{self.amount} {self.currency}"
 
 
 class Document(TimeStampedModel):

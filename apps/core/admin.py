@@ -4,6 +4,20 @@ from .activity import activity_record, snapshot
 from .models import ActivityLog, SiteSettings
 
 
+def _collect_inline_changes(formsets, out: list) -> None:
+    """What the admin's inline formsets (and nested ones, e.g. prices under variants) changed."""
+    for formset in formsets:
+        added = [str(o) for o in getattr(formset, "new_objects", [])]
+        changed = [{"object": str(o), "fields": fields}
+                   for o, fields in getattr(formset, "changed_objects", [])]
+        deleted = [str(o) for o in getattr(formset, "deleted_objects", [])]
+        if added or changed or deleted:
+            out.append({"model": formset.model._meta.label_lower, "added": added,
+                        "changed": changed, "deleted": deleted})
+        for inline_form in getattr(formset, "forms", []):
+            _collect_inline_changes(getattr(inline_form, "nested_formsets", []), out)
+
+
 class ActivityLoggedAdminMixin:
     """Records every admin add, change and delete (and bulk delete) in the activity log.
 
@@ -23,14 +37,7 @@ class ActivityLoggedAdminMixin:
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         inlines = []
-        for formset in formsets:
-            added = [str(o) for o in getattr(formset, "new_objects", [])]
-            changed = [{"object": str(o), "fields": fields}
-                       for o, fields in getattr(formset, "changed_objects", [])]
-            deleted = [str(o) for o in getattr(formset, "deleted_objects", [])]
-            if added or changed or deleted:
-                inlines.append({"model": formset.model._meta.label_lower, "added": added,
-                                "changed": changed, "deleted": deleted})
+        _collect_inline_changes(formsets, inlines)
         if inlines:
             activity_record(actor=request.user, action="update_related", entity=form.instance,
                             after={"inlines": inlines}, request=request, only_changes=False)
