@@ -202,7 +202,71 @@ def _json(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _card(n: dict, *, currency: str, detail: bool, storage) -> dict:
+    """The output of one product from its normalised row ``n`` (both query paths build one):
+    amounts are strings with 2 decimals; variants carry ``amount``/``compare_at`` in ``currency``."""
+    images = [
+        {
+            "id": str(i["id"]),
+            "url": storage.url(i["file"]) if i["file"] else None,
+            "alt_text": i["alt_text"] or i["media_alt_text"],
+            "width": i["width"],
+            "height": i["height"],
+        }
+        for i in n["images"]
+    ]
+    card = {
+        "id": str(n["id"]),
+        "name": n["name"],
+        "slug": n["slug"],
+        "status": n["status"],
+        "category": None
+        if n["category_id"] is None
+        else {"id": str(n["category_id"]), "name": n["category_name"], "slug": n["category_slug"]},
+        "price_from": None
+        if n["price_from"] is None
+        else {"amount": n["price_from"], "currency": currency, "compare_at_amount": None},
+        "currency": currency,
+        "variants": [
+            {
+                "sku": v["sku"],
+                "name": v["name"],
+                "attributes": v["attributes"],
+                "weight": v["weight"],
+                "price": None
+                if v["amount"] is None
+                else {"amount": v["amount"], "currency": currency, "compare_at_amount": v["compare_at"]},
+                "available": v["amount"] is not None,
+            }
+            for v in n["variants"]
+        ],
+        "image": images[0] if images else None,
+        "position": n["position"],
+        "created_at": _iso(n["created_at"]),
+        "updated_at": _iso(n["updated_at"]),
+    }
+    if detail:
+        card.update(
+            {
+                # Django's PostgreSQL backend hands top-level jsonb columns over as text.
+                "description": n["description"],
+                "specifications": _json(n["specifications"]),
+                "features": _json(n["features"]),
+                "applications": _json(n["applications"]),
+                "images": images,
+                "seo": {
+                    "title": n["seo_title"] or n["name"],
+                    "description": n["seo_description"],
+                    "og_image": storage.url(n["og_image__file"]) if n["og_image__file"] else None,
+                },
+            }
+        )
+    return card
+
+
 def _cards_postgres(*, ids: list, currency: str, detail: bool) -> list[dict]:
+    from django.core.files.storage import storages
+
     sql = _CARDS_SQL.format(
         detail_columns=_DETAIL_COLUMNS if detail else "", detail_joins=_DETAIL_JOINS if detail else ""
     )
@@ -210,79 +274,16 @@ def _cards_postgres(*, ids: list, currency: str, detail: bool) -> list[dict]:
         cursor.execute(sql, {"ids": list(ids), "currency": currency})
         columns = [col.name for col in cursor.description]
         found = {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
-    from django.core.files.storage import storages
-
     storage = storages["default"]
-    cards = []
-    for pid in ids:
-        r = found.get(pid)
-        if r is None:
-            continue
-        images = [
-            {
-                "id": str(i["id"]),
-                "url": storage.url(i["file"]) if i["file"] else None,
-                "alt_text": i["alt_text"] or i["media_alt_text"],
-                "width": i["width"],
-                "height": i["height"],
-            }
-            for i in r["images"]
-        ]
-        card = {
-            "id": str(r["id"]),
-            "name": r["name"],
-            "slug": r["slug"],
-            "status": r["status"],
-            "category": None
-            if r["category_id"] is None
-            else {"id": str(r["category_id"]), "name": r["category_name"], "slug": r["category_slug"]},
-            "price_from": None
-            if r["price_from"] is None
-            else {"amount": r["price_from"], "currency": currency, "compare_at_amount": None},
-            "currency": currency,
-            "variants": [
-                {
-                    "sku": v["sku"],
-                    "name": v["name"],
-                    "attributes": v["attributes"],
-                    "weight": v["weight"],
-                    "price": None
-                    if v["amount"] is None
-                    else {"amount": v["amount"], "currency": currency, "compare_at_amount": v["compare_at"]},
-                    "available": v["amount"] is not None,
-                }
-                for v in r["variants"]
-            ],
-            "image": images[0] if images else None,
-            "position": r["position"],
-            "created_at": _iso(r["created_at"]),
-            "updated_at": _iso(r["updated_at"]),
-        }
-        if detail:
-            card.update(
-                {
-                    "description": r["description"],
-                    # Django's backend hands top-level jsonb columns over as text.
-                    "specifications": _json(r["specifications"]),
-                    "features": _json(r["features"]),
-                    "applications": _json(r["applications"]),
-                    "images": images,
-                    "seo": {
-                        "title": r["seo_title"] or r["name"],
-                        "description": r["seo_description"],
-                        "og_image": storage.url(r["og_image__file"]) if r["og_image__file"] else None,
-                    },
-                }
-            )
-        cards.append(card)
-    return cards
+    return [
+        _card(found[pid], currency=currency, detail=detail, storage=storage) for pid in ids if pid in found
+    ]
 
 
 def _cards_from_rows(*, rows: list[dict], currency: str, detail: bool = False) -> list[dict]:
     """Portable path: value rows plus three queries (variants, prices, images)."""
     from django.core.files.storage import storages
 
-    storage = storages["default"]
     ids = [r["id"] for r in rows]
     variants = list(
         Variant.objects.filter(product_id__in=ids, is_active=True)
@@ -295,7 +296,20 @@ def _cards_from_rows(*, rows: list[dict], currency: str, detail: bool = False) -
             "variant_id", "amount", "compare_at_amount"
         )
     }
-    images = (
+    extra: dict = {pid: {"variants": [], "images": []} for pid in ids}
+    for v in variants:
+        price = prices.get(v["id"], {})
+        extra[v["product_id"]]["variants"].append(
+            {
+                "sku": v["sku"],
+                "name": v["name"],
+                "attributes": v["attributes"],
+                "weight": None if v["weight"] is None else f"{v['weight']:.3f}",
+                "amount": _money(price.get("amount")),
+                "compare_at": _money(price.get("compare_at_amount")),
+            }
+        )
+    for img in (
         ProductImage.objects.filter(product_id__in=ids)
         .order_by("product_id", "position", "id")
         .values(
@@ -307,74 +321,33 @@ def _cards_from_rows(*, rows: list[dict], currency: str, detail: bool = False) -
             "media__width",
             "media__height",
         )
-    )
-    by_product: dict = {pid: {"variants": [], "images": []} for pid in ids}
-    for v in variants:
-        price = prices.get(v["id"])
-        by_product[v["product_id"]]["variants"].append(
+    ):
+        extra[img["product_id"]]["images"].append(
             {
-                "sku": v["sku"],
-                "name": v["name"],
-                "attributes": v["attributes"],
-                "weight": None if v["weight"] is None else f"{v['weight']:.3f}",
-                "price": None
-                if price is None
-                else {
-                    "amount": _money(price["amount"]),
-                    "currency": currency,
-                    "compare_at_amount": _money(price["compare_at_amount"]),
-                },
-                "available": price is not None,
-            }
-        )
-    for img in images:
-        by_product[img["product_id"]]["images"].append(
-            {
-                "id": str(img["media_id"]),
-                "url": storage.url(img["media__file"]) if img["media__file"] else None,
-                "alt_text": img["alt_text"] or img["media__alt_text"],
+                "id": img["media_id"],
+                "file": img["media__file"],
+                "alt_text": img["alt_text"],
+                "media_alt_text": img["media__alt_text"],
                 "width": img["media__width"],
                 "height": img["media__height"],
             }
         )
-    cards = []
-    for r in rows:
-        extra = by_product[r["id"]]
-        card = {
-            "id": str(r["id"]),
-            "name": r["name"],
-            "slug": r["slug"],
-            "status": r["status"],
-            "category": None
-            if r["category_id"] is None
-            else {"id": str(r["category_id"]), "name": r["category__name"], "slug": r["category__slug"]},
-            "price_from": None
-            if r["price_from"] is None
-            else {"amount": _money(r["price_from"]), "currency": currency, "compare_at_amount": None},
-            "currency": currency,
-            "variants": extra["variants"],
-            "image": extra["images"][0] if extra["images"] else None,
-            "position": r["position"],
-            "created_at": _iso(r["created_at"]),
-            "updated_at": _iso(r["updated_at"]),
-        }
-        if detail:
-            card.update(
-                {
-                    "description": r["description"],
-                    "specifications": r["specifications"],
-                    "features": r["features"],
-                    "applications": r["applications"],
-                    "images": extra["images"],
-                    "seo": {
-                        "title": r["seo_title"] or r["name"],
-                        "description": r["seo_description"],
-                        "og_image": storage.url(r["og_image__file"]) if r["og_image__file"] else None,
-                    },
-                }
-            )
-        cards.append(card)
-    return cards
+    storage = storages["default"]
+    return [
+        _card(
+            {
+                **r,
+                **extra[r["id"]],
+                "category_name": r["category__name"],
+                "category_slug": r["category__slug"],
+                "price_from": _money(r["price_from"]),
+            },
+            currency=currency,
+            detail=detail,
+            storage=storage,
+        )
+        for r in rows
+    ]
 
 
 ORDERINGS = {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils.text import slugify
 
 from apps.core.activity import activity_record, snapshot
+from apps.core.services import unique_slug
 
 from .cache import catalog_changed
 from .models import Document, Price, Product, ProductImage, Variant
@@ -24,20 +24,6 @@ PRODUCT_FIELDS = [
     "seo_description",
     "og_image",
 ]
-
-
-def unique_slug(model, base: str, *, exclude_pk=None, max_length: int = 200) -> str:
-    """``base`` slugified; on collision ``-2``, ``-3``... (one query for all candidates)."""
-    root = (slugify(base) or "item")[: max_length - 8].strip("-") or "item"
-    taken = set(
-        model.objects.filter(slug__startswith=root).exclude(pk=exclude_pk).values_list("slug", flat=True)
-    )
-    if root not in taken:
-        return root
-    n = 2
-    while f"{root}-{n}" in taken:
-        n += 1
-    return f"{root}-{n}"
 
 
 def product_search_text_refresh(*, product: Product) -> None:

@@ -83,8 +83,18 @@ def file_type_for(mime_type: str) -> str:
     return "other"
 
 
+# Executables and scripts, recognised even from a few bytes (filetype needs more for some).
+EXECUTABLE_SIGNATURES = (
+    b"\x7fELF", b"MZ", b"#!",  # ELF, Windows PE/DOS, scripts with an interpreter line
+    b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe",  # Mach-O
+    b"\xca\xfe\xba\xbe",  # Mach-O universal / Java class
+)
+# Control characters never found in text files (tab, line feed, form feed, carriage return are).
+_BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
+
+
 def _looks_like_text(sample: bytes) -> bool:
-    if not sample or b"\x00" in sample:
+    if not sample or any(b in _BINARY_BYTES for b in set(sample)):
         return False
     try:
         sample.decode("utf-8")
@@ -110,6 +120,8 @@ def _looks_like_csv(text: str) -> bool:
 def sniff(head: bytes) -> str:
     """The MIME type of a file from its first bytes; ``application/octet-stream`` when
     nothing matches. Text is told apart from binary by content (UTF-8, no NUL bytes)."""
+    if head.startswith(EXECUTABLE_SIGNATURES):
+        return "application/x-executable"
     if head[:4] == b"glTF":
         return "model/gltf-binary"
     kind = filetype.guess(head)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models, transaction
+from django.utils.text import slugify
 
 from .activity import activity_record, snapshot
 from .models import SiteSettings
@@ -42,3 +43,18 @@ def site_settings_update(*, actor, data: dict, request=None) -> SiteSettings:
 def enqueue_on_commit(task, *args, **kwargs) -> None:
     """Send a Celery task once the current transaction commits (at once outside one)."""
     transaction.on_commit(lambda: task.delay(*args, **kwargs))
+
+
+def unique_slug(model, base: str, *, exclude_pk=None, max_length: int = 200) -> str:
+    """``base`` slugified; on collision ``-2``, ``-3``... (one query for all candidates).
+    The unique constraint still decides under a race: callers retry on IntegrityError."""
+    root = (slugify(base) or "item")[: max_length - 8].strip("-") or "item"
+    taken = set(
+        model.objects.filter(slug__startswith=root).exclude(pk=exclude_pk).values_list("slug", flat=True)
+    )
+    if root not in taken:
+        return root
+    n = 2
+    while f"{root}-{n}" in taken:
+        n += 1
+    return f"{root}-{n}"

@@ -47,7 +47,14 @@ def test_many_files_under_file_and_files(content_client, _media_root):
     assert len(stored_files(_media_root)) == 3
 
 
-@pytest.mark.parametrize("payload", [b"MZ\x90\x00" + b"\x00" * 200, b"\x7fELF\x02\x01\x01" + b"\x00" * 200])
+@pytest.mark.parametrize("payload", [
+    b"MZ\x90\x00" + b"\x00" * 200, b"\x7fELF\x02\x01\x01" + b"\x00" * 200,
+    b"\x7fELF\x02\x01\x01",  # a truncated header: no NUL byte to give it away
+    b"MZ\x90",
+    b"\xcf\xfa\xed\xfe\x07\x00\x00\x01",  # Mach-O
+    b"#!/bin/sh\nrm -rf ~\n",  # a script
+    b"plain words\x1b[31m and an escape sequence",  # control characters are not text
+])
 def test_executable_renamed_png_is_rejected(content_client, _media_root, payload):
     response = content_client.post("/api/v1/media", {"file": _file("cute-cat.png", payload)},
                                    format="multipart")

@@ -10,11 +10,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.core.activity import activity_record, snapshot
-from apps.core.services import model_update
+from apps.core.services import model_update, unique_slug
 
 from ..markdown import render_markdown
 from ..models import NewsArticle
-from .common import normalize_tags, unique_slug
+from .common import normalize_tags
 
 Status = NewsArticle.Status
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from django.db import transaction
 
 from apps.core.activity import activity_record, snapshot
-from apps.core.services import model_update
+from apps.core.services import model_update, unique_slug
 
 from ..markdown import render_markdown
 from ..models import Page
-from .common import unique_slug
 
 PAGE_FIELDS = ["slug", "title", "content", "is_published", "seo_title", "seo_description",
                "og_image"]
