@@ -68,6 +68,8 @@ def user_create(
     preferred_currency: str | None = None,
     roles: list[str] | tuple[str, ...] = (CUSTOMER,),
     is_superuser: bool = False,
+    is_active: bool = True,
+    email_verified: bool = False,
     actor=None,
     request=None,
 ) -> User:
@@ -77,6 +79,8 @@ def user_create(
         email=email, full_name=full_name, phone=phone, company=company,
         preferred_currency=preferred_currency or site_settings_get().default_currency,
         is_superuser=is_superuser,
+        is_active=is_active,
+        email_verified=email_verified,
     )
     if User.objects.filter(email=email).exists():
         raise ValidationError({"email": "A user with this email already exists."})
@@ -98,7 +102,7 @@ def user_create(
     if actor is not None:
         activity_record(actor=actor, action="create", entity=user,
                         after={**snapshot(user), "roles": roles}, request=request)
-    if not password and actor is not None:
+    if not password and actor is not None and is_active:
         # A staff-created account without a password: the user is invited to set one.
         password_reset_send(user=user, invitation=True)
     return user

@@ -460,3 +460,25 @@ def test_refused_writes_leave_no_activity(admin):
     admin.post(USERS, {"email": "bad", "roles": ["sales"]}, format="json")
     admin.delete(detail(admin.user))
     assert not ActivityLog.objects.exists()
+
+
+def test_create_accepts_every_writable_field_including_flags(admin):
+    """Found by fuzzing: is_active and email_verified used to reach the service and answer 500."""
+    response = admin.post(
+        USERS,
+        {
+            "email": "flags@example.com",
+            "full_name": "",
+            "phone": "",
+            "company": "",
+            "preferred_currency": "NGN",
+            "is_active": False,
+            "email_verified": True,
+            "password": "",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["is_active"] is False and body["email_verified"] is True
+    assert body["preferred_currency"] == "NGN"
