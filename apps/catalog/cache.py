@@ -42,14 +42,27 @@ def response_key(kind: str, *parts: str, version: int | None = None) -> str:
     return f"catalog:resp:{version or catalog_version()}:{kind}:{digest}"
 
 
-def version_and_default_currency() -> tuple[int, str]:
-    """Both in one cache round trip (the anonymous fast path)."""
-    from apps.core.selectors import SITE_SETTINGS_CACHE_KEY, site_settings_get
-
-    found = cache.get_many([VERSION_KEY, SITE_SETTINGS_CACHE_KEY])
+def anonymous_lookup(kind: str, path: str, params) -> tuple[str, int, bytes | None]:
+    """The anonymous fast path, in one cache round trip: the entry stores the catalog version
+    it was built at and counts only while that is still the current version. The key holds
+    the ``currency`` parameter as given; when it is absent the site's default currency applies,
+    and changing that bumps the catalog version too."""
+    query = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "currency")
+    currency = (params.get("currency") or "").upper()
+    digest = hashlib.sha256("|".join((path.rstrip("/"), query, currency)).encode()).hexdigest()[:32]
+    key = f"catalog:anon:{kind}:{digest}"
+    found = cache.get_many([VERSION_KEY, key])
     version = found.get(VERSION_KEY) or catalog_version()
-    site = found.get(SITE_SETTINGS_CACHE_KEY) or site_settings_get()
-    return version, site.default_currency
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return key, version, entry[1]
+    return key, version, None
+
+
+def anonymous_store(key: str, version: int, content: bytes) -> None:
+    """Store under the version read *before* the response was built: a write in between makes
+    the entry stale at once."""
+    cache.set(key, (version, content), timeout=settings.CATALOG_CACHE_SECONDS)
 
 
 def get(key: str) -> bytes | None:

@@ -4,6 +4,8 @@ shell) still drops the cached catalog responses."""
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from apps.core.models import SiteSettings
+
 from .cache import catalog_changed
 from .models import Category, Document, Price, Product, ProductImage, Variant
 
@@ -13,5 +15,5 @@ MODELS = (Category, Product, ProductImage, Variant, Price, Document)
 @receiver(post_save)
 @receiver(post_delete)
 def catalog_row_changed(sender, **kwargs):
-    if sender in MODELS:
+    if sender in MODELS or sender is SiteSettings:  # the default currency shapes responses too
         catalog_changed()

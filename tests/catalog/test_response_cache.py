@@ -56,3 +56,28 @@ def test_staff_responses_are_never_cached(auth_client, product):
     with CaptureQueriesContext(connection) as queries:
         staff.get("/api/v1/products/cached-tractor")
     assert len(queries) > 0
+
+
+def test_changing_the_default_currency_invalidates_anonymous_responses(api_client, auth_client, product):
+    services.product_update(
+        product=product,
+        actor=None,
+        data={
+            "variants": [
+                {
+                    "sku": "CT-1",
+                    "name": "Std",
+                    "prices": [
+                        {"currency": "USD", "amount": "100.00"},
+                        {"currency": "NGN", "amount": "155000.00"},
+                    ],
+                }
+            ]
+        },
+    )
+    assert api_client.get("/api/v1/products").json()["results"][0]["currency"] == "USD"
+    response = auth_client("admin").patch("/api/v1/settings", {"default_currency": "NGN"}, format="json")
+    assert response.status_code == 200
+    body = api_client.get("/api/v1/products").json()
+    assert body["results"][0]["currency"] == "NGN"
+    assert body["results"][0]["price_from"]["amount"] == "155000.00"

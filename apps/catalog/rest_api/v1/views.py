@@ -35,34 +35,36 @@ def _key_for(kind: str, audience: str, path: str, params, currency: str, version
 
 
 def _public_cache_key(request, kind: str, currency: str) -> str | None:
-    """Responses are shared by callers who see the same thing: every anonymous caller, and
-    every signed-in non-staff caller (who may also see "authenticated" documents). Staff
-    responses are never cached."""
-    if not settings.CATALOG_CACHE_SECONDS or has_role(request.user, *STAFF_ROLES):
+    """Signed-in non-staff callers share responses (they may see "authenticated" documents,
+    so never with anonymous callers). Staff responses are never cached."""
+    if not settings.CATALOG_CACHE_SECONDS or not request.user.is_authenticated:
+        return None  # anonymous callers: AnonymousCacheMixin
+    if has_role(request.user, *STAFF_ROLES):
         return None
-    audience = "signed-in" if request.user.is_authenticated else "anonymous"
-    return _key_for(kind, audience, request.path, request.query_params, currency)
+    return _key_for(kind, "signed-in", request.path, request.query_params, currency)
 
 
 class AnonymousCacheMixin:
-    """Anonymous GETs are answered from the response cache before DRF does any work
-    (one cache round trip for the catalog version and the default currency, one for the body)."""
+    """Anonymous GETs are answered from the response cache before DRF does any work, in one
+    cache round trip; a miss runs the view and stores its 200 response."""
 
     cache_kind = ""
 
     def dispatch(self, request, *args, **kwargs):
-        if (
+        if not (
             request.method == "GET"
             and "HTTP_AUTHORIZATION" not in request.META
             and settings.CATALOG_CACHE_SECONDS
         ):
-            version, default_currency = response_cache.version_and_default_currency()
-            currency = (request.GET.get("currency") or default_currency).upper()
-            key = _key_for(self.cache_kind, "anonymous", request.path, request.GET, currency, version)
-            content = response_cache.get(key)
-            if content is not None:
-                return HttpResponse(content, content_type=JSON)
-        return super().dispatch(request, *args, **kwargs)
+            return super().dispatch(request, *args, **kwargs)
+        key, version, content = response_cache.anonymous_lookup(self.cache_kind, request.path, request.GET)
+        if content is not None:
+            return HttpResponse(content, content_type=JSON)
+        response = super().dispatch(request, *args, **kwargs)
+        if response.status_code == 200 and not request.user.is_authenticated:
+            response.render()
+            response_cache.anonymous_store(key, version, response.content)
+        return response
 
 
 def _cached(key):
