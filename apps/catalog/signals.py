@@ -15,5 +15,7 @@ MODELS = (Category, Product, ProductImage, Variant, Price, Document)
 @receiver(post_save)
 @receiver(post_delete)
 def catalog_row_changed(sender, **kwargs):
-    if sender in MODELS or sender is SiteSettings:  # the default currency shapes responses too
+    if sender in MODELS:
         catalog_changed()
+    elif sender is SiteSettings and not kwargs.get("created"):
+        catalog_changed()  # the default currency shapes anonymous responses (first creation: no change)
