@@ -23,10 +23,6 @@ from apps.core.errors import ApplicationError, PayloadTooLarge
 SNIFF_BYTES = 262_144  # enough for filetype's matchers and an image header with large EXIF
 TEXT_SAMPLE_BYTES = 65_536
 
-DEFAULT_ALLOWED_TYPES = [
-    "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "video/mp4",
-    "video/webm", "model/gltf-binary", "application/zip", "text/csv", "text/plain",
-]
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 MODEL_3D_TYPES = {"model/gltf-binary", "model/gltf+json", "model/stl", "model/obj"}
 DOCUMENT_TYPES = {
@@ -38,16 +34,17 @@ DOCUMENT_TYPES = {
 }
 
 
+# Limits come from settings (MEDIA_* environment variables, defaults in config/settings.py).
 def max_upload_bytes() -> int:
-    return int(getattr(settings, "MEDIA_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
+    return settings.MEDIA_MAX_UPLOAD_BYTES
 
 
 def allowed_types() -> set[str]:
-    return set(getattr(settings, "MEDIA_ALLOWED_TYPES", DEFAULT_ALLOWED_TYPES))
+    return set(settings.MEDIA_ALLOWED_TYPES)
 
 
 def max_image_pixels() -> int:
-    return int(getattr(settings, "MEDIA_MAX_IMAGE_PIXELS", 50_000_000))
+    return settings.MEDIA_MAX_IMAGE_PIXELS
 
 
 class FileTooLarge(PayloadTooLarge):

@@ -5,21 +5,20 @@ import pytest
 
 from apps.catalog.models import Price, Product
 from apps.core.models import ActivityLog
-from tests.core.test_admin_browser import browser_page, needs_chromium  # noqa: F401 (fixture)
+from tests.core.test_admin_browser import (  # noqa: F401 (browser_page is a fixture)
+    browser_page,
+    needs_chromium,
+    submit_admin_login,
+)
 
 
 @pytest.mark.browser
 @needs_chromium
 @pytest.mark.django_db(transaction=True)
 def test_create_a_product_with_a_variant_and_prices_in_the_admin(live_server, browser_page, make_user):  # noqa: F811
-    from tests.accounts.factories import DEFAULT_PASSWORD
-
     editor = make_user("content", email="editor@example.com")
     page = browser_page
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("input[name=username]", editor.email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("input[type=submit]")
+    submit_admin_login(page, live_server.url, editor.email)
     page.wait_for_selector("#site-name")
 
     page.goto(f"{live_server.url}/admin/catalog/product/add/")

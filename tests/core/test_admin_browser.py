@@ -28,21 +28,26 @@ def browser_page(tmp_path):
         browser.close()
 
 
+def submit_admin_login(page, base_url: str, email: str) -> None:
+    """Fill and send the admin login form (the factories' default password)."""
+    from tests.accounts.factories import DEFAULT_PASSWORD
+
+    page.goto(f"{base_url}/admin/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("input[type=submit]")
+
+
 @pytest.mark.browser
 @needs_chromium
 @pytest.mark.django_db(transaction=True)
 def test_admin_login_and_user_list_in_chromium(live_server, browser_page, make_user):
-    from tests.accounts.factories import DEFAULT_PASSWORD
-
     admin_user = make_user("admin", email="boss@example.com", is_superuser=True)
     make_user("customer", email="buyer@example.com", full_name="Bea Buyer")
     make_user("sales", email="seller@example.com")
     page = browser_page
 
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("input[name=username]", admin_user.email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("input[type=submit]")
+    submit_admin_login(page, live_server.url, admin_user.email)
     page.wait_for_selector("#site-name")
     assert "Foundry admin" in page.inner_text("#site-name")
 
@@ -67,13 +72,8 @@ def test_admin_login_and_user_list_in_chromium(live_server, browser_page, make_u
 @needs_chromium
 @pytest.mark.django_db(transaction=True)
 def test_admin_refuses_a_customer_in_chromium(live_server, browser_page, make_user):
-    from tests.accounts.factories import DEFAULT_PASSWORD
-
     customer = make_user("customer", email="not-staff@example.com")
     page = browser_page
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("input[name=username]", customer.email)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("input[type=submit]")
+    submit_admin_login(page, live_server.url, customer.email)
     page.wait_for_selector(".errornote")
     assert "staff account" in page.inner_text(".errornote")
