@@ -106,6 +106,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+    # The hot catalog reads run as prepared statements (planned once per connection). Turn
+    # off behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = (
+        5 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
+    )
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
     # SQLite: wait for a writer instead of failing at once; IMMEDIATE avoids upgrade deadlocks.

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models import (
     BooleanField,
     Exists,
+    F,
     FloatField,
     OuterRef,
     Q,
@@ -21,7 +23,9 @@ from django.db.models.functions import Coalesce
 
 from apps.core.roles import CONTENT, STAFF_ROLES, has_role
 from apps.core.search import tsquery_text, weighted_vector_sql
+from apps.core.selectors import site_settings_get
 
+from . import pg_queries
 from .models import Category, Document, Price, Product, ProductImage, Variant
 
 CATALOG_MANAGERS = (CONTENT, "admin")
@@ -115,6 +119,19 @@ def product_order(qs: QuerySet[Product], *, ordering: str, currency: str) -> Que
     return qs.order_by(*ORDERINGS[ordering])
 
 
+# pg_queries.ORDER_SQL is the SQL twin of this table: same keys, same keys of order, ``id``
+# breaking ties so that pages never overlap.
+ORDERINGS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "id"),
+    "price": (Coalesce("price_from", Decimal("1e12")).asc(), "name", "id"),
+    "-price": (Coalesce("price_from", Decimal("-1")).desc(), "name", "id"),
+    "newest": ("-created_at", "id"),
+    "-newest": ("created_at", "id"),
+    "position": ("position", "name", "id"),
+    "-position": ("-position", "name", "id"),
+}
+
 CARD_FIELDS = (
     "id",
     "name",
@@ -142,7 +159,7 @@ DETAIL_FIELDS = (
 def _iso(value) -> str | None:
     if value is None:
         return None
-    text = value.isoformat()
+    text = value if isinstance(value, str) else value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -150,56 +167,90 @@ def _money(amount) -> str | None:
     return None if amount is None else f"{amount:.2f}"
 
 
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    total: int
+    currency: str
+    cards: list[dict]
+
+
+def product_page(
+    *,
+    user,
+    currency: str | None,
+    ordering: str = "position",
+    offset: int = 0,
+    limit: int = 20,
+    status: str | None = None,
+    category_ids=None,
+    min_price: Decimal | None = None,
+    max_price: Decimal | None = None,
+    search: str | None = None,
+) -> ProductPage:
+    """One page of the product list as output dicts, with the total of matching products.
+    ``currency`` None means the site's default. On PostgreSQL one statement (pg_queries);
+    elsewhere the ORM, in five queries. Neither depends on the page size."""
+    filters = {
+        "status": status,
+        "category_ids": category_ids,
+        "min_price": min_price,
+        "max_price": max_price,
+        "search": search,
+    }
+    if connection.vendor == "postgresql":
+        total, currency, rows = pg_queries.product_page(
+            public=not has_role(user, *STAFF_ROLES),
+            currency=currency,
+            ordering=ordering,
+            offset=offset,
+            limit=limit,
+            **filters,
+        )
+        return ProductPage(total, currency, _cards(rows, currency=currency, detail=False))
+    return product_page_portable(
+        user=user, currency=currency, ordering=ordering, offset=offset, limit=limit, **filters
+    )
+
+
+def product_page_portable(
+    *, user, currency: str | None, ordering: str, offset: int, limit: int, **filters
+) -> ProductPage:
+    """product_page through the ORM, on any database."""
+    currency = currency or site_settings_get().default_currency
+    base = product_list(user=user, currency=currency, **filters)
+    total = base.count()
+    ids = list(
+        product_order(base, ordering=ordering, currency=currency).values_list("id", flat=True)[
+            offset : offset + limit
+        ]
+    )
+    return ProductPage(total, currency, product_cards(ids=ids, currency=currency))
+
+
 def product_cards(*, ids: list, currency: str, detail: bool = False) -> list[dict]:
-    """Output dicts for the products ``ids`` (kept in that order), priced in ``currency``.
-    PostgreSQL: one query that aggregates variants, prices and images as JSON. Elsewhere:
-    value rows and three more queries. No model instances either way; the number of queries
-    does not depend on how many products are asked for."""
+    """Output dicts for the products ``ids`` (kept in that order), priced in ``currency``, from
+    value rows and three more queries (variants, prices, images); no model instances."""
     if not ids:
         return []
-    if connection.vendor == "postgresql":
-        return _cards_postgres(ids=ids, currency=currency, detail=detail)
     fields = (*CARD_FIELDS, *DETAIL_FIELDS) if detail else CARD_FIELDS
-    rows = {
+    found = {
         r["id"]: r
         for r in Product.objects.filter(id__in=ids)
         .annotate(price_from=_min_price_subquery(currency))
         .values(*fields)
     }
-    return _cards_from_rows(rows=[rows[i] for i in ids if i in rows], currency=currency, detail=detail)
+    return _cards_from_rows(rows=[found[i] for i in ids if i in found], currency=currency, detail=detail)
 
 
-_CARDS_SQL = """
-SELECT p.id, p.name, p.slug, p.status, p.position, p.created_at, p.updated_at,
-       c.id AS category_id, c.name AS category_name, c.slug AS category_slug,
-       (SELECT min(pr.amount)::text FROM catalog_variant v
-          JOIN catalog_price pr ON pr.variant_id = v.id AND pr.currency = %(currency)s
-         WHERE v.product_id = p.id AND v.is_active) AS price_from,
-       (SELECT coalesce(json_agg(json_build_object(
-                  'sku', v.sku, 'name', v.name, 'attributes', v.attributes, 'weight', v.weight::text,
-                  'amount', pr.amount::text, 'compare_at', pr.compare_at_amount::text)
-                ORDER BY v.position, v.sku), '[]'::json)
-          FROM catalog_variant v
-          LEFT JOIN catalog_price pr ON pr.variant_id = v.id AND pr.currency = %(currency)s
-         WHERE v.product_id = p.id AND v.is_active) AS variants,
-       (SELECT coalesce(json_agg(json_build_object(
-                  'id', m.id, 'file', m.file, 'alt_text', i.alt_text, 'media_alt_text', m.alt_text,
-                  'width', m.width, 'height', m.height) ORDER BY i.position, i.id), '[]'::json)
-          FROM catalog_productimage i JOIN cms_mediafile m ON m.id = i.media_id
-         WHERE i.product_id = p.id) AS images
-       {detail_columns}
-  FROM catalog_product p
-  LEFT JOIN catalog_category c ON c.id = p.category_id
-  {detail_joins}
- WHERE p.id = ANY(%(ids)s)
-"""
-_DETAIL_COLUMNS = """, p.description, p.specifications, p.features, p.applications, p.seo_title,
-       p.seo_description, og.file AS og_image__file"""
-_DETAIL_JOINS = "LEFT JOIN cms_mediafile og ON og.id = p.og_image_id"
+def _cards(rows: list[dict], *, currency: str, detail: bool) -> list[dict]:
+    from django.core.files.storage import storages
 
-
-def _json(value):
-    return json.loads(value) if isinstance(value, str) else value
+    storage = storages["default"]
+    return [_card(row, currency=currency, detail=detail, storage=storage) for row in rows]
 
 
 def _card(n: dict, *, currency: str, detail: bool, storage) -> dict:
@@ -262,22 +313,6 @@ def _card(n: dict, *, currency: str, detail: bool, storage) -> dict:
             }
         )
     return card
-
-
-def _cards_postgres(*, ids: list, currency: str, detail: bool) -> list[dict]:
-    from django.core.files.storage import storages
-
-    sql = _CARDS_SQL.format(
-        detail_columns=_DETAIL_COLUMNS if detail else "", detail_joins=_DETAIL_JOINS if detail else ""
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"ids": list(ids), "currency": currency})
-        columns = [col.name for col in cursor.description]
-        found = {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
-    storage = storages["default"]
-    return [
-        _card(found[pid], currency=currency, detail=detail, storage=storage) for pid in ids if pid in found
-    ]
 
 
 def _cards_from_rows(*, rows: list[dict], currency: str, detail: bool = False) -> list[dict]:
@@ -350,18 +385,6 @@ def _cards_from_rows(*, rows: list[dict], currency: str, detail: bool = False) -
     ]
 
 
-ORDERINGS = {
-    "name": ("name",),
-    "-name": ("-name",),
-    "price": (Coalesce("price_from", Decimal("1e12")).asc(), "name"),
-    "-price": (Coalesce("price_from", Decimal("-1")).desc(), "name"),
-    "newest": ("-created_at",),
-    "-newest": ("created_at",),
-    "position": ("position", "name"),
-    "-position": ("-position", "name"),
-}
-
-
 def visible_document_levels(user) -> list[str]:
     levels = [Document.AccessLevel.PUBLIC]
     if user and user.is_authenticated:
@@ -371,19 +394,74 @@ def visible_document_levels(user) -> list[str]:
     return levels
 
 
-def product_detail(*, user, slug: str, currency: str) -> dict | None:
-    """The product page as a dict (with the documents the caller may see), or None."""
+def _document(d: dict) -> dict:
+    """A document as the product page lists it (the shape of DocumentSerializer)."""
+    return {
+        "id": str(d["id"]),
+        "title": d["title"],
+        "description": d["description"],
+        "kind": d["kind"],
+        "file": str(d["file_id"]),
+        "file_name": d["file_name"],
+        "size": d["size"],
+        "mime_type": d["mime_type"],
+        "category": None if d["category_id"] is None else str(d["category_id"]),
+        "product": None if d["product_id"] is None else str(d["product_id"]),
+        "access_level": d["access_level"],
+        "download_count": d["download_count"],
+        "download_url": f"/api/v1/documents/{d['id']}/download",
+        "created_at": _iso(d["created_at"]),
+    }
+
+
+def product_detail(*, user, slug: str, currency: str | None) -> dict | None:
+    """The product page as a dict (with the documents the caller may see), or None.
+    ``currency`` None means the site's default. On PostgreSQL one statement."""
+    if connection.vendor == "postgresql":
+        row = pg_queries.product_detail(
+            public=not has_role(user, *STAFF_ROLES),
+            slug=slug,
+            currency=currency,
+            document_levels=visible_document_levels(user),
+        )
+        if row is None:
+            return None
+        [card] = _cards([row], currency=row["currency"], detail=True)
+        card["documents"] = [_document(d) for d in row["documents"]]
+        return card
+    return product_detail_portable(user=user, slug=slug, currency=currency)
+
+
+def product_detail_portable(*, user, slug: str, currency: str | None) -> dict | None:
+    """product_detail through the ORM, on any database."""
+    levels = visible_document_levels(user)
+    currency = currency or site_settings_get().default_currency
     product_id = (
         product_list(user=user, currency=currency).filter(slug=slug).values_list("id", flat=True).first()
     )
     if product_id is None:
         return None
     [card] = product_cards(ids=[product_id], currency=currency, detail=True)
-    card["documents"] = list(
-        Document.objects.filter(
-            product_id=product_id, access_level__in=visible_document_levels(user)
-        ).select_related("file")
-    )
+    card["documents"] = [
+        _document(d)
+        for d in Document.objects.filter(product_id=product_id, access_level__in=levels)
+        .order_by("title", "id")
+        .values(
+            "id",
+            "title",
+            "description",
+            "kind",
+            "access_level",
+            "download_count",
+            "created_at",
+            "file_id",
+            "category_id",
+            "product_id",
+            file_name=F("file__file_name"),
+            size=F("file__size"),
+            mime_type=F("file__mime_type"),
+        )
+    ]
     return card
 
 

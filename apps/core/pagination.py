@@ -1,4 +1,6 @@
+from django.core.paginator import InvalidPage, Page, Paginator
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -8,21 +10,25 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
-
-class CountedRows:
-    """A page source whose total comes from a cheaper query: ``rows`` is the ordered,
-    projected queryset to slice; ``count_from`` the same filter without joins or annotations."""
-
-    ordered = True
-
-    def __init__(self, rows, count_from):
-        self.rows, self.count_from = rows, count_from
-
-    def count(self) -> int:
-        return self.count_from.count()
-
-    def __getitem__(self, item):
-        return self.rows[item]
-
-    def __len__(self) -> int:
-        return self.count()
+    def paginate_fetched(self, request, fetch) -> list:
+        """Paginate a source that returns a page and the total in one go:
+        ``fetch(offset, limit) -> (total, rows)``. Same page numbers, page sizes, errors and
+        envelope as ``paginate_queryset``, without a separate count query."""
+        self.request = request
+        size = self.get_page_size(request)
+        raw = request.query_params.get(self.page_query_param) or 1
+        if raw in self.last_page_strings:
+            total, _ = fetch(0, 0)
+            raw = max(1, -(-total // size))
+        try:
+            number = int(raw)
+            if number < 1:
+                raise InvalidPage("That page number is less than 1")
+            total, rows = fetch((number - 1) * size, size)
+            paginator = Paginator(range(total), size)  # len(range) costs nothing
+            number = paginator.validate_number(number)
+        except (ValueError, InvalidPage) as exc:
+            message = str(exc) if isinstance(exc, InvalidPage) else "That page number is not an integer"
+            raise NotFound(self.invalid_page_message.format(page_number=raw, message=message)) from exc
+        self.page = Page(rows, number, paginator)
+        return rows

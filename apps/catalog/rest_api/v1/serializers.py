@@ -68,8 +68,8 @@ class CategoryRefSerializer(serializers.Serializer):
 
 
 class ProductListSerializer(serializers.Serializer):
-    """Declared fields are the schema; the output is built by selectors.product_cards (lists are
-    hot, so no model instances and no per-field serializer work)."""
+    """The schema only: the output is built by the catalog selectors (product_page,
+    product_detail) from rows, with no model instances and no per-field serializer work."""
 
     id = serializers.UUIDField()
     name = serializers.CharField()
@@ -85,7 +85,7 @@ class ProductListSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
     def to_representation(self, card: dict):
-        return card  # built by selectors.product_cards from rows, not model instances
+        return card
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -133,9 +133,6 @@ class ProductDetailSerializer(ProductListSerializer):
     images = ImageOutSerializer(many=True)
     documents = DocumentSerializer(many=True)
     seo = SeoSerializer()
-
-    def to_representation(self, card: dict):
-        return {**card, "documents": DocumentSerializer(card["documents"], many=True).data}
 
 
 class CategoryTreeSerializer(serializers.Serializer):

@@ -12,10 +12,9 @@ from apps.catalog import cache as response_cache
 from apps.catalog import selectors, services
 from apps.catalog.models import Document, Product
 from apps.core.models import currency_code_validator
-from apps.core.pagination import CountedRows, PageNumberPagination
+from apps.core.pagination import PageNumberPagination
 from apps.core.permissions import HasRole
 from apps.core.roles import STAFF_ROLES, has_role
-from apps.core.selectors import site_settings_get
 
 from .serializers import (
     CategoryTreeSerializer,
@@ -31,7 +30,9 @@ JSON = "application/json"
 
 def _key_for(kind: str, audience: str, path: str, params, currency: str, version: int | None = None) -> str:
     query = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "currency")
-    return response_cache.response_key(kind, audience, path.rstrip("/"), query, currency, version=version)
+    return response_cache.response_key(
+        kind, audience, path.rstrip("/"), query, currency or "", version=version
+    )
 
 
 def _public_cache_key(request, kind: str, currency: str) -> str | None:
@@ -84,7 +85,9 @@ def _store(key, response):
 CanManageCatalog = HasRole.of(*selectors.CATALOG_MANAGERS)
 
 
-def _currency(request) -> str:
+def _currency(request) -> str | None:
+    """The currency asked for, else the caller's preferred one; None means the site's default
+    (the selectors resolve it in the same query as the products)."""
     requested = request.query_params.get("currency")
     if requested:
         field = serializers.CharField(validators=[currency_code_validator])
@@ -95,7 +98,7 @@ def _currency(request) -> str:
     user = request.user
     if user and user.is_authenticated and user.preferred_currency:
         return user.preferred_currency
-    return site_settings_get().default_currency
+    return None
 
 
 class ProductQuerySerializer(serializers.Serializer):
@@ -138,23 +141,24 @@ class ProductListView(AnonymousCacheMixin, APIView):
             category_ids = selectors.category_with_descendants(params["category"])
             if category_ids is None:
                 raise serializers.ValidationError({"category": "No such category."})
-        base = selectors.product_list(
-            user=request.user,
-            currency=currency,
-            status=params.get("status"),
-            category_ids=category_ids,
-            min_price=params.get("min_price"),
-            max_price=params.get("max_price"),
-            search=params.get("search"),
-        )
-        ordered = selectors.product_order(
-            base, ordering=params.get("ordering", "position"), currency=currency
-        )
-        ids = ordered.values_list("id", flat=True)
         paginator = self.pagination_class()
-        # The total counts the filtered products alone (no joins, no price subquery).
-        page = paginator.paginate_queryset(CountedRows(ids, base.values("pk")), request, view=self)
-        data = selectors.product_cards(ids=list(page), currency=currency)
+
+        def fetch(offset: int, limit: int):
+            page = selectors.product_page(
+                user=request.user,
+                currency=currency,
+                ordering=params.get("ordering", "position"),
+                offset=offset,
+                limit=limit,
+                status=params.get("status"),
+                category_ids=category_ids,
+                min_price=params.get("min_price"),
+                max_price=params.get("max_price"),
+                search=params.get("search"),
+            )
+            return page.total, page.cards
+
+        data = paginator.paginate_fetched(request, fetch)
         return _store(key, self.finalize_response(request, paginator.get_paginated_response(data)))
 
     @extend_schema(tags=TAG, request=ProductWriteSerializer, responses={201: ProductDetailSerializer})
@@ -162,12 +166,8 @@ class ProductListView(AnonymousCacheMixin, APIView):
         serializer = ProductWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         product = services.product_create(data=serializer.validated_data, actor=request.user, request=request)
-        currency = _currency(request)
-        detail = selectors.product_detail(user=request.user, slug=product.slug, currency=currency)
-        return Response(
-            ProductDetailSerializer(detail).data,
-            status=status.HTTP_201_CREATED,
-        )
+        detail = selectors.product_detail(user=request.user, slug=product.slug, currency=_currency(request))
+        return Response(detail, status=status.HTTP_201_CREATED)
 
 
 class ProductDetailView(AnonymousCacheMixin, APIView):
@@ -176,12 +176,11 @@ class ProductDetailView(AnonymousCacheMixin, APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [CanManageCatalog()]
 
-    def _get(self, request, slug):
-        currency = _currency(request)
+    def _detail(self, request, slug, currency) -> dict:
         product = selectors.product_detail(user=request.user, slug=slug, currency=currency)
         if product is None:
             raise NotFound("No product with this slug.")
-        return product, currency
+        return product
 
     @extend_schema(
         tags=TAG,
@@ -194,8 +193,7 @@ class ProductDetailView(AnonymousCacheMixin, APIView):
         key = _public_cache_key(request, "detail", currency)
         if (hit := _cached(key)) is not None:
             return hit
-        product, currency = self._get(request, slug)
-        response = Response(ProductDetailSerializer(product).data)
+        response = Response(self._detail(request, slug, currency))
         return _store(key, self.finalize_response(request, response))
 
     @extend_schema(tags=TAG, request=ProductWriteSerializer, responses=ProductDetailSerializer)
@@ -206,8 +204,7 @@ class ProductDetailView(AnonymousCacheMixin, APIView):
         product = services.product_update(
             product=product, data=serializer.validated_data, actor=request.user, request=request
         )
-        product, currency = self._get(request, product.slug)
-        return Response(ProductDetailSerializer(product).data)
+        return Response(self._detail(request, product.slug, _currency(request)))
 
     @extend_schema(tags=TAG, responses={204: None}, description="Archives the product (no hard delete).")
     def delete(self, request, slug):
