@@ -30,9 +30,6 @@ _CURRENCY_CTE = """cur AS (
 _CARD_COLUMNS = """
        p.id, p.name, p.slug, p.status, p.position, p.created_at, p.updated_at,
        c.id AS category_id, c.name AS category_name, c.slug AS category_slug,
-       (SELECT min(pr.amount)::text FROM catalog_variant v
-          JOIN catalog_price pr ON pr.variant_id = v.id AND pr.currency = cur.code
-         WHERE v.product_id = p.id AND v.is_active) AS price_from,
        (SELECT coalesce(json_agg(json_build_object(
                   'sku', v.sku, 'name', v.name, 'attributes', v.attributes, 'weight', v.weight::text,
                   'amount', pr.amount::text, 'compare_at', pr.compare_at_amount::text)
@@ -84,7 +81,7 @@ page AS (
      ORDER BY {order}
      LIMIT %(limit)s OFFSET %(offset)s
 )
-SELECT (SELECT count(*) FROM catalog_product p WHERE {where}) AS total, cur.code AS currency,
+SELECT {total} AS total, cur.code AS currency,
        {cards}
   FROM cur
   LEFT JOIN page ON TRUE
@@ -92,6 +89,10 @@ SELECT (SELECT count(*) FROM catalog_product p WHERE {where}) AS total, cur.code
   LEFT JOIN catalog_category c ON c.id = p.category_id
  ORDER BY page.n
 """
+# Totals without other filters come from the counts kept by triggers (migration 0003).
+_STATUS_COUNT = "coalesce((SELECT n FROM catalog_product_status_count WHERE status = %(status)s), 0)"
+_FILTERED_COUNT = "(SELECT count(*) FROM catalog_product p WHERE {where})"
+_ALL_COUNT = "(SELECT coalesce(sum(n), 0)::bigint FROM catalog_product_status_count)"
 _PRICE_EXISTS = """EXISTS (SELECT 1 FROM catalog_variant v JOIN catalog_price pr ON pr.variant_id = v.id
     WHERE {conditions})"""
 _DETAIL_SQL = """
@@ -193,7 +194,15 @@ def product_page(
         search=search,
     )
     order = ORDER_SQL[ordering]
-    sql = _PAGE_SQL.format(currency_cte=_CURRENCY_CTE, order=order, where=where, cards=_CARD_COLUMNS)
+    if category_ids is not None or min_price is not None or max_price is not None or search:
+        total = _FILTERED_COUNT.format(where=where)  # count the matching products
+    elif "status" in params:  # one status (what the public sees): the trigger-kept count
+        total = _STATUS_COUNT
+    else:
+        total = _ALL_COUNT
+    sql = _PAGE_SQL.format(
+        currency_cte=_CURRENCY_CTE, order=order, where=where, cards=_CARD_COLUMNS, total=total
+    )
     rows = _rows(
         sql,
         {

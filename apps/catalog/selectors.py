@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection
@@ -143,7 +144,6 @@ CARD_FIELDS = (
     "category_id",
     "category__name",
     "category__slug",
-    "price_from",
 )
 DETAIL_FIELDS = (
     "description",
@@ -239,9 +239,7 @@ def product_cards(*, ids: list, currency: str, detail: bool = False) -> list[dic
     fields = (*CARD_FIELDS, *DETAIL_FIELDS) if detail else CARD_FIELDS
     found = {
         r["id"]: r
-        for r in Product.objects.filter(id__in=ids)
-        .annotate(price_from=_min_price_subquery(currency))
-        .values(*fields)
+        for r in Product.objects.filter(id__in=ids).values(*fields)
     }
     return _cards_from_rows(rows=[found[i] for i in ids if i in found], currency=currency, detail=detail)
 
@@ -266,6 +264,8 @@ def _card(n: dict, *, currency: str, detail: bool, storage) -> dict:
         }
         for i in n["images"]
     ]
+    amounts = [v["amount"] for v in n["variants"] if v["amount"] is not None]  # active variants
+    price_from = min(amounts, key=Decimal) if amounts else None
     card = {
         "id": str(n["id"]),
         "name": n["name"],
@@ -275,8 +275,8 @@ def _card(n: dict, *, currency: str, detail: bool, storage) -> dict:
         if n["category_id"] is None
         else {"id": str(n["category_id"]), "name": n["category_name"], "slug": n["category_slug"]},
         "price_from": None
-        if n["price_from"] is None
-        else {"amount": n["price_from"], "currency": currency, "compare_at_amount": None},
+        if price_from is None
+        else {"amount": price_from, "currency": currency, "compare_at_amount": None},
         "currency": currency,
         "variants": [
             {
@@ -375,7 +375,6 @@ def _cards_from_rows(*, rows: list[dict], currency: str, detail: bool = False) -
                 **extra[r["id"]],
                 "category_name": r["category__name"],
                 "category_slug": r["category__slug"],
-                "price_from": _money(r["price_from"]),
             },
             currency=currency,
             detail=detail,
@@ -410,7 +409,10 @@ def _document(d: dict) -> dict:
         "access_level": d["access_level"],
         "download_count": d["download_count"],
         "download_url": f"/api/v1/documents/{d['id']}/download",
-        "created_at": _iso(d["created_at"]),
+        # From PostgreSQL's JSON as text (which drops trailing zeros of the fraction).
+        "created_at": _iso(
+            datetime.fromisoformat(d["created_at"]) if isinstance(d["created_at"], str) else d["created_at"]
+        ),
     }
 
 

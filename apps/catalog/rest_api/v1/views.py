@@ -115,6 +115,9 @@ class ProductQuerySerializer(serializers.Serializer):
     ordering = serializers.ChoiceField(choices=sorted(selectors.ORDERINGS), required=False)
 
 
+PAGE_PARAMS = {PageNumberPagination.page_query_param, PageNumberPagination.page_size_query_param}
+
+
 class ProductListView(AnonymousCacheMixin, APIView):
     pagination_class = PageNumberPagination
     cache_kind = "list"
@@ -129,9 +132,11 @@ class ProductListView(AnonymousCacheMixin, APIView):
         auth=[{}, {"jwtAuth": []}],
     )
     def get(self, request):
-        query = ProductQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = {}
+        if request.query_params.keys() - PAGE_PARAMS:  # the plain listing skips the validation
+            query = ProductQuerySerializer(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            params = query.validated_data
         currency = _currency(request)
         key = _public_cache_key(request, "list", currency)
         if (hit := _cached(key)) is not None:
