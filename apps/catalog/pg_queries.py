@@ -13,6 +13,7 @@ equivalence tests compare this module with): filters, orderings and output must 
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 from django.conf import settings
@@ -79,7 +80,7 @@ page AS (
       FROM catalog_product p
      WHERE {where}
      ORDER BY {order}
-     LIMIT %(limit)s OFFSET %(offset)s
+     LIMIT {limit} OFFSET {offset}
 )
 SELECT {total} AS total, cur.code AS currency,
        {cards}
@@ -90,7 +91,7 @@ SELECT {total} AS total, cur.code AS currency,
  ORDER BY page.n
 """
 # Totals without other filters come from the counts kept by triggers (migration 0003).
-_STATUS_COUNT = "coalesce((SELECT n FROM catalog_product_status_count WHERE status = %(status)s), 0)"
+_STATUS_COUNT = "coalesce((SELECT n FROM catalog_product_status_count WHERE status = {status}), 0)"
 _FILTERED_COUNT = "(SELECT count(*) FROM catalog_product p WHERE {where})"
 _ALL_COUNT = "(SELECT coalesce(sum(n), 0)::bigint FROM catalog_product_status_count)"
 _PRICE_EXISTS = """EXISTS (SELECT 1 FROM catalog_variant v JOIN catalog_price pr ON pr.variant_id = v.id
@@ -103,6 +104,13 @@ SELECT cur.code AS currency, {cards}{detail}
   LEFT JOIN catalog_category c ON c.id = p.category_id
   LEFT JOIN cms_mediafile og ON og.id = p.og_image_id
 """
+
+
+# Statuses, page sizes and offsets are written into the SQL as literals (statuses from this
+# fixed table, numbers through int()): a prepared statement with nothing else to bind gets a
+# generic plan, planned once per connection; with LIMIT as a parameter the planner would
+# guess 10% of the table and hash-join all of it.
+_STATUS_LITERALS = {value: f"'{value}'" for value in Product.Status.values}
 
 
 def _like(text: str) -> str:
@@ -121,12 +129,9 @@ def _where(
 ) -> tuple[str, dict]:
     """The WHERE clause of selectors.product_list, on ``catalog_product p``."""
     clauses, params = [], {}
-    if public:
-        clauses.append("p.status = %(status)s")
-        params["status"] = Product.Status.ACTIVE
-    elif status:
-        clauses.append("p.status = %(status)s")
-        params["status"] = status
+    status = Product.Status.ACTIVE if public else status
+    if status:
+        clauses.append(f"p.status = {_STATUS_LITERALS[status]}")
     if category_ids is not None:
         clauses.append("p.category_id = ANY(%(category_ids)s)")
         params["category_ids"] = list(category_ids)
@@ -148,6 +153,17 @@ def _where(
     return (" AND ".join(clauses) or "TRUE"), params
 
 
+@functools.cache
+def _prepared_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor  # needs psycopg
+
+    class PreparedCursor(ServerBindingCursor):
+        def execute(self, query, params=None, **kwargs):
+            return super().execute(query, params, prepare=True, **kwargs)
+
+    return PreparedCursor
+
+
 def _rows(sql: str, params: dict) -> list[dict]:
     """Run ``sql`` as a prepared statement (server-side binding: planned once per connection;
     DATABASE_PREPARED_STATEMENTS=false turns that off). While queries are being logged
@@ -156,14 +172,8 @@ def _rows(sql: str, params: dict) -> list[dict]:
     if connection.queries_logged:
         cursor = connection.cursor()
     else:
-        from django.db.backends.postgresql.base import ServerBindingCursor
-
-        class PreparedCursor(ServerBindingCursor):
-            def execute(self, query, params=None, **kwargs):
-                return super().execute(query, params, prepare=True, **kwargs)
-
         connection.ensure_connection()
-        cursor = connection.make_cursor(PreparedCursor(connection.connection))
+        cursor = connection.make_cursor(_prepared_cursor_class()(connection.connection))
     with cursor:
         cursor.execute(sql, params)
         columns = [col.name for col in cursor.description]
@@ -196,12 +206,18 @@ def product_page(
     order = ORDER_SQL[ordering]
     if category_ids is not None or min_price is not None or max_price is not None or search:
         total = _FILTERED_COUNT.format(where=where)  # count the matching products
-    elif "status" in params:  # one status (what the public sees): the trigger-kept count
-        total = _STATUS_COUNT
+    elif public or status:  # one status (what the public sees): the trigger-kept count
+        total = _STATUS_COUNT.format(status=_STATUS_LITERALS[Product.Status.ACTIVE if public else status])
     else:
         total = _ALL_COUNT
     sql = _PAGE_SQL.format(
-        currency_cte=_CURRENCY_CTE, order=order, where=where, cards=_CARD_COLUMNS, total=total
+        currency_cte=_CURRENCY_CTE,
+        order=order,
+        where=where,
+        cards=_CARD_COLUMNS,
+        total=total,
+        limit=int(limit),
+        offset=int(offset),
     )
     rows = _rows(
         sql,
@@ -209,8 +225,6 @@ def product_page(
             **params,
             "currency": currency,
             "fallback_currency": settings.DEFAULT_CURRENCY,
-            "limit": limit,
-            "offset": offset,
         },
     )
     total, code = rows[0]["total"], rows[0]["currency"]
