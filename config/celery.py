@@ -19,6 +19,10 @@ app.conf.beat_schedule = {
         "task": "cms.publish_scheduled_articles",
         "schedule": crontab(),  # every minute
     },
+    "catalog.compact-product-status-counts": {
+        "task": "catalog.compact_product_status_counts",
+        "schedule": crontab(minute="*/10"),
+    },
     "core.purge-idempotency-keys": {
         "task": "core.purge_expired_idempotency_keys",
         "schedule": crontab(minute=17),  # hourly

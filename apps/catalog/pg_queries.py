@@ -91,7 +91,9 @@ SELECT {total} AS total, cur.code AS currency,
  ORDER BY page.n
 """
 # Totals without other filters come from the counts kept by triggers (migration 0003).
-_STATUS_COUNT = "coalesce((SELECT n FROM catalog_product_status_count WHERE status = {status}), 0)"
+_STATUS_COUNT = (
+    "(SELECT coalesce(sum(n), 0)::bigint FROM catalog_product_status_count WHERE status = {status})"
+)
 _FILTERED_COUNT = "(SELECT count(*) FROM catalog_product p WHERE {where})"
 _ALL_COUNT = "(SELECT coalesce(sum(n), 0)::bigint FROM catalog_product_status_count)"
 _PRICE_EXISTS = """EXISTS (SELECT 1 FROM catalog_variant v JOIN catalog_price pr ON pr.variant_id = v.id
@@ -111,6 +113,20 @@ SELECT cur.code AS currency, {cards}{detail}
 # generic plan, planned once per connection; with LIMIT as a parameter the planner would
 # guess 10% of the table and hash-join all of it.
 _STATUS_LITERALS = {value: f"'{value}'" for value in Product.Status.values}
+
+
+COMPACT_STATUS_COUNTS_SQL = """
+WITH folded AS (DELETE FROM catalog_product_status_count RETURNING status, n)
+INSERT INTO catalog_product_status_count (status, n)
+    SELECT status, sum(n) FROM folded GROUP BY status HAVING sum(n) <> 0
+"""
+
+
+def compact_status_counts() -> None:
+    """Fold the appended per-status changes into one row per status (rows of transactions
+    still open are not visible here and stay as they are)."""
+    with connection.cursor() as cursor:
+        cursor.execute(COMPACT_STATUS_COUNTS_SQL)
 
 
 def _like(text: str) -> str:

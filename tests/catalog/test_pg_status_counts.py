@@ -1,5 +1,6 @@
 """PostgreSQL: the per-status product counts kept by triggers (catalog migration 0003) stay
-exact through every kind of write, and the product list's total comes from them."""
+exact through every kind of write, also from concurrent writers without deadlocks; the
+compaction job keeps the sums; the product list's total comes from them."""
 
 import threading
 
@@ -10,6 +11,7 @@ from django.db.models import Count
 
 from apps.catalog import selectors
 from apps.catalog.models import Product
+from apps.catalog.tasks import compact_product_status_counts
 
 from .factories import ProductFactory, product_with_variants
 
@@ -18,8 +20,16 @@ pytestmark = pytest.mark.postgres
 
 def kept_counts() -> dict:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT status, n FROM catalog_product_status_count WHERE n <> 0")
+        cursor.execute(
+            "SELECT status, sum(n) FROM catalog_product_status_count GROUP BY status HAVING sum(n) <> 0"
+        )
         return dict(cursor.fetchall())
+
+
+def count_rows() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM catalog_product_status_count")
+        return cursor.fetchone()[0]
 
 
 def real_counts() -> dict:
@@ -104,6 +114,23 @@ def test_concurrent_writers_keep_them_exact():
         t.start()
     for t in threads:
         t.join()
-    assert errors == []
+    assert errors == []  # appending changes takes no lock another writer waits for: no deadlock
     assert sum(kept_counts().values()) == 60
     assert kept_counts() == real_counts()
+    compact_product_status_counts.delay()
+    assert kept_counts() == real_counts()
+    assert count_rows() == len(real_counts())
+
+
+@pytest.mark.django_db
+def test_compaction_folds_the_changes_and_keeps_the_sums():
+    for status in ["active", "active", "archived", "coming_soon"]:
+        ProductFactory(status=status)
+    Product.objects.filter(status="coming_soon").delete()
+    assert count_rows() > 3
+    before = kept_counts()
+    assert compact_product_status_counts.delay().get() is True
+    assert kept_counts() == before == real_counts() == {"active": 2, "archived": 1}
+    assert count_rows() == 2
+    compact_product_status_counts.delay()  # again: nothing changes
+    assert kept_counts() == before and count_rows() == 2

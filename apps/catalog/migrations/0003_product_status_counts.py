@@ -2,55 +2,45 @@
 
 The product list's total is a count over every matching product; without filters that is
 every active product, which grows with the catalog. Statement-level triggers (with transition
-tables, so bulk ``QuerySet.update()``, raw SQL and TRUNCATE are counted too) keep this table
-in step inside the writing transaction, and pg_queries reads the unfiltered totals from it.
-Only rows whose status changes touch a counter. Nothing here on other databases.
+tables, so bulk ``QuerySet.update()``, raw SQL and TRUNCATE are counted too) append the change
+of each status to this table inside the writing transaction; a status's count is the sum of
+its rows. Appending takes no lock that another writer waits for (counters updated in place
+deadlock when two transactions touch two statuses in opposite orders), and the beat job
+``catalog.compact_product_status_counts`` folds the rows into one per status. Only rows whose
+status changes add a row. Nothing here on other databases.
 """
 
 from django.db import migrations
 
 FORWARDS = """
 CREATE TABLE catalog_product_status_count (
-    status varchar(16) PRIMARY KEY,
-    n bigint NOT NULL CHECK (n >= 0)
+    id bigserial PRIMARY KEY,
+    status varchar(16) NOT NULL,
+    n bigint NOT NULL
 );
+CREATE INDEX catalog_product_status_count_status ON catalog_product_status_count (status) INCLUDE (n);
 INSERT INTO catalog_product_status_count (status, n)
     SELECT status, count(*) FROM catalog_product GROUP BY status;
 
 CREATE FUNCTION catalog_product_status_count_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO catalog_product_status_count AS c (status, n)
-            SELECT status, count(*) FROM new_rows GROUP BY status ORDER BY status
-        ON CONFLICT (status) DO UPDATE SET n = c.n + EXCLUDED.n;
+        INSERT INTO catalog_product_status_count (status, n)
+            SELECT status, count(*) FROM new_rows GROUP BY status;
     ELSIF TG_OP = 'DELETE' THEN
-        UPDATE catalog_product_status_count c SET n = c.n - d.k
-          FROM (SELECT status, count(*) AS k FROM old_rows GROUP BY status) d
-         WHERE c.status = d.status;
+        INSERT INTO catalog_product_status_count (status, n)
+            SELECT status, -count(*) FROM old_rows GROUP BY status;
     ELSIF TG_OP = 'UPDATE' THEN
-        WITH moved AS (
-            SELECT o.status AS before, r.status AS after
-              FROM old_rows o JOIN new_rows r ON r.id = o.id
-             WHERE o.status IS DISTINCT FROM r.status
-        ), delta AS (
-            SELECT status, sum(k) AS k FROM (
-                SELECT before AS status, -1 AS k FROM moved
+        INSERT INTO catalog_product_status_count (status, n)
+            SELECT status, sum(k) FROM (
+                SELECT o.status, -1 AS k FROM old_rows o JOIN new_rows r ON r.id = o.id
+                 WHERE o.status IS DISTINCT FROM r.status
                 UNION ALL
-                SELECT after, 1 FROM moved
-            ) m GROUP BY status
-        )
-        -- The CHECK applies to a proposed insert row, so decrements are plain updates; only a
-        -- status with no row yet is inserted (its change can only be positive).
-        , updated AS (
-            UPDATE catalog_product_status_count c SET n = c.n + delta.k
-              FROM delta WHERE c.status = delta.status
-            RETURNING c.status
-        )
-        INSERT INTO catalog_product_status_count AS c (status, n)
-            SELECT status, k FROM delta WHERE status NOT IN (SELECT status FROM updated)
-        ON CONFLICT (status) DO UPDATE SET n = c.n + EXCLUDED.n;
-    ELSE  -- TRUNCATE
-        UPDATE catalog_product_status_count SET n = 0;
+                SELECT r.status, 1 FROM old_rows o JOIN new_rows r ON r.id = o.id
+                 WHERE o.status IS DISTINCT FROM r.status
+            ) moved GROUP BY status HAVING sum(k) <> 0;
+    ELSE  -- TRUNCATE (it holds an exclusive lock on catalog_product)
+        DELETE FROM catalog_product_status_count;
     END IF;
     RETURN NULL;
 END $$;
