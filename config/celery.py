@@ -23,6 +23,10 @@ app.conf.beat_schedule = {
         "task": "catalog.compact_product_status_counts",
         "schedule": crontab(minute="*/10"),
     },
+    "inventory.low-stock-digest": {
+        "task": "inventory.send_low_stock_digest",
+        "schedule": crontab(minute=7),  # hourly
+    },
     "core.purge-idempotency-keys": {
         "task": "core.purge_expired_idempotency_keys",
         "schedule": crontab(minute=17),  # hourly

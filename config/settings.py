@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.cms",
     "apps.catalog",
+    "apps.inventory",
     "apps.search",
 ]
 

@@ -98,6 +98,10 @@ _FILTERED_COUNT = "(SELECT count(*) FROM catalog_product p WHERE {where})"
 _ALL_COUNT = "(SELECT coalesce(sum(n), 0)::bigint FROM catalog_product_status_count)"
 _PRICE_EXISTS = """EXISTS (SELECT 1 FROM catalog_variant v JOIN catalog_price pr ON pr.variant_id = v.id
     WHERE {conditions})"""
+_IN_STOCK = """EXISTS (SELECT 1 FROM catalog_variant v
+    JOIN inventory_stocklevel s ON s.variant_id = v.id
+    JOIN inventory_warehouse w ON w.id = s.warehouse_id AND w.is_active
+    WHERE v.product_id = p.id AND v.is_active AND s.on_hand > s.reserved)"""
 _DETAIL_SQL = """
 WITH {currency_cte}
 SELECT cur.code AS currency, {cards}{detail}
@@ -142,6 +146,7 @@ def _where(
     min_price: Decimal | None,
     max_price: Decimal | None,
     search: str | None,
+    in_stock: bool | None = None,
 ) -> tuple[str, dict]:
     """The WHERE clause of selectors.product_list, on ``catalog_product p``."""
     clauses, params = [], {}
@@ -166,6 +171,8 @@ def _where(
             " (SELECT 1 FROM catalog_variant v WHERE v.product_id = p.id AND v.sku ILIKE %(search)s))"
         )
         params["search"] = _like(search)
+    if in_stock is not None:
+        clauses.append(_IN_STOCK if in_stock else f"NOT {_IN_STOCK}")
     return (" AND ".join(clauses) or "TRUE"), params
 
 
@@ -208,6 +215,7 @@ def product_page(
     min_price: Decimal | None = None,
     max_price: Decimal | None = None,
     search: str | None = None,
+    in_stock: bool | None = None,
 ) -> tuple[int, str, list[dict]]:
     """(total, currency, rows) for one page: the count, the currency and the page's card rows
     come from one statement. A page past the end has no rows but still its total."""
@@ -218,9 +226,11 @@ def product_page(
         min_price=min_price,
         max_price=max_price,
         search=search,
+        in_stock=in_stock,
     )
     order = ORDER_SQL[ordering]
-    if category_ids is not None or min_price is not None or max_price is not None or search:
+    filtered = category_ids is not None or min_price is not None or max_price is not None
+    if filtered or search or in_stock is not None:
         total = _FILTERED_COUNT.format(where=where)  # count the matching products
     elif public or status:  # one status (what the public sees): the trigger-kept count
         total = _STATUS_COUNT.format(status=_STATUS_LITERALS[Product.Status.ACTIVE if public else status])

@@ -90,6 +90,7 @@ def product_list(
     min_price: Decimal | None = None,
     max_price: Decimal | None = None,
     search: str | None = None,
+    in_stock: bool | None = None,
 ) -> QuerySet[Product]:
     """The filtered products (not yet ordered; see ``product_order``). Turn a page of their ids
     into output with ``product_cards``."""
@@ -110,6 +111,16 @@ def product_list(
     if search:
         sku_match = Variant.objects.filter(product=OuterRef("pk"), sku__icontains=search)
         qs = qs.filter(Q(name__icontains=search) | Q(description__icontains=search) | Exists(sku_match))
+    if in_stock is not None:
+        # An active variant with stock available in an active warehouse (the inventory's
+        # stock levels, reached through their foreign key: the catalog imports nothing of it).
+        stocked = Variant.objects.filter(
+            product=OuterRef("pk"),
+            is_active=True,
+            stock_levels__warehouse__is_active=True,
+            stock_levels__on_hand__gt=F("stock_levels__reserved"),
+        )
+        qs = qs.filter(Exists(stocked) if in_stock else ~Exists(stocked))
     return qs
 
 
@@ -190,6 +201,7 @@ def product_page(
     min_price: Decimal | None = None,
     max_price: Decimal | None = None,
     search: str | None = None,
+    in_stock: bool | None = None,
 ) -> ProductPage:
     """One page of the product list as output dicts, with the total of matching products.
     ``currency`` None means the site's default. On PostgreSQL one statement (pg_queries);
@@ -200,6 +212,7 @@ def product_page(
         "min_price": min_price,
         "max_price": max_price,
         "search": search,
+        "in_stock": in_stock,
     }
     if connection.vendor == "postgresql":
         total, currency, rows = pg_queries.product_page(
@@ -237,10 +250,7 @@ def product_cards(*, ids: list, currency: str, detail: bool = False) -> list[dic
     if not ids:
         return []
     fields = (*CARD_FIELDS, *DETAIL_FIELDS) if detail else CARD_FIELDS
-    found = {
-        r["id"]: r
-        for r in Product.objects.filter(id__in=ids).values(*fields)
-    }
+    found = {r["id"]: r for r in Product.objects.filter(id__in=ids).values(*fields)}
     return _cards_from_rows(rows=[found[i] for i in ids if i in found], currency=currency, detail=detail)
 
 

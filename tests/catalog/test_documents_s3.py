@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_download_redirects_to_a_five_minute_signed_url(s3, api_client):
-    media = MediaFile(file_name="sheet.pdf", file_type="document", mime_type="application/pdf",
-                      is_public=False, size=8)
+    media = MediaFile(
+        file_name="sheet.pdf", file_type="document", mime_type="application/pdf", is_public=False, size=8
+    )
     media.file.save("sheet.pdf", ContentFile(b"%PDF-1.4"), save=False)
     media.save()
     document = Document.objects.create(title="Sheet", file=media, access_level="public")

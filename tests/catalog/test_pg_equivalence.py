@@ -13,6 +13,9 @@ from apps.catalog import selectors
 from apps.catalog.models import Document, Product
 from apps.core.selectors import site_settings_get
 from apps.core.services import site_settings_update
+from apps.inventory import services
+from apps.inventory.services import ReservationRequest
+from tests.inventory.factories import WarehouseFactory, stocked
 
 from .factories import (
     CategoryFactory,
@@ -55,6 +58,15 @@ def catalog():
     ProductImageFactory(product=first, position=0)
     first.og_image = MediaFileFactory(image=True)
     first.save()
+    shelf, closed = WarehouseFactory(code="shelf"), WarehouseFactory(code="shut", is_active=False)
+    stocked(first.variants.get(position=0), shelf, on_hand=2)
+    stocked(made[2].variants.get(), closed, on_hand=5)
+    sold = stocked(made[6].variants.get(), shelf, on_hand=1)
+    services.stock_reserve(
+        lines=[ReservationRequest(variant_id=sold.variant_id, sku="x", quantity=1)],
+        reference="o",
+        expires_at=None,
+    )
     for level in Document.AccessLevel.values:
         DocumentFactory(product=first, access_level=level, title=f"Sheet {level}", category=drills)
     DocumentFactory(product=first, title="Brochure", description="", category=None)
@@ -95,6 +107,9 @@ FILTERS = [
     {"search": "_"},
     {"search": "SKU-"},
     {"search": "50%"},
+    {"in_stock": True},
+    {"in_stock": False},
+    {"in_stock": True, "search": "pump"},
 ]
 
 

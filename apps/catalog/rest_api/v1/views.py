@@ -35,11 +35,18 @@ def _key_for(kind: str, audience: str, path: str, params, currency: str, version
     )
 
 
+# Answers that depend on stock change with every sale, not with catalog writes (which are what
+# the response cache's version follows): they are always computed.
+UNCACHED_PARAMS = {"in_stock"}
+
+
 def _public_cache_key(request, kind: str, currency: str) -> str | None:
     """Signed-in non-staff callers share responses (they may see "authenticated" documents,
     so never with anonymous callers). Staff responses are never cached."""
     if not settings.CATALOG_CACHE_SECONDS or not request.user.is_authenticated:
         return None  # anonymous callers: AnonymousCacheMixin
+    if UNCACHED_PARAMS.intersection(request.query_params):
+        return None
     if has_role(request.user, *STAFF_ROLES):
         return None
     return _key_for(kind, "signed-in", request.path, request.query_params, currency)
@@ -56,6 +63,7 @@ class AnonymousCacheMixin:
             request.method == "GET"
             and "HTTP_AUTHORIZATION" not in request.META
             and settings.CATALOG_CACHE_SECONDS
+            and not UNCACHED_PARAMS.intersection(request.GET)
         ):
             return super().dispatch(request, *args, **kwargs)
         key, version, content = response_cache.anonymous_lookup(self.cache_kind, request.path, request.GET)
@@ -113,6 +121,13 @@ class ProductQuerySerializer(serializers.Serializer):
     currency = serializers.CharField(required=False, help_text="ISO 4217; default: yours, else the site's.")
     search = serializers.CharField(required=False, max_length=200)
     ordering = serializers.ChoiceField(choices=sorted(selectors.ORDERINGS), required=False)
+    in_stock = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: products with stock available (an active variant in an active warehouse); "
+        "false: the others. Answers are never served from the response cache.",
+    )
 
 
 PAGE_PARAMS = {PageNumberPagination.page_query_param, PageNumberPagination.page_size_query_param}
@@ -160,6 +175,7 @@ class ProductListView(AnonymousCacheMixin, APIView):
                 min_price=params.get("min_price"),
                 max_price=params.get("max_price"),
                 search=params.get("search"),
+                in_stock=params.get("in_stock"),
             )
             return page.total, page.cards
 
