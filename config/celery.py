@@ -23,6 +23,10 @@ app.conf.beat_schedule = {
         "task": "catalog.compact_product_status_counts",
         "schedule": crontab(minute="*/10"),
     },
+    "orders.expire-unpaid-orders": {
+        "task": "orders.expire_unpaid_orders",
+        "schedule": crontab(),  # every minute
+    },
     "inventory.low-stock-digest": {
         "task": "inventory.send_low_stock_digest",
         "schedule": crontab(minute=7),  # hourly

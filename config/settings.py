@@ -8,6 +8,7 @@ EMAIL_PROVIDER and the Stripe keys switches to the real parts; nothing else chan
 
 import contextlib
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import environ
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "apps.cms",
     "apps.catalog",
     "apps.inventory",
+    "apps.orders",
     "apps.search",
 ]
 
@@ -230,6 +232,9 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
         "NewsArticleStatusEnum": "apps.cms.models.NewsArticle.Status",
+        "OrderStatusEnum": "apps.orders.models.Order.Status",
+        "PaymentStatusEnum": "apps.orders.models.Payment.Status",
+        "RefundStatusEnum": "apps.orders.models.Refund.Status",
         "MediaFileStatusEnum": "apps.cms.models.MediaFile.Status",
     },
 }
@@ -383,11 +388,54 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
-# --- Payments (used by the commerce issue; read here so configuration lives in one place) ---
+# --- Payments -------------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
-STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # e.g. a local Stripe server in tests
+PAYSTACK_SECRET_KEY = env.str("PAYSTACK_SECRET_KEY", default="")
+PAYSTACK_API_BASE = env.str("PAYSTACK_API_BASE", default="https://api.paystack.co")
+# Which provider takes which currency: "CUR:provider" pairs, "*" for the rest.
+PAYMENT_PROVIDERS = dict(
+    pair.strip().upper().split(":", 1)
+    for pair in env.str("PAYMENT_PROVIDERS", default="NGN:paystack,*:stripe").split(",")
+    if ":" in pair
+)
+PAYMENT_PROVIDERS = {currency: provider.lower() for currency, provider in PAYMENT_PROVIDERS.items()}
+# With no provider keys, checkout uses the built-in offline provider (Stripe's PaymentIntent
+# flow, completed by a signed webhook): development only.
+PAYMENTS_OFFLINE = env.bool("PAYMENTS_OFFLINE", default=not (STRIPE_SECRET_KEY or PAYSTACK_SECRET_KEY))
+if PAYMENTS_OFFLINE and not DEBUG:
+    raise ImproperlyConfigured(
+        "The offline payment provider is for development (DJANGO_DEBUG=true) only. Set "
+        "STRIPE_SECRET_KEY and/or PAYSTACK_SECRET_KEY (and their webhook secrets) to take payments."
+    )
+if PAYMENTS_OFFLINE and not STRIPE_WEBHOOK_SECRET:
+    STRIPE_WEBHOOK_SECRET = "whsec_offline_development"  # noqa: S105 (DEBUG only, see above)
+PAYMENT_RECONCILIATION_DAYS = env.int("PAYMENT_RECONCILIATION_DAYS", default=3)
+
+
+def _per_currency(name: str, default: str) -> dict:
+    """``USD:15,NGN:5000`` → {"USD": Decimal("15"), "NGN": Decimal("5000")}."""
+    values = {}
+    for pair in env.str(name, default=default).split(","):
+        if pair.strip():
+            code, _, amount = pair.partition(":")
+            try:
+                values[code.strip().upper()] = Decimal(amount.strip())
+            except InvalidOperation as exc:
+                raise ImproperlyConfigured(f"{name}: {pair!r} is not CURRENCY:AMOUNT") from exc
+    return values
+
+
+# --- Orders ---------------------------------------------------------------------------------
+ORDER_SHIPPING_FLAT = _per_currency("ORDER_SHIPPING_FLAT", "USD:15,NGN:5000")
+ORDER_FREE_SHIPPING_OVER = _per_currency("ORDER_FREE_SHIPPING_OVER", "USD:500,NGN:500000")
+ORDER_TAX_RATES = _per_currency("ORDER_TAX_RATES", "NGN:7.5")
+ORDER_RESERVATION_MINUTES = env.int("ORDER_RESERVATION_MINUTES", default=30)
+ORDER_RETURN_WINDOW_DAYS = env.int("ORDER_RETURN_WINDOW_DAYS", default=30)
+ORDER_NUMBER_PREFIX = env.str("ORDER_NUMBER_PREFIX", default="FD")
+CART_TTL_DAYS = env.int("CART_TTL_DAYS", default=14)
 
 # --- Idempotency ----------------------------------------------------------------------------
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)

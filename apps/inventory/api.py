@@ -1,0 +1,41 @@
+"""The inventory's public surface for other apps (orders reserves, commits and releases)."""
+
+from django.db.models import F, Sum
+
+from .models import StockLevel
+from .services import (
+    InsufficientStock,
+    ReservationRequest,
+    reservations_commit,
+    reservations_release,
+    stock_reserve,
+    stock_restock,
+)
+
+
+def available_by_variant(variant_ids) -> dict:
+    """{variant id: units available to sell} across active warehouses (absent: 0)."""
+    rows = (
+        StockLevel.objects.filter(variant_id__in=list(variant_ids), warehouse__is_active=True)
+        .values("variant_id")
+        .annotate(n=Sum(F("on_hand") - F("reserved")))
+    )
+    return {row["variant_id"]: max(row["n"] or 0, 0) for row in rows}
+
+
+def default_restock_warehouse():
+    from .models import Warehouse
+
+    return Warehouse.objects.filter(is_active=True).order_by("priority", "code").first()
+
+
+__all__ = [
+    "InsufficientStock",
+    "ReservationRequest",
+    "available_by_variant",
+    "default_restock_warehouse",
+    "reservations_commit",
+    "reservations_release",
+    "stock_reserve",
+    "stock_restock",
+]

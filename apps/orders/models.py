@@ -1,0 +1,215 @@
+"""Carts, orders, payments, refunds and the provider webhooks they receive."""
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from apps.core.models import TimeStampedModel, currency_code_validator
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+def new_cart_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Cart(TimeStampedModel):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CHECKED_OUT = "checked_out", "Checked out"
+
+    token = models.CharField(max_length=64, unique=True, default=new_cart_token, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="carts"
+    )
+    currency = models.CharField(max_length=3, validators=[currency_code_validator])
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"cart {self.pk} ({self.currency})"
+
+
+class CartItem(TimeStampedModel):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "variant"], name="cart_item_one_per_variant"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="cart_item_quantity_gte_1"),
+        ]
+
+
+class Order(TimeStampedModel):
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", "Pending payment"
+        PAID = "paid", "Paid"
+        FULFILLING = "fulfilling", "Fulfilling"
+        SHIPPED = "shipped", "Shipped"
+        DELIVERED = "delivered", "Delivered"
+        CANCELLED = "cancelled", "Cancelled"
+        RETURNED = "returned", "Returned"
+        REFUNDED = "refunded", "Refunded"
+
+    number = models.CharField(max_length=32, unique=True, editable=False)
+    sequence = models.BigIntegerField(unique=True, editable=False, help_text="The number's counter.")
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    email = models.EmailField()
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING_PAYMENT, db_index=True
+    )
+    currency = models.CharField(max_length=3, validators=[currency_code_validator], db_index=True)
+    subtotal = models.DecimalField(**MONEY)
+    shipping = models.DecimalField(**MONEY, default=Decimal("0"))
+    tax = models.DecimalField(**MONEY, default=Decimal("0"))
+    total = models.DecimalField(**MONEY)
+    shipping_address = models.JSONField()
+    billing_address = models.JSONField()
+    cart = models.OneToOneField(Cart, null=True, blank=True, on_delete=models.SET_NULL, related_name="order")
+    reserved_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    needs_review = models.BooleanField(default=False, db_index=True)
+    review_reason = models.TextField(blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total=F("subtotal") + F("shipping") + F("tax")), name="order_total_adds_up"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def reservation_reference(self) -> str:
+        return f"order:{self.number}"
+
+
+class OrderLine(TimeStampedModel):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey("catalog.Variant", null=True, on_delete=models.SET_NULL, related_name="+")
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=400)
+    unit_price = models.DecimalField(**MONEY)
+    quantity = models.PositiveIntegerField()
+    line_total = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["created_at", "sku"]
+
+
+class OrderStatusHistory(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "order status history"
+
+    def __str__(self):
+        return f"{self.order_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+class Payment(TimeStampedModel):
+    class Provider(models.TextChoices):
+        STRIPE = "stripe", "Stripe"
+        PAYSTACK = "paystack", "Paystack"
+        OFFLINE = "offline", "Offline (development)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        NEEDS_REVIEW = "needs_review", "Needs review"
+        REFUNDED = "refunded", "Refunded"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(max_length=10, choices=Provider.choices)
+    reference = models.CharField(
+        max_length=100, help_text="The provider's id: pi_… (Stripe), the reference (Paystack)."
+    )
+    client_secret = models.CharField(max_length=300, blank=True)
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    amount_captured = models.DecimalField(**MONEY, default=Decimal("0"))
+    amount_refunded = models.DecimalField(**MONEY, default=Decimal("0"))
+    review_reason = models.TextField(blank=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "reference"], name="payment_provider_reference"),
+            models.CheckConstraint(
+                condition=Q(amount_refunded__gte=0) & Q(amount_refunded__lte=F("amount_captured")),
+                name="payment_refunds_within_captured",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.provider} {self.reference}"
+
+
+class Refund(TimeStampedModel):
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", "Succeeded"
+        PENDING = "pending", "Pending"
+        FAILED = "failed", "Failed"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(**MONEY)
+    reason = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reference = models.CharField(max_length=100, blank=True, help_text="The provider's refund id.")
+    restock = models.BooleanField(default=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_gt_0")]
+
+
+class WebhookEvent(TimeStampedModel):
+    """Every provider event received with a valid signature, stored before it is processed;
+    each (provider, event id) is processed once."""
+
+    provider = models.CharField(max_length=10, choices=Payment.Provider.choices)
+    event_id = models.CharField(max_length=200)
+    type = models.CharField(max_length=100, db_index=True)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once")]
+
+    def __str__(self):
+        return f"{self.provider} {self.type} {self.event_id}"

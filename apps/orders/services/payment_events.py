@@ -1,0 +1,111 @@
+"""What a provider's event does to payments and orders. Called by the webhook task with the
+event row locked, so each event takes effect once; every function is also idempotent on its
+own (a payment already succeeded stays so), because reconciliation applies the same facts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.activity import activity_record
+
+from ..models import Order, Payment
+from .status import order_lock, order_mark_paid
+
+STRIPE_LIKE = (Payment.Provider.STRIPE, Payment.Provider.OFFLINE)
+
+
+def _payment_locked(*, providers, reference: str) -> Payment | None:
+    return (
+        Payment.objects.select_for_update()
+        .select_related("order")
+        .filter(provider__in=providers, reference=reference)
+        .first()
+    )
+
+
+def _flag(*, order: Order, reason: str) -> None:
+    order.needs_review = True
+    order.review_reason = (order.review_reason + "\n" if order.review_reason else "") + reason
+    order.save(update_fields=["needs_review", "review_reason", "updated_at"])
+    activity_record(actor=None, action="flag", entity=order, after={"reason": reason}, only_changes=False)
+
+
+@transaction.atomic
+def payment_succeeded(*, providers, reference: str, amount: Decimal, currency: str, source: str) -> str:
+    """The provider took the money. The amount and currency must match the payment (and so the
+    order); otherwise the payment is flagged for review and the order is not marked paid.
+    Returns what happened (for the event log)."""
+    payment = _payment_locked(providers=providers, reference=reference)
+    if payment is None:
+        return f"no local payment {reference}"
+    if payment.status in (
+        Payment.Status.SUCCEEDED,
+        Payment.Status.PARTIALLY_REFUNDED,
+        Payment.Status.REFUNDED,
+    ):
+        return "already applied"
+    order = order_lock(payment.order)
+    if amount != payment.amount or currency.upper() != payment.currency:
+        payment.status = Payment.Status.NEEDS_REVIEW
+        payment.review_reason = (
+            f"{source}: provider reports {amount:.2f} {currency.upper()}, "
+            f"expected {payment.amount:.2f} {payment.currency}."
+        )
+        payment.save(update_fields=["status", "review_reason", "updated_at"])
+        _flag(order=order, reason=payment.review_reason)
+        return "amount mismatch: flagged"
+    payment.status = Payment.Status.SUCCEEDED
+    payment.amount_captured = amount
+    payment.succeeded_at = timezone.now()
+    payment.save(update_fields=["status", "amount_captured", "succeeded_at", "updated_at"])
+    if order.status == Order.Status.PENDING_PAYMENT:
+        order_mark_paid(order=order, reason=f"payment {reference} succeeded ({source})")
+        return "order paid"
+    _flag(order=order, reason=f"{source}: payment {reference} succeeded while the order was {order.status}.")
+    return f"order was {order.status}: flagged"
+
+
+@transaction.atomic
+def payment_failed(*, providers, reference: str, message: str = "") -> str:
+    payment = _payment_locked(providers=providers, reference=reference)
+    if payment is None:
+        return f"no local payment {reference}"
+    if payment.status != Payment.Status.PENDING:
+        return f"payment is {payment.status}: unchanged"
+    payment.status = Payment.Status.FAILED
+    payment.review_reason = message[:1000]
+    payment.save(update_fields=["status", "review_reason", "updated_at"])
+    return "payment failed"
+
+
+@transaction.atomic
+def payment_refunded_upstream(*, providers, reference: str, amount_refunded: Decimal) -> str:
+    """The provider reports a refunded total (e.g. refunded from its dashboard)."""
+    payment = _payment_locked(providers=providers, reference=reference)
+    if payment is None:
+        return f"no local payment {reference}"
+    if amount_refunded <= payment.amount_refunded:
+        return "already known"
+    payment.amount_refunded = min(amount_refunded, payment.amount_captured)
+    payment.status = (
+        Payment.Status.REFUNDED
+        if payment.amount_refunded >= payment.amount_captured
+        else Payment.Status.PARTIALLY_REFUNDED
+    )
+    payment.save(update_fields=["amount_refunded", "status", "updated_at"])
+    from .refunds import _refunded_in_full
+
+    _refunded_in_full(order=payment.order, actor=None)
+    return f"refunded total {payment.amount_refunded:.2f}"
+
+
+@transaction.atomic
+def payment_disputed(*, providers, reference: str, reason: str) -> str:
+    payment = _payment_locked(providers=providers, reference=reference)
+    if payment is None:
+        return f"no local payment {reference}"
+    _flag(order=order_lock(payment.order), reason=f"dispute opened: {reason}")
+    return "order flagged: dispute"

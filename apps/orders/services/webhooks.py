@@ -1,0 +1,163 @@
+"""Provider webhooks: store every verified event, then process each (provider, event id)
+exactly once, in a Celery task, with the event row locked and the effects in the same
+transaction as the mark that it was processed."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.core.services import enqueue_on_commit
+
+from ..models import Payment, Refund, WebhookEvent
+from ..pricing import from_minor_units
+from . import payment_events
+
+logger = logging.getLogger(__name__)
+
+STRIPE_LIKE = payment_events.STRIPE_LIKE
+PAYSTACK = (Payment.Provider.PAYSTACK,)
+
+
+def webhook_store(*, provider: str, event_id: str, type: str, payload: dict) -> tuple[WebhookEvent, bool]:
+    """Store the event (once per provider and id) and queue its processing after commit.
+    Returns (event, created): a repeated delivery is stored once and queued once."""
+    from ..tasks import process_webhook_event
+
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.create(
+                provider=provider, event_id=event_id, type=type, payload=payload
+            )
+    except IntegrityError:
+        return WebhookEvent.objects.get(provider=provider, event_id=event_id), False
+    enqueue_on_commit(process_webhook_event, str(event.pk))
+    return event, True
+
+
+def webhook_process(*, event_pk) -> str:
+    """Apply a stored event once. A failure is recorded on the event (and re-raised for the
+    task to retry); its partial effects are rolled back."""
+    with transaction.atomic():
+        event = WebhookEvent.objects.select_for_update().filter(pk=event_pk).first()
+        if event is None:
+            return "missing"
+        if event.processed_at is not None:
+            return "already processed"
+        event.attempts += 1
+        try:
+            with transaction.atomic():
+                outcome = _dispatch(event)
+        except Exception as exc:
+            event.error = f"{type(exc).__name__}: {exc}"[:2000]
+            event.save(update_fields=["attempts", "error", "updated_at"])
+            logger.warning("webhook %s %s failed: %s", event.provider, event.event_id, event.error)
+            raise
+        event.processed_at = timezone.now()
+        event.error = ""
+        event.save(update_fields=["attempts", "processed_at", "error", "updated_at"])
+        return outcome
+
+
+def webhook_reprocess(*, event: WebhookEvent) -> str:
+    """Admin: run an event that failed again (a processed one stays processed)."""
+    return webhook_process(event_pk=event.pk)
+
+
+def _dispatch(event: WebhookEvent) -> str:
+    handler = (STRIPE_HANDLERS if event.provider != Payment.Provider.PAYSTACK else PAYSTACK_HANDLERS).get(
+        event.type
+    )
+    if handler is None:
+        return f"ignored: {event.type}"
+    return handler(event.payload)
+
+
+def _stripe_object(payload: dict) -> dict:
+    return payload.get("data", {}).get("object", {})
+
+
+def _stripe_succeeded(payload: dict) -> str:
+    intent = _stripe_object(payload)
+    currency = intent["currency"].upper()
+    amount = from_minor_units(intent.get("amount_received") or intent["amount"], currency)
+    return payment_events.payment_succeeded(
+        providers=STRIPE_LIKE,
+        reference=intent["id"],
+        amount=amount,
+        currency=currency,
+        source="stripe webhook",
+    )
+
+
+def _stripe_failed(payload: dict) -> str:
+    intent = _stripe_object(payload)
+    message = (intent.get("last_payment_error") or {}).get("message", "")
+    return payment_events.payment_failed(providers=STRIPE_LIKE, reference=intent["id"], message=message)
+
+
+def _stripe_refunded(payload: dict) -> str:
+    charge = _stripe_object(payload)
+    currency = charge["currency"].upper()
+    return payment_events.payment_refunded_upstream(
+        providers=STRIPE_LIKE,
+        reference=charge.get("payment_intent") or "",
+        amount_refunded=from_minor_units(charge.get("amount_refunded", 0), currency),
+    )
+
+
+def _stripe_disputed(payload: dict) -> str:
+    dispute = _stripe_object(payload)
+    return payment_events.payment_disputed(
+        providers=STRIPE_LIKE, reference=dispute.get("payment_intent") or "", reason=dispute.get("reason", "")
+    )
+
+
+def _paystack_succeeded(payload: dict) -> str:
+    data = payload.get("data", {})
+    currency = (data.get("currency") or "NGN").upper()
+    return payment_events.payment_succeeded(
+        providers=PAYSTACK,
+        reference=data["reference"],
+        amount=from_minor_units(int(data["amount"]), currency),
+        currency=currency,
+        source="paystack webhook",
+    )
+
+
+def _paystack_refunded(payload: dict) -> str:
+    data = payload.get("data", {})
+    if Refund.objects.filter(reference=str(data.get("id", "")), payment__provider="paystack").exists():
+        return "our own refund: already counted"
+    reference = data.get("transaction_reference") or ""
+    payment = Payment.objects.filter(provider="paystack", reference=reference).first()
+    if payment is None:
+        return f"no local payment {reference}"
+    amount = from_minor_units(int(data.get("amount", 0)), payment.currency)
+    return payment_events.payment_refunded_upstream(
+        providers=PAYSTACK, reference=reference, amount_refunded=payment.amount_refunded + Decimal(amount)
+    )
+
+
+def _paystack_disputed(payload: dict) -> str:
+    data = payload.get("data", {})
+    reference = (data.get("transaction") or {}).get("reference", "")
+    return payment_events.payment_disputed(
+        providers=PAYSTACK, reference=reference, reason=data.get("reason", "")
+    )
+
+
+STRIPE_HANDLERS = {
+    "payment_intent.succeeded": _stripe_succeeded,
+    "payment_intent.payment_failed": _stripe_failed,
+    "charge.refunded": _stripe_refunded,
+    "charge.dispute.created": _stripe_disputed,
+}
+PAYSTACK_HANDLERS = {
+    "charge.success": _paystack_succeeded,
+    "refund.processed": _paystack_refunded,
+    "charge.dispute.create": _paystack_disputed,
+}

@@ -1,0 +1,37 @@
+import logging
+
+from celery import shared_task
+from django.db import OperationalError
+
+from .services import status, webhooks
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="orders.process_webhook_event",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=6,
+)
+def process_webhook_event(event_pk: str) -> str:
+    """Apply one stored provider event, once (services.webhooks.webhook_process). Failures are
+    recorded on the event and retried with backoff; the admin can reprocess it later."""
+    return webhooks.webhook_process(event_pk=event_pk)
+
+
+@shared_task(
+    name="orders.expire_unpaid_orders",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def expire_unpaid_orders() -> int:
+    """Every minute (beat): cancel unpaid orders whose reservation ran out and release their
+    stock. Rows locked by another run are skipped, so overlapping runs act once per order."""
+    count = status.orders_expire_unpaid()
+    if count:
+        logger.info("expired %s unpaid order(s)", count)
+    return count
