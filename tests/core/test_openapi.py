@@ -7,6 +7,8 @@ PUBLIC = {
     ("post", "/api/v1/auth/register"), ("post", "/api/v1/auth/login"), ("post", "/api/v1/auth/refresh"),
     ("post", "/api/v1/auth/password-reset"), ("post", "/api/v1/auth/password-reset/confirm"),
     ("get", "/api/v1/health"), ("get", "/api/v1/status"),
+    # Provider webhooks: verified by their signature, never by a user's token.
+    ("post", "/api/v1/webhooks/stripe"), ("post", "/api/v1/webhooks/paystack"),
 }
 
 
