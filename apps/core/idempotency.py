@@ -109,13 +109,15 @@ def _run_once(handler, view, request, key, anonymous_scope, args, kwargs):
                 )
             headers = dict(record.response_headers or {})
             headers[REPLAY_HEADER] = "true"
-            return Response(record.response_body, status=record.response_status, headers=headers)
+            # The body as first rendered, key order included (a JSON column may reorder keys).
+            body = json.loads(record.response_body) if record.response_body else None
+            return Response(body, status=record.response_status, headers=headers)
 
         response = handler(view, request, *args, **kwargs)
         if 200 <= response.status_code < 300:
             body = getattr(response, "data", None)
             record.response_status = response.status_code
-            record.response_body = json.loads(JSONRenderer().render(body) or b"null")
+            record.response_body = JSONRenderer().render(body).decode() if body is not None else ""
             record.response_headers = {h: response[h] for h in KEPT_HEADERS if response.has_header(h)}
             record.completed_at = timezone.now()
             record.save(update_fields=["response_status", "response_body", "response_headers",

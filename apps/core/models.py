@@ -98,7 +98,7 @@ class IdempotencyKey(models.Model):
     endpoint = models.CharField(max_length=200)
     fingerprint = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
+    response_body = models.TextField(blank=True, default="", help_text="The JSON body as first rendered.")
     response_headers = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     completed_at = models.DateTimeField(null=True)

@@ -1,0 +1,306 @@
+"""The plumbing both provider fakes share: a threaded HTTP server on loopback, request
+recording, and injected failures. Nothing here knows Stripe or Paystack."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+DISCONNECT = object()  # a handler result: drop the connection without answering
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]  # lower-cased names
+    body: bytes
+
+    def header(self, name: str, default: str = "") -> str:
+        return self.headers.get(name.lower(), default)
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, status: int, payload, headers: dict[str, str] | None = None) -> Response:
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        return cls(status, body, {"Content-Type": "application/json", **(headers or {})})
+
+
+@dataclass
+class Failure:
+    """One injected failure; ``times=None`` means until ``clear_failures()``."""
+
+    status: int | None
+    times: int | None
+    method: str | None
+    path: str | None  # a regular expression searched in the request path
+    body: object | None
+    headers: dict[str, str]
+    disconnect: bool
+    delay: float
+
+    def matches(self, request: Request) -> bool:
+        if self.method and self.method.upper() != request.method:
+            return False
+        return not self.path or re.search(self.path, request.path) is not None
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+    status: int | None  # None: the connection was dropped
+
+    def json(self):
+        return json.loads(self.body or b"null")
+
+    def form(self) -> dict[str, str]:
+        return dict(parse_qsl(self.body.decode(), keep_blank_values=True))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 30  # idle keep-alive connections give their thread back eventually
+    server: _Server
+
+    def _serve(self):
+        fake = self.server.fake
+        split = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        request = Request(
+            method=self.command,
+            path=split.path,
+            query=split.query,
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+        )
+        result = fake._dispatch(request)
+        if result is DISCONNECT:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        self.send_response(result.status)
+        for name, value in result.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(result.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(result.body)
+
+    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _serve
+
+    def log_message(self, format, *args):  # noqa: A002 (the stdlib's signature)
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, fake):
+        self.fake = fake
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request, client_address):
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self):
+        with self._connections_lock:
+            connections = list(self._connections)
+        for conn in connections:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class FakeServer:
+    """Base class: subclasses implement ``handle(request) -> Response`` and ``_reset_state()``.
+
+    ``start()`` binds 127.0.0.1 on a free port (never another interface); ``stop()`` shuts the
+    server, closes every kept-alive connection and joins the serving thread.
+    """
+
+    name = "fake"
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0):
+        self._host = host
+        self._port = port
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self.lock = threading.RLock()
+        self._failures: list[Failure] = []
+        self.requests: list[RecordedRequest] = []
+        self._reset_state()
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    def start(self):
+        if self._server is not None:
+            return self
+        self._server = _Server((self._host, self._port), self)
+        self._port = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"{self.name}-server", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self):
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._host}:{self._port}"
+
+    def reset(self):
+        """Forget every object, idempotency record, recorded request and pending failure."""
+        with self.lock:
+            self._failures.clear()
+            self.requests.clear()
+            self._reset_state()
+
+    def _reset_state(self):
+        raise NotImplementedError
+
+    # --- injected failures ---------------------------------------------------------------------
+    def fail_next(
+        self,
+        status: int | None = 500,
+        *,
+        times: int | None = 1,
+        method: str | None = None,
+        path: str | None = None,
+        body=None,
+        headers: dict[str, str] | None = None,
+        disconnect: bool = False,
+        delay: float = 0.0,
+    ):
+        """Make the next ``times`` matching requests fail before they reach the fake API.
+
+        ``path`` is a regular expression searched in the request path ("/refund$", "^/v1/refunds").
+        ``disconnect=True`` drops the connection without an answer (the client sees a connection
+        error); ``delay`` sleeps first (to trip client timeouts). ``body`` replaces the provider's
+        default error body. Injected failures change no state and are not recorded for idempotency.
+        """
+        with self.lock:
+            self._failures.append(
+                Failure(
+                    status=status,
+                    times=times,
+                    method=method,
+                    path=path,
+                    body=body,
+                    headers=dict(headers or {}),
+                    disconnect=disconnect,
+                    delay=delay,
+                )
+            )
+
+    def clear_failures(self):
+        with self.lock:
+            self._failures.clear()
+
+    def _take_failure(self, request: Request) -> Failure | None:
+        with self.lock:
+            for failure in self._failures:
+                if failure.matches(request):
+                    if failure.times is not None:
+                        failure.times -= 1
+                        if failure.times <= 0:
+                            self._failures.remove(failure)
+                    return failure
+        return None
+
+    def _failure_response(self, failure: Failure) -> Response:
+        raise NotImplementedError
+
+    # --- dispatch ------------------------------------------------------------------------------
+    def _dispatch(self, request: Request):
+        failure = self._take_failure(request)
+        if failure is not None:
+            if failure.delay:
+                time.sleep(failure.delay)
+            result = DISCONNECT if failure.disconnect else self._failure_response(failure)
+        else:
+            try:
+                result = self.handle(request)
+            except Exception as exc:  # a bug in the fake: answer like a provider outage, loudly
+                result = self._internal_error(exc)
+        with self.lock:
+            self.requests.append(
+                RecordedRequest(
+                    method=request.method,
+                    path=request.path,
+                    query=request.query,
+                    headers=request.headers,
+                    body=request.body,
+                    status=None if result is DISCONNECT else result.status,
+                )
+            )
+        return result
+
+    def handle(self, request: Request) -> Response:
+        raise NotImplementedError
+
+    def _internal_error(self, exc: Exception) -> Response:
+        return Response.json(500, {"error": f"{type(exc).__name__}: {exc}"})
+
+    def requests_to(self, path_regex: str, method: str | None = None) -> list[RecordedRequest]:
+        """Recorded requests whose path matches ``path_regex`` (and ``method``), oldest first."""
+        with self.lock:
+            return [
+                r
+                for r in self.requests
+                if re.search(path_regex, r.path) and (method is None or r.method == method.upper())
+            ]
