@@ -25,7 +25,7 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY --chown=foundry:foundry . .
 # collectstatic needs settings to load: a throwaway key for this build step only.
-RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+RUN DJANGO_SECRET_KEY=collectstatic-only STRIPE_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
     && mkdir -p /app/var/media && chown -R foundry:foundry /app/var
 USER foundry
 EXPOSE 8000

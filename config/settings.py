@@ -412,7 +412,6 @@ if PAYMENTS_OFFLINE and not DEBUG:
     )
 if PAYMENTS_OFFLINE and not STRIPE_WEBHOOK_SECRET:
     STRIPE_WEBHOOK_SECRET = "whsec_offline_development"  # noqa: S105 (DEBUG only, see above)
-PAYMENT_RECONCILIATION_DAYS = env.int("PAYMENT_RECONCILIATION_DAYS", default=3)
 
 
 def _per_currency(name: str, default: str) -> dict:
