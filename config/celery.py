@@ -27,6 +27,10 @@ app.conf.beat_schedule = {
         "task": "orders.expire_unpaid_orders",
         "schedule": crontab(),  # every minute
     },
+    "orders.reconcile-payments": {
+        "task": "orders.reconcile_payments",
+        "schedule": crontab(minute=23),  # hourly
+    },
     "inventory.low-stock-digest": {
         "task": "inventory.send_low_stock_digest",
         "schedule": crontab(minute=7),  # hourly

@@ -428,6 +428,7 @@ def _per_currency(name: str, default: str) -> dict:
 
 
 # --- Orders ---------------------------------------------------------------------------------
+PAYMENT_RECONCILIATION_DAYS = env.int("PAYMENT_RECONCILIATION_DAYS", default=3)
 ORDER_SHIPPING_FLAT = _per_currency("ORDER_SHIPPING_FLAT", "USD:15,NGN:5000")
 ORDER_FREE_SHIPPING_OVER = _per_currency("ORDER_FREE_SHIPPING_OVER", "USD:500,NGN:500000")
 ORDER_TAX_RATES = _per_currency("ORDER_TAX_RATES", "NGN:7.5")

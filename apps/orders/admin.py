@@ -1,10 +1,21 @@
 from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils.html import format_html_join
 
 from apps.core.errors import ApplicationError
 from apps.inventory.models import Reservation
 
-from .models import Order, OrderLine, OrderStatusHistory, Payment, Refund, WebhookEvent
+from .models import (
+    Order,
+    OrderLine,
+    OrderStatusHistory,
+    Payment,
+    ReconciliationIssue,
+    ReconciliationRun,
+    Refund,
+    WebhookEvent,
+)
 from .services import status as order_status
 from .services import webhooks
 
@@ -199,3 +210,78 @@ class WebhookEventAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{event.event_id}: {outcome}", messages.SUCCESS)
             except Exception as exc:  # noqa: BLE001 - recorded on the event; shown to staff
                 self.message_user(request, f"{event.event_id}: {type(exc).__name__}: {exc}", messages.ERROR)
+
+
+class IssueInline(ReadOnlyInline):
+    model = ReconciliationIssue
+    fields = (
+        "kind", "reference", "payment", "provider_amount", "provider_currency", "provider_status",
+        "local_amount", "local_currency", "local_status", "applied", "detail",
+    )  # fmt: skip
+    readonly_fields = fields
+
+
+@admin.register(ReconciliationRun)
+class ReconciliationRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "provider",
+        "status",
+        "provider_count",
+        "local_count",
+        "issue_count",
+        "applied_count",
+    )
+    list_filter = ("provider", "status")
+    inlines = [IssueInline]
+    readonly_fields = (
+        "provider", "since", "status", "provider_count", "local_count", "issue_count", "applied_count",
+        "finished_at", "error", "triggered_by",
+    )  # fmt: skip
+    fields = readonly_fields
+    change_list_template = "admin/orders/reconciliationrun/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        run_now = self.admin_site.admin_view(self.run_now)
+        return [path("run-now/", run_now, name="orders_reconciliationrun_run_now"), *super().get_urls()]
+
+    def run_now(self, request):
+        from .tasks import reconcile_payments
+
+        if request.method != "POST" or not self.has_change_permission(request):
+            return redirect(reverse("admin:orders_reconciliationrun_changelist"))
+        reconcile_payments.delay(actor_id=str(request.user.pk))
+        self.message_user(request, "Reconciliation started; its runs appear below.", messages.SUCCESS)
+        return redirect(reverse("admin:orders_reconciliationrun_changelist"))
+
+
+@admin.register(ReconciliationIssue)
+class ReconciliationIssueAdmin(admin.ModelAdmin):
+    list_display = (
+        "reference",
+        "kind",
+        "run",
+        "provider_amount",
+        "local_amount",
+        "provider_status",
+        "local_status",
+        "applied",
+    )
+    list_filter = ("kind", "applied", "run__provider")
+    search_fields = ("reference",)
+    list_select_related = ("run",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

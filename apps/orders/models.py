@@ -213,3 +213,59 @@ class WebhookEvent(TimeStampedModel):
 
     def __str__(self):
         return f"{self.provider} {self.type} {self.event_id}"
+
+
+class ReconciliationRun(TimeStampedModel):
+    """One comparison of a provider's payments with ours, over the last N days."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        CLEAN = "clean", "No issues"
+        ISSUES = "issues", "Issues found"
+        FAILED = "failed", "Failed"
+
+    provider = models.CharField(max_length=10, choices=Payment.Provider.choices)
+    since = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING, db_index=True)
+    provider_count = models.PositiveIntegerField(default=0, help_text="Payments listed by the provider.")
+    local_count = models.PositiveIntegerField(default=0, help_text="Our payments in the period.")
+    issue_count = models.PositiveIntegerField(default=0)
+    applied_count = models.PositiveIntegerField(default=0, help_text="Provider successes applied here.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.provider} reconciliation {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ReconciliationIssue(TimeStampedModel):
+    class Kind(models.TextChoices):
+        MISSING_LOCALLY = "missing_locally", "At the provider, not here"
+        AMOUNT_MISMATCH = "amount_mismatch", "Amount or currency differs"
+        STATUS_MISMATCH = "status_mismatch", "Status differs"
+        MISSING_AT_PROVIDER = "missing_at_provider", "Here, not at the provider"
+
+    run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="issues")
+    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    reference = models.CharField(max_length=100)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    provider_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    provider_currency = models.CharField(max_length=3, blank=True)
+    provider_status = models.CharField(max_length=20, blank=True)
+    local_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    local_currency = models.CharField(max_length=3, blank=True)
+    local_status = models.CharField(max_length=20, blank=True)
+    detail = models.TextField(blank=True)
+    applied = models.BooleanField(default=False, help_text="Fixed here, as the webhook would have.")
+
+    class Meta:
+        ordering = ["run", "kind", "reference"]
+
+    def __str__(self):
+        return f"{self.kind}: {self.reference}"

@@ -35,3 +35,21 @@ def expire_unpaid_orders() -> int:
     if count:
         logger.info("expired %s unpaid order(s)", count)
     return count
+
+
+@shared_task(name="orders.reconcile_payments", time_limit=60 * 30, soft_time_limit=60 * 28)
+def reconcile_payments(
+    provider: str | None = None, days: int | None = None, actor_id: str | None = None
+) -> list:
+    """Hourly (beat) and on demand (admin): compare each configured provider's payments of the
+    last PAYMENT_RECONCILIATION_DAYS days with ours (services.reconciliation)."""
+    from django.contrib.auth import get_user_model
+
+    from .services import reconciliation
+
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    runs = []
+    for name in [provider] if provider else reconciliation.configured_providers():
+        run = reconciliation.reconciliation_run(provider_name=name, days=days, actor=actor)
+        runs.append({"provider": name, "run": str(run.pk), "issues": run.issue_count})
+    return runs
