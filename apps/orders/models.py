@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 
 from apps.core.models import TimeStampedModel, currency_code_validator
 
@@ -88,7 +89,9 @@ class Order(TimeStampedModel):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(total=F("subtotal") + F("shipping") + F("tax")), name="order_total_adds_up"
+                # ROUND: SQLite adds decimals as floats.
+                condition=Q(total=Round(F("subtotal") + F("shipping") + F("tax"), 2)),
+                name="order_total_adds_up",
             ),
         ]
 
