@@ -1,6 +1,7 @@
 """The inventory's public surface for other apps (orders reserves, commits and releases)."""
 
-from django.db.models import F, Sum
+from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 
 from .models import StockLevel
 from .services import (
@@ -23,6 +24,17 @@ def available_by_variant(variant_ids) -> dict:
     return {row["variant_id"]: max(row["n"] or 0, 0) for row in rows}
 
 
+def available_expression(variant_ref: str = "pk"):
+    """A queryset expression: units of the variant available to sell across active warehouses."""
+    total = (
+        StockLevel.objects.filter(variant_id=OuterRef(variant_ref), warehouse__is_active=True)
+        .values("variant_id")
+        .annotate(n=Sum(F("on_hand") - F("reserved")))
+        .values("n")[:1]
+    )
+    return Greatest(Coalesce(Subquery(total, output_field=IntegerField()), Value(0)), Value(0))
+
+
 def default_restock_warehouse():
     from .models import Warehouse
 
@@ -33,6 +45,7 @@ __all__ = [
     "InsufficientStock",
     "ReservationRequest",
     "available_by_variant",
+    "available_expression",
     "default_restock_warehouse",
     "reservations_commit",
     "reservations_release",

@@ -49,7 +49,9 @@ def seed(*, stdout=None) -> None:
     for index, (target, lines) in enumerate(PLAN):
         cart = carts.cart_create(currency="USD", owner=customer)
         for variant in stocked[index * 3 : index * 3 + lines]:
-            carts.cart_item_add(cart=cart, sku=variant.sku, quantity=1 + index % 2)
+            carts.cart_item_add(
+                cart_id=cart.pk, user=customer, token=None, sku=variant.sku, quantity=1 + index % 2
+            )
         if not cart.items.exists():
             continue
         result = checkout.checkout_place(

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
-from apps.catalog.models import Price
+from apps.catalog.api import price_expression
 from apps.core.roles import STAFF_ROLES, has_role
-from apps.inventory.api import available_by_variant
+from apps.inventory.api import available_expression
 
 from .models import Cart, Order, Payment
 from .pricing import money_round, totals_for
@@ -19,25 +19,26 @@ def _money(amount) -> str | None:
 
 
 def cart_lines(cart: Cart) -> list[dict]:
-    """The cart's items priced now, from the catalog, in the cart's currency (3 queries)."""
-    items = list(cart.items.select_related("variant__product").order_by("created_at"))
-    variant_ids = [i.variant_id for i in items]
-    prices = dict(
-        Price.objects.filter(variant_id__in=variant_ids, currency=cart.currency).values_list(
-            "variant_id", "amount"
+    """The cart's items priced now, from the catalog, in the cart's currency, with the stock
+    available: one query."""
+    items = (
+        cart.items.select_related("variant__product")
+        .annotate(
+            unit_price=price_expression(cart.currency, "variant_id"),
+            available=available_expression("variant_id"),
         )
+        .order_by("created_at")
     )
-    available = available_by_variant(variant_ids) if items else {}
     lines = []
     for item in items:
-        price = prices.get(item.variant_id)
+        price = item.unit_price
         sellable = price is not None and item.variant.is_active and item.variant.product.status == "active"
         lines.append(
             {
                 "item": item,
                 "unit_price": price if sellable else None,
                 "line_total": money_round(price * item.quantity, cart.currency) if sellable else None,
-                "available": available.get(item.variant_id, 0),
+                "available": item.available,
                 "sellable": sellable,
             }
         )

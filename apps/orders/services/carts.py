@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from apps.catalog.api import variant_by_sku
+from apps.catalog.api import price_expression
+from apps.catalog.models import Variant
 from apps.core.errors import ApplicationError, Conflict, NotFound
-from apps.inventory.api import InsufficientStock, available_by_variant
+from apps.inventory.api import InsufficientStock, available_expression
 
 from ..models import Cart, CartItem
 
@@ -46,55 +47,58 @@ def _open(cart: Cart) -> None:
         raise Conflict("This cart has been checked out; start a new cart.", code="cart_checked_out")
 
 
-def _check_stock(*, variant, quantity: int, attr: str) -> None:
-    available = available_by_variant([variant.pk]).get(variant.pk, 0)
+def _check_stock(*, sku: str, quantity: int, available: int, attr: str) -> None:
     if quantity > available:
-        raise InsufficientStock(sku=variant.sku, requested=quantity, available=available, attr=attr)
-
-
-def _check_sellable(*, variant, currency: str) -> None:
-    if not variant.is_active or variant.product.status != "active":
-        raise ApplicationError(f"{variant.sku} is not for sale.", code="not_for_sale", attr="sku")
-    if not variant.prices.filter(currency=currency).exists():
-        raise ApplicationError(
-            f"{variant.sku} has no price in {currency}; it cannot be bought in this currency.",
-            code="no_price_in_currency",
-            attr="sku",
-        )
+        raise InsufficientStock(sku=sku, requested=quantity, available=available, attr=attr)
 
 
 @transaction.atomic
-def cart_item_add(*, cart: Cart, sku: str, quantity: int) -> CartItem:
-    """Add ``quantity`` of ``sku`` (added to what the cart already holds). Unknown SKU → 400;
-    no price in the cart's currency → 400; more than available → 409 insufficient_stock."""
-    cart = Cart.objects.select_for_update().get(pk=cart.pk)
+def cart_item_add(*, cart_id, user, token: str | None, sku: str, quantity: int) -> Cart:
+    """Add ``quantity`` of ``sku`` (added to what the cart already holds) to the caller's cart.
+    Unknown SKU → 400; no price in the cart's currency → 400; more than available → 409
+    insufficient_stock. Returns the cart (locked until the transaction ends)."""
+    cart = cart_for_caller(cart_id=cart_id, user=user, token=token, for_update=True)
     _open(cart)
-    variant = variant_by_sku(sku)
+    variants = Variant.objects.select_related("product").annotate(
+        unit_price=price_expression(cart.currency), available=available_expression()
+    )
+    sku = sku.strip()
+    # The exact SKU through its unique index; a different case only if that finds nothing.
+    variant = variants.filter(sku=sku).first() or variants.filter(sku__iexact=sku).first()
     if variant is None:
         raise ApplicationError(f"No product variant has the SKU {sku!r}.", code="unknown_sku", attr="sku")
-    _check_sellable(variant=variant, currency=cart.currency)
+    if not variant.is_active or variant.product.status != "active":
+        raise ApplicationError(f"{variant.sku} is not for sale.", code="not_for_sale", attr="sku")
+    if variant.unit_price is None:
+        raise ApplicationError(
+            f"{variant.sku} has no price in {cart.currency}; it cannot be bought in this currency.",
+            code="no_price_in_currency",
+            attr="sku",
+        )
     item = CartItem.objects.filter(cart=cart, variant=variant).first()
     wanted = quantity + (item.quantity if item else 0)
-    _check_stock(variant=variant, quantity=wanted, attr="quantity")
+    _check_stock(sku=variant.sku, quantity=wanted, available=variant.available, attr="quantity")
     if item:
-        item.quantity = wanted
-        item.save(update_fields=["quantity", "updated_at"])
-        return item
-    try:
-        with transaction.atomic():
-            return CartItem.objects.create(cart=cart, variant=variant, quantity=quantity)
-    except IntegrityError as exc:  # the cart row lock makes this unreachable; keep it explicit
-        raise Conflict("The cart changed meanwhile; try again.") from exc
+        CartItem.objects.filter(pk=item.pk).update(quantity=wanted, updated_at=timezone.now())
+    else:
+        # The cart row is locked: nobody else can add this variant meanwhile.
+        CartItem.objects.create(cart=cart, variant=variant, quantity=quantity)
+    return cart
 
 
 @transaction.atomic
 def cart_item_update(*, cart: Cart, item_id, quantity: int) -> CartItem:
     cart = Cart.objects.select_for_update().get(pk=cart.pk)
     _open(cart)
-    item = CartItem.objects.select_related("variant__product").filter(cart=cart, pk=item_id).first()
+    item = (
+        CartItem.objects.select_related("variant")
+        .annotate(available=available_expression("variant_id"))
+        .filter(cart=cart, pk=item_id)
+        .first()
+    )
     if item is None:
         raise NotFound("No such item in this cart.")
-    _check_stock(variant=item.variant, quantity=quantity, attr="quantity")
+    _check_stock(sku=item.variant.sku, quantity=quantity, available=item.available, attr="quantity")
     item.quantity = quantity
     item.save(update_fields=["quantity", "updated_at"])
     return item

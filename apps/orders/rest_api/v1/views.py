@@ -89,10 +89,14 @@ class CartItemsView(APIView):
         auth=PUBLIC_AUTH,
     )
     def post(self, request, cart_id):
-        cart = _cart(request, cart_id)
         data = CartItemAddSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        carts.cart_item_add(cart=cart, **data.validated_data)
+        cart = carts.cart_item_add(
+            cart_id=cart_id,
+            user=request.user,
+            token=request.headers.get("X-Cart-Token"),
+            **data.validated_data,
+        )
         return _cart_response(cart, status.HTTP_201_CREATED)
 
 
