@@ -3,6 +3,7 @@ recording, and injected failures. Nothing here knows Stripe or Paystack."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -94,10 +95,8 @@ class _Handler(BaseHTTPRequestHandler):
         result = fake._dispatch(request)
         if result is DISCONNECT:
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             return
         self.send_response(result.status)
         for name, value in result.headers.items():
@@ -109,7 +108,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _serve
 
-    def log_message(self, format, *args):  # noqa: A002 (the stdlib's signature)
+    def log_message(self, format, *args):
         pass
 
 
@@ -137,10 +136,8 @@ class _Server(ThreadingHTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for conn in connections:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class FakeServer:
@@ -169,7 +166,10 @@ class FakeServer:
         self._server = _Server((self._host, self._port), self)
         self._port = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"{self.name}-server", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"{self.name}-server",
+            daemon=True,
         )
         self._thread.start()
         return self
