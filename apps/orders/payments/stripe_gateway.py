@@ -82,12 +82,13 @@ class StripeProvider(PaymentProvider):
                 params={"created": {"gte": int(since.timestamp())}, "limit": 100}
             )
             for intent in pages.auto_paging_iter():
+                metadata = intent.metadata.to_dict() if intent.metadata else {}  # not a dict: no .get()
                 yield ProviderRecord(
                     reference=intent.id,
                     amount=from_minor_units(intent.amount, intent.currency.upper()),
                     currency=intent.currency.upper(),
                     status=INTENT_STATUS.get(intent.status, "pending"),
-                    order_number=(intent.metadata or {}).get("order_number", ""),
+                    order_number=metadata.get("order_number", ""),
                     created=datetime.fromtimestamp(intent.created, tz=UTC),
                 )
         except stripe.StripeError as exc:
