@@ -57,9 +57,20 @@ def http(method: str, url: str, body: dict | None = None, token: str | None = No
         return resp.status, json.loads(resp.read() or b"null")
 
 
-def run_wrk(url: str, *, duration: int, connections: int, method="GET", body=None, auth=None) -> dict:
+def run_wrk(
+    url: str,
+    *,
+    duration: int,
+    connections: int,
+    method="GET",
+    body=None,
+    auth=None,
+    script=LUA,
+    extra_env=None,
+) -> dict:
     env = {
         **os.environ,
+        **(extra_env or {}),
         "WRK_METHOD": method,
         "WRK_BODY": json.dumps(body) if body else "",
         "WRK_AUTH": auth or "",
@@ -73,7 +84,7 @@ def run_wrk(url: str, *, duration: int, connections: int, method="GET", body=Non
             "--timeout",
             "30s",
             "-s",
-            str(LUA),
+            str(script),
             url,
         ],
         env=env,
@@ -116,6 +127,77 @@ def stop_server(server: subprocess.Popen | None) -> None:
     if server is not None:
         server.terminate()
         server.wait(10)
+
+
+def run_commerce(args, env: dict, port: int, base: str, client, *, out_dir: Path):
+    """Add-to-cart (wrk), 2,000 checkouts from 8 clients, reconciliation of 50,000 payments."""
+    import random
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.catalog.models import Variant
+    from tests.bench import commerce
+    from tests.fakes.stripe_fake import StripeFake
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fake = StripeFake().start()
+    commerce_env = {
+        **env,
+        "STRIPE_SECRET_KEY": fake.api_key,
+        "STRIPE_API_BASE": fake.url,
+        "STRIPE_WEBHOOK_SECRET": fake.webhook_secret,
+        "PAYMENT_PROVIDERS": "*:stripe",
+    }
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "seed_bench_stock"], cwd=ROOT, env=env, check=True)
+    rng = random.Random(7)  # noqa: S311 - a reproducible load, not security
+    skus = list(Variant.objects.filter(sku__startswith="BENCH-").values_list("sku", flat=True))
+    server = start_server(commerce_env, port)
+    rows, facts = [], []
+    try:
+        ceiling = run_wrk(f"{base}/bench/ceiling", duration=args.duration, connections=args.connections)
+        rows.append(("ceiling (plain Django JSON view)", args.connections, {**ceiling, "queries": 0}))
+        carts = commerce.carts_file(port, 2000, skus, rng, out_dir)
+        added = run_wrk(
+            f"{base}/api/v1/carts",
+            duration=args.duration,
+            connections=args.connections,
+            script=Path(__file__).with_name("cart.lua"),
+            extra_env={"WRK_CARTS_FILE": str(carts)},
+        )
+        cart_id, token, sku = carts.read_text().split("\n")[0].split()
+        with CaptureQueriesContext(connection) as queries:
+            client.post(
+                f"/api/v1/carts/{cart_id}/items", {"sku": sku, "quantity": 1},
+                content_type="application/json", HTTP_X_CART_TOKEN=token,
+            )  # fmt: skip
+        rows.append(
+            ("POST /carts/{id}/items (add to cart)", args.connections, {**added, "queries": len(queries)})
+        )
+
+        ready = commerce.make_carts(2000, 3, skus, rng)
+        connection.close()
+        checkouts = commerce.drive_checkouts(port, ready, clients=8)
+        rows.append(("POST /checkout (3-line carts)", 8, {**checkouts, "queries": 0}))
+        checks = commerce.check_no_oversell()
+        facts.append(
+            f"checkouts: {checkouts['requests']} sent, statuses {checkouts['statuses']}, "
+            f"{checks['orders']} orders; after them: {checks['ledger_differences']} ledger differences, "
+            f"{checks['levels_out_of_bounds']} stock levels out of bounds"
+        )
+        commerce.seed_reconciliation(fake, 50_000)
+        connection.close()
+        rec = commerce.run_reconciliation({**commerce_env, "DJANGO_SETTINGS_MODULE": "config.settings"})
+        facts.append(
+            f"reconciliation of {rec['provider_count']:,} Stripe payments against "
+            f"{rec['local_count']:,} local ones: {rec['seconds']:.1f} s, "
+            f"peak memory (max RSS) {rec['maxrss_mib']:.0f} MiB, {rec['issues']} issues"
+        )
+    finally:
+        stop_server(server)
+        fake.stop()
+    return rows, facts
 
 
 def main() -> int:
@@ -247,6 +329,14 @@ def main() -> int:
             http("GET", f"{base}{path}")
         rows.append(measure("GET /products?page_size=20 (warm)", "GET", "/api/v1/products?page_size=20"))
         rows.append(measure("GET /products/{slug} (warm)", "GET", f"/api/v1/products/{slug}"))
+        stop_server(server)
+        server = None
+        connection.close()
+
+        # Phase 3: commerce, against a Stripe fake on loopback.
+        commerce_rows, commerce_facts = run_commerce(
+            args, env, port, base, client, out_dir=ROOT / "var" / "bench"
+        )
         connection.close()
 
         ceiling = rows[0][2]["rps"]
@@ -268,6 +358,18 @@ def main() -> int:
                 f"{name:36} {conns:>5} {r['rps']:>9.1f} {r['rps'] / ceiling:>6.3f} {r['p50_ms']:>8.2f} "
                 f"{r['p95_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>6} {r['queries']:>7}"
             )
+        commerce_ceiling = commerce_rows[0][2]["rps"]
+        print("\nCommerce (a Stripe fake on loopback; ratios to the ceiling measured again in this phase)")
+        print(header)
+        print("-" * len(header))
+        for name, conns, r in commerce_rows:
+            print(
+                f"{name:36} {conns:>5} {r['rps']:>9.1f} {r['rps'] / commerce_ceiling:>6.3f} "
+                f"{r['p50_ms']:>8.2f} {r['p95_ms']:>8.2f} {r['p99_ms']:>8.2f} "
+                f"{r['errors']:>6} {r['queries']:>7}"
+            )
+        for line in commerce_facts:
+            print(line)
         print(
             f"\nlogin hashes passwords with {hasher}"
             + (f" ({iterations:,} iterations)" if iterations else "")
@@ -284,6 +386,8 @@ def main() -> int:
                     "hasher": hasher,
                     "iterations": iterations,
                     "rows": [{"endpoint": n, "connections": c, **r} for n, c, r in rows],
+                    "commerce_rows": [{"endpoint": n, "connections": c, **r} for n, c, r in commerce_rows],
+                    "commerce": commerce_facts,
                 },
                 indent=2,
             )
