@@ -1,9 +1,11 @@
-"""Checkout: one transaction that re-prices the cart, creates the order and its lines,
-reserves stock for every line and creates the payment with the provider.
+"""Placing orders: one transaction that creates the order and its lines, reserves stock for
+every line and creates the payment with the provider. Checkout places an order from a cart
+(re-priced from the catalog); other apps (a quote's acceptance) place one from explicit lines
+and prices through ``order_place`` (``apps.orders.api``).
 
-Provider errors roll the whole checkout back (502 ``payment_provider_error``): no order, no
+Provider errors roll the whole placement back (502 ``payment_provider_error``): no order, no
 reservation, nothing to clean up, and the cart stays open for another try. The provider call
-happens last, after stock is reserved, so a checkout that cannot get stock never reaches it.
+happens last, after stock is reserved, so a placement that cannot get stock never reaches it.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.catalog.models import Price
+from apps.catalog.models import Price, Variant
 from apps.core.errors import ApplicationError, Conflict
 from apps.inventory import api as inventory
 
@@ -27,15 +30,133 @@ from .numbers import order_number_for, order_sequence_next
 
 
 @dataclass(frozen=True)
+class OrderLineRequest:
+    """One line to place: ``unit_price`` is in the order's currency (a catalog price at checkout,
+    a quoted price for a quote); ``name`` defaults to "product — variant"."""
+
+    variant_id: UUID
+    quantity: int
+    unit_price: Decimal
+    name: str | None = None
+
+
+@dataclass(frozen=True)
 class CheckoutResult:
     order: Order
     payment: Payment
+
+
+PlacedOrder = CheckoutResult
+
+
+def _line_name(variant: Variant) -> str:
+    return f"{variant.product.name} — {variant.name}"
+
+
+@transaction.atomic
+def order_place(
+    *,
+    email: str,
+    currency: str,
+    lines: list[OrderLineRequest],
+    shipping_address: dict | None,
+    billing_address: dict | None = None,
+    customer=None,
+    reason: str = "checkout",
+    idempotency_key: str | None = None,
+    cart: Cart | None = None,
+) -> CheckoutResult:
+    """Create a ``pending_payment`` order with ``lines`` at their given prices, reserve the stock
+    of every line (``InsufficientStock`` → 409, nothing made) and create its payment with the
+    currency's provider (the provider's idempotency key derives from the order, or from
+    ``idempotency_key`` when the caller has one of its own)."""
+    currency = currency.upper()
+    if not lines:
+        raise ApplicationError("An order needs at least one line.", code="empty_order", attr="lines")
+    for index, line in enumerate(lines):
+        if line.quantity < 1:
+            raise ApplicationError(
+                "Quantity must be at least 1.", code="min_value", attr=f"lines.{index}.quantity"
+            )
+        if line.unit_price < 0:
+            raise ApplicationError(
+                "A unit price cannot be negative.", code="min_value", attr=f"lines.{index}.unit_price"
+            )
+    variants = Variant.objects.select_related("product").in_bulk([line.variant_id for line in lines])
+    missing = [i for i, line in enumerate(lines) if line.variant_id not in variants]
+    if missing:
+        raise ApplicationError("Unknown variant.", code="not_found", attr=f"lines.{missing[0]}.variant_id")
+    priced = [
+        (line, variants[line.variant_id], money_round(line.unit_price * line.quantity, currency))
+        for line in lines
+    ]
+    subtotal = sum((line_total for _, _, line_total in priced), Decimal("0"))
+    totals = totals_for(subtotal=subtotal, currency=currency)
+    sequence = order_sequence_next()
+    shipping_address = shipping_address or {}
+    order = Order.objects.create(
+        number=order_number_for(sequence),
+        sequence=sequence,
+        customer=customer if customer is not None and customer.is_authenticated else None,
+        email=email,
+        currency=currency,
+        subtotal=totals.subtotal,
+        shipping=totals.shipping,
+        tax=totals.tax,
+        total=totals.total,
+        shipping_address=shipping_address,
+        billing_address=billing_address or shipping_address,
+        cart=cart,
+        reserved_until=timezone.now() + timedelta(minutes=settings.ORDER_RESERVATION_MINUTES),
+    )
+    order_lines = OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order,
+                variant=variant,
+                sku=variant.sku,
+                name=line.name or _line_name(variant),
+                unit_price=money_round(line.unit_price, currency),
+                quantity=line.quantity,
+                line_total=line_total,
+            )
+            for line, variant, line_total in priced
+        ]
+    )
+    inventory.stock_reserve(
+        lines=[
+            inventory.ReservationRequest(
+                variant_id=line.variant_id, sku=line.sku, quantity=line.quantity, line_reference=str(line.pk)
+            )
+            for line in order_lines
+        ],
+        reference=order.reservation_reference,
+        expires_at=order.reserved_until,
+    )
+    OrderStatusHistory.objects.create(
+        order=order, from_status="", to_status=order.status, actor=order.customer, reason=reason
+    )
+    provider = provider_for(currency)
+    created = provider.create_payment(
+        order=order, idempotency_key=idempotency_key or f"order-{order.number}-payment"
+    )
+    payment = Payment.objects.create(
+        order=order,
+        provider=provider.name,
+        reference=created.reference,
+        client_secret=created.client_secret,
+        amount=order.total,
+        currency=order.currency,
+        status=created.status,
+    )
+    return CheckoutResult(order=order, payment=payment)
 
 
 @transaction.atomic
 def checkout_place(
     *, cart: Cart, email: str, shipping_address: dict, billing_address: dict | None, customer=None
 ) -> CheckoutResult:
+    """Place the cart's order at the catalog's current prices in the cart's currency."""
     cart = Cart.objects.select_for_update().get(pk=cart.pk)
     if cart.status != Cart.Status.OPEN:
         raise Conflict("This cart has already been checked out.", code="cart_checked_out")
@@ -58,64 +179,24 @@ def checkout_place(
                 code="not_for_sale",
                 attr=f"items.{index}",
             )
-    subtotal = sum(
-        (money_round(prices[i.variant_id] * i.quantity, cart.currency) for i in items), Decimal("0")
-    )
-    totals = totals_for(subtotal=subtotal, currency=cart.currency)
-    sequence = order_sequence_next()
-    order = Order.objects.create(
-        number=order_number_for(sequence),
-        sequence=sequence,
-        customer=customer if customer is not None and customer.is_authenticated else None,
+    placed = order_place(
         email=email,
         currency=cart.currency,
-        subtotal=totals.subtotal,
-        shipping=totals.shipping,
-        tax=totals.tax,
-        total=totals.total,
-        shipping_address=shipping_address,
-        billing_address=billing_address or shipping_address,
-        cart=cart,
-        reserved_until=timezone.now() + timedelta(minutes=settings.ORDER_RESERVATION_MINUTES),
-    )
-    lines = OrderLine.objects.bulk_create(
-        [
-            OrderLine(
-                order=order,
-                variant=item.variant,
-                sku=item.variant.sku,
-                name=f"{item.variant.product.name} — {item.variant.name}",
-                unit_price=prices[item.variant_id],
+        lines=[
+            OrderLineRequest(
+                variant_id=item.variant_id,
                 quantity=item.quantity,
-                line_total=money_round(prices[item.variant_id] * item.quantity, cart.currency),
+                unit_price=prices[item.variant_id],
+                name=_line_name(item.variant),
             )
             for item in items
-        ]
-    )
-    inventory.stock_reserve(
-        lines=[
-            inventory.ReservationRequest(
-                variant_id=line.variant_id, sku=line.sku, quantity=line.quantity, line_reference=str(line.pk)
-            )
-            for line in lines
         ],
-        reference=order.reservation_reference,
-        expires_at=order.reserved_until,
-    )
-    OrderStatusHistory.objects.create(
-        order=order, from_status="", to_status=order.status, actor=order.customer, reason="checkout"
-    )
-    provider = provider_for(cart.currency)
-    created = provider.create_payment(order=order, idempotency_key=f"order-{order.number}-payment")
-    payment = Payment.objects.create(
-        order=order,
-        provider=provider.name,
-        reference=created.reference,
-        client_secret=created.client_secret,
-        amount=order.total,
-        currency=order.currency,
-        status=created.status,
+        shipping_address=shipping_address,
+        billing_address=billing_address,
+        customer=customer,
+        reason="checkout",
+        cart=cart,
     )
     cart.status = Cart.Status.CHECKED_OUT
     cart.save(update_fields=["status", "updated_at"])
-    return CheckoutResult(order=order, payment=payment)
+    return placed

@@ -1,0 +1,48 @@
+"""The orders app's public surface for other apps (a quote's acceptance places an order).
+
+- ``order_place``: one transaction that creates a ``pending_payment`` order from explicit lines
+  and unit prices, reserves the stock of every line (409 ``insufficient_stock``, nothing made)
+  and creates the payment with the currency's provider (502 ``payment_provider_error`` rolls it
+  all back). Checkout places its orders through the same function.
+- ``order_summary``: the order as the API shows it after placement.
+- ``AddressSerializer``: the structured address, validated by country, for callers that take one.
+"""
+
+from __future__ import annotations
+
+from .addresses import AddressSerializer
+from .models import Order
+from .pricing import money_round, totals_for
+from .services.checkout import OrderLineRequest, PlacedOrder, order_place
+
+
+def order_summary(order: Order) -> dict:
+    """``{id, number, status, currency, subtotal, shipping, tax, total, reserved_until}``, money as
+    decimal strings."""
+    return {
+        "id": str(order.pk),
+        "number": order.number,
+        "status": order.status,
+        "currency": order.currency,
+        "subtotal": f"{order.subtotal:.2f}",
+        "shipping": f"{order.shipping:.2f}",
+        "tax": f"{order.tax:.2f}",
+        "total": f"{order.total:.2f}",
+        "reserved_until": order.reserved_until.isoformat() if order.reserved_until else None,
+    }
+
+
+def order_by_id(order_id) -> Order | None:
+    return Order.objects.filter(pk=order_id).first()
+
+
+__all__ = [
+    "AddressSerializer",
+    "OrderLineRequest",
+    "PlacedOrder",
+    "money_round",
+    "order_by_id",
+    "order_place",
+    "order_summary",
+    "totals_for",
+]
