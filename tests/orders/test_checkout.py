@@ -147,3 +147,12 @@ def test_a_signed_in_customer_checks_out_their_own_cart(auth_client):
     response = checkout(client, cart)
     assert response.status_code == 201
     assert Order.objects.get().customer == client.user
+
+
+def test_a_total_larger_than_an_order_can_hold_is_400_not_500(api_client):
+    sellable("HUGE-1", usd="20000000.00", on_hand=6000)
+    cart = new_cart(api_client, items={"HUGE-1": 5000})  # 100,000,000,000.00 USD
+    response = checkout(api_client, cart)
+    assert_error(response, 400, code="order_total_too_large")
+    assert not Order.objects.exists() and not Reservation.objects.exists()
+    assert Cart.objects.get(pk=cart["id"]).status == "open"

@@ -11,7 +11,7 @@ from apps.inventory.models import Reservation, StockLevel
 from apps.orders.models import Order, Payment, WebhookEvent
 from tests.helpers import assert_error
 
-from .factories import checkout, new_cart, sellable, stripe_delivery, succeeded_event
+from .factories import checkout, new_cart, sellable, stripe_delivery, stripe_signature, succeeded_event
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +152,56 @@ def test_paystack_charge_success_pays_an_ngn_order(api_client, settings, django_
         assert paystack_post(api_client, body, "sk_test_paystack").json()["duplicate"] is True
     assert Order.objects.get(pk=order.pk).status == "paid"
     assert WebhookEvent.objects.get().event_id == "charge.success:991"
+
+
+@pytest.mark.parametrize("body", [b'{"id": "evt_no_type"}', b"[]", b'"just a string"'])
+def test_a_signed_body_that_is_not_an_event_is_400_and_stores_nothing(api_client, settings, body):
+    response = api_client.post(
+        "/api/v1/webhooks/stripe", data=body, content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=stripe_signature(body, settings.STRIPE_WEBHOOK_SECRET, None),
+    )  # fmt: skip
+    assert_error(response, 400, code="invalid_payload")
+    assert not WebhookEvent.objects.exists()
+
+
+@pytest.mark.parametrize("data", [[], "x", None])
+def test_a_signed_paystack_body_with_odd_data_is_400_and_stores_nothing(api_client, settings, data):
+    settings.PAYSTACK_SECRET_KEY = "sk_test_paystack"
+    body = json.dumps({"event": "charge.success", "data": data}).encode()
+    signature = hmac.new(b"sk_test_paystack", body, hashlib.sha512).hexdigest()
+    response = api_client.post(
+        "/api/v1/webhooks/paystack",
+        body,
+        content_type="application/json",
+        HTTP_X_PAYSTACK_SIGNATURE=signature,
+    )
+    assert_error(response, 400, code="invalid_payload")
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_failing_event_keeps_its_error_and_attempts_and_changes_nothing_else(pending, monkeypatch):
+    from apps.orders.services import webhooks
+
+    event = WebhookEvent.objects.create(
+        provider="stripe", event_id="evt_fails", type="payment_intent.succeeded",
+        payload=succeeded_event(pending["payment"]),
+    )  # fmt: skip
+
+    def explode(payload):
+        Order.objects.filter(pk=pending["order"].pk).update(status="paid")  # a partial effect
+        raise KeyError("amount_received")
+
+    monkeypatch.setitem(webhooks.STRIPE_HANDLERS, "payment_intent.succeeded", explode)
+    for attempt in (1, 2):
+        with pytest.raises(KeyError):
+            webhooks.webhook_process(event_pk=event.pk)
+        event.refresh_from_db()
+        assert (event.attempts, event.processed_at) == (attempt, None)
+        assert event.error == "KeyError: 'amount_received'"
+    assert Order.objects.get(pk=pending["order"].pk).status == "pending_payment"  # rolled back
+
+    monkeypatch.undo()
+    assert webhooks.webhook_process(event_pk=event.pk) != "already processed"
+    event.refresh_from_db()
+    assert (event.attempts, event.error) == (3, "") and event.processed_at is not None
+    assert Order.objects.get(pk=pending["order"].pk).status == "paid"

@@ -28,6 +28,9 @@ from ..payments import provider_for
 from ..pricing import money_round, totals_for
 from .numbers import order_number_for, order_sequence_next
 
+# Order amounts are Decimal(12, 2): the largest total an order can store.
+MAX_ORDER_TOTAL = Decimal("9999999999.99")
+
 
 @dataclass(frozen=True)
 class OrderLineRequest:
@@ -92,6 +95,13 @@ def order_place(
     ]
     subtotal = sum((line_total for _, _, line_total in priced), Decimal("0"))
     totals = totals_for(subtotal=subtotal, currency=currency)
+    if totals.total > MAX_ORDER_TOTAL:
+        raise ApplicationError(
+            f"The order total {totals.total:,.2f} {currency} is more than one order can hold "
+            f"({MAX_ORDER_TOTAL:,.2f}); split it into several orders.",
+            code="order_total_too_large",
+            attr="lines",
+        )
     sequence = order_sequence_next()
     shipping_address = shipping_address or {}
     order = Order.objects.create(

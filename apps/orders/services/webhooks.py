@@ -39,8 +39,10 @@ def webhook_store(*, provider: str, event_id: str, type: str, payload: dict) -> 
 
 
 def webhook_process(*, event_pk) -> str:
-    """Apply a stored event once. A failure is recorded on the event (and re-raised for the
-    task to retry); its partial effects are rolled back."""
+    """Apply a stored event once. A failure rolls back the event's partial effects, is recorded
+    on the event (attempts, error: committed, so the admin shows it) and is re-raised after
+    that commit for the task to retry."""
+    failure: Exception | None = None
     with transaction.atomic():
         event = WebhookEvent.objects.select_for_update().filter(pk=event_pk).first()
         if event is None:
@@ -52,14 +54,17 @@ def webhook_process(*, event_pk) -> str:
             with transaction.atomic():
                 outcome = _dispatch(event)
         except Exception as exc:
+            failure = exc
             event.error = f"{type(exc).__name__}: {exc}"[:2000]
             event.save(update_fields=["attempts", "error", "updated_at"])
-            logger.warning("webhook %s %s failed: %s", event.provider, event.event_id, event.error)
-            raise
-        event.processed_at = timezone.now()
-        event.error = ""
-        event.save(update_fields=["attempts", "processed_at", "error", "updated_at"])
-        return outcome
+        else:
+            event.processed_at = timezone.now()
+            event.error = ""
+            event.save(update_fields=["attempts", "processed_at", "error", "updated_at"])
+    if failure is not None:
+        logger.warning("webhook %s %s failed: %s", event.provider, event.event_id, event.error)
+        raise failure
+    return outcome
 
 
 def webhook_reprocess(*, event: WebhookEvent) -> str:

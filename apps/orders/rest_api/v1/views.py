@@ -299,14 +299,15 @@ class StripeWebhookView(APIView):
             event = stripe.Webhook.construct_event(
                 payload, request.headers.get("Stripe-Signature", ""), settings.STRIPE_WEBHOOK_SECRET
             )
+            event_id, event_type, body = str(event["id"]), str(event["type"]), json.loads(payload)
         except stripe.SignatureVerificationError as exc:
             raise ApplicationError(
                 "The Stripe-Signature header does not verify.", code="invalid_signature"
             ) from exc
-        except ValueError as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ApplicationError("The body is not a Stripe event.", code="invalid_payload") from exc
         stored, created = webhooks.webhook_store(
-            provider="stripe", event_id=event["id"], type=event["type"], payload=json.loads(payload)
+            provider="stripe", event_id=event_id, type=event_type, payload=body
         )
         return Response({"received": True, "duplicate": not created, "event": stored.event_id})
 
@@ -329,7 +330,7 @@ class PaystackWebhookView(APIView):
             event = json.loads(payload)
             data = event["data"]
             event_id = f"{event['event']}:{data.get('id') or data['reference']}"
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ApplicationError("The body is not a Paystack event.", code="invalid_payload") from exc
         stored, created = webhooks.webhook_store(
             provider="paystack", event_id=event_id, type=event["event"], payload=event
