@@ -128,3 +128,34 @@ def test_refunds_racing_for_the_remaining_amount_one_succeeds():
     assert set(outcomes) - {"ok"} <= {"refund_exceeds_captured", "not_refundable"}
     assert Refund.objects.count() == 2
     assert Payment.objects.get(pk=payment.pk).amount_refunded == payment.amount_captured
+
+
+def test_checkouts_and_stock_adjustments_racing_for_the_same_units_never_oversell(make_user):
+    """Ten buyers (API checkouts of 1 unit) and ten write-offs (API adjustments of -1) race for
+    10 units: every success takes one unit, so exactly 10 succeed between them, the rest get 409,
+    and what remains reserved is exactly what is left on hand."""
+    sellable("RACE-1", on_hand=10)
+    carts = [new_cart(APIClient(), items={"RACE-1": 1}) for _ in range(10)]
+    logistics = make_user("logistics")
+
+    def work(i):
+        if i % 2 == 0:
+            return "checkout", checkout(APIClient(), carts[i // 2]).status_code
+        client = APIClient()
+        client.force_authenticate(logistics)
+        response = client.post(
+            "/api/v1/inventory/adjustments",
+            {"sku": "RACE-1", "warehouse": "main", "quantity_delta": -1, "reason": "damaged"},
+            format="json",
+        )
+        return "adjust", response.status_code
+
+    outcomes = together(20, work)
+    assert {status for _, status in outcomes} <= {201, 409}
+    sold = sum(1 for kind, status in outcomes if kind == "checkout" and status == 201)
+    written_off = sum(1 for kind, status in outcomes if kind == "adjust" and status == 201)
+    assert sold + written_off == 10
+    level = StockLevel.objects.get(variant__sku="RACE-1")
+    assert (level.on_hand, level.reserved) == (10 - written_off, sold)
+    assert Order.objects.count() == Reservation.objects.filter(state="active").count() == sold
+    assert ledger_differences() == []
