@@ -35,6 +35,14 @@ app.conf.beat_schedule = {
         "task": "inventory.send_low_stock_digest",
         "schedule": crontab(minute=7),  # hourly
     },
+    "rfq.expire-quotes": {
+        "task": "rfq.expire_quotes",
+        "schedule": crontab(minute=11),  # hourly
+    },
+    "notifications.sweep-outbox": {
+        "task": "notifications.sweep_outbox",
+        "schedule": crontab(minute="*/5"),  # lost/stale emails and SMS, stalled broadcasts
+    },
     "core.purge-idempotency-keys": {
         "task": "core.purge_expired_idempotency_keys",
         "schedule": crontab(minute=17),  # hourly
@@ -42,5 +50,13 @@ app.conf.beat_schedule = {
     "accounts.flush-expired-tokens": {
         "task": "accounts.flush_expired_tokens",
         "schedule": crontab(hour=3, minute=5),  # nightly
+    },
+    "leads.requeue-stale-imports": {
+        "task": "leads.requeue_stale_imports",
+        "schedule": crontab(minute="*/10"),
+    },
+    "leads.rescore-open-inquiries": {
+        "task": "leads.rescore_open_inquiries_nightly",
+        "schedule": crontab(hour=2, minute=40),  # nightly safety net
     },
 }

@@ -61,10 +61,13 @@ INSTALLED_APPS = [
     "nested_admin",
     "apps.core",
     "apps.accounts",
+    "apps.notifications",
     "apps.cms",
     "apps.catalog",
     "apps.inventory",
     "apps.orders",
+    "apps.rfq",
+    "apps.leads",
     "apps.search",
 ]
 
@@ -443,6 +446,90 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # --- Demo -----------------------------------------------------------------------------------
 DEMO_ADMIN_EMAIL = env.str("DEMO_ADMIN_EMAIL", default="admin@foundry.local")
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="foundry-demo-2026")
+
+# --- rfq ------------------------------------------------------------------------------------
+RFQ_NUMBER_PREFIX = env.str("RFQ_NUMBER_PREFIX", default="RFQ")
+RFQ_THROTTLE_BURST = env.str("RFQ_THROTTLE_BURST", default="5/min")  # per IP; empty: off
+RFQ_THROTTLE_DAILY = env.str("RFQ_THROTTLE_DAILY", default="50/day")  # per IP; empty: off
+RFQ_MAX_ITEMS = env.int("RFQ_MAX_ITEMS", default=50)
+RFQ_MAX_SPECIFICATIONS_BYTES = env.int("RFQ_MAX_SPECIFICATIONS_BYTES", default=20_000)
+RFQ_QUOTE_VALID_DAYS = env.int("RFQ_QUOTE_VALID_DAYS", default=30)
+# The customer's accept/decline page ({id}, {token}) and the staff page of an RFQ ({id}, {number}).
+RFQ_QUOTE_URL = env.str("RFQ_QUOTE_URL", default=f"{FRONTEND_URL}/quotes/{{id}}?token={{token}}")
+RFQ_STAFF_URL = env.str("RFQ_STAFF_URL", default="http://localhost:8000/admin/rfq/rfq/{id}/change/")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {"RFQStatusEnum": "apps.rfq.models.RFQ.Status", "QuoteStatusEnum": "apps.rfq.models.Quote.Status"}
+)
+
+# --- leads ----------------------------------------------------------------------------------
+# Public POST /inquiries, per client IP ("N/period"; empty turns that limit off).
+LEADS_INQUIRY_THROTTLE_MINUTE = env.str("LEADS_INQUIRY_THROTTLE_MINUTE", default="5/min")
+LEADS_INQUIRY_THROTTLE_DAY = env.str("LEADS_INQUIRY_THROTTLE_DAY", default="50/day")
+# New public inquiries go round-robin to the active sales users.
+LEADS_AUTO_ASSIGN = env.bool("LEADS_AUTO_ASSIGN", default=False)
+# The staff page of an inquiry ({id}), linked from the sales alert email.
+LEADS_STAFF_URL = env.str("LEADS_STAFF_URL", default="http://localhost:8000/admin/leads/inquiry/{id}/change/")
+# Open inquiries rescored per batch (one transaction each) after a scoring rule changes.
+LEADS_RESCORE_BATCH_SIZE = env.int("LEADS_RESCORE_BATCH_SIZE", default=1000)
+# Contact import (CSV): file size and row limits; above SYNC_MAX_ROWS it runs as a background job.
+LEADS_IMPORT_MAX_BYTES = env.int("LEADS_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+LEADS_IMPORT_MAX_ROWS = env.int("LEADS_IMPORT_MAX_ROWS", default=50_000)
+LEADS_IMPORT_SYNC_MAX_ROWS = env.int("LEADS_IMPORT_SYNC_MAX_ROWS", default=5_000)
+LEADS_IMPORT_TASK_TIME_LIMIT = env.int("LEADS_IMPORT_TASK_TIME_LIMIT", default=30 * 60)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "InquiryStatusEnum": "apps.leads.models.Inquiry.Status",
+    "InquiryTypeEnum": "apps.leads.models.Inquiry.Type",
+    "ImportJobStatusEnum": "apps.leads.models.ImportJob.Status",
+    "LeadScoringRuleTypeEnum": "apps.leads.models.LeadScoringRule.RuleType",
+})
+
+# --- notifications --------------------------------------------------------------------------
+# The email outbox: attempts per email (then "failed"), and the backoff between them
+# (base * 2^(attempt-1), capped, with jitter). SMS/WhatsApp use the same backoff.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
+EMAIL_RETRY_BACKOFF_SECONDS = env.int("EMAIL_RETRY_BACKOFF_SECONDS", default=60)
+EMAIL_RETRY_BACKOFF_MAX_SECONDS = env.int("EMAIL_RETRY_BACKOFF_MAX_SECONDS", default=3600)
+# The sweeper (beat, every 5 minutes): pending rows overdue by this many minutes lost their task;
+# sending rows older than the timeout lost their worker (it must exceed Celery's hard limit).
+EMAIL_LOST_TASK_MINUTES = env.int("EMAIL_LOST_TASK_MINUTES", default=2)
+EMAIL_SENDING_TIMEOUT_SECONDS = env.int("EMAIL_SENDING_TIMEOUT_SECONDS", default=900)
+if EMAIL_SENDING_TIMEOUT_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"EMAIL_SENDING_TIMEOUT_SECONDS ({EMAIL_SENDING_TIMEOUT_SECONDS}) must exceed "
+        f"CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT}), or an email still being sent could be "
+        "sent twice."
+    )
+EMAIL_SWEEP_BATCH_SIZE = env.int("EMAIL_SWEEP_BATCH_SIZE", default=500)
+EMAIL_MAX_ATTACHMENT_BYTES = env.int("EMAIL_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
+# ESP delivery webhooks (/api/v1/webhooks/email/<esp>/tracking): Resend's svix signing secret
+# or Mailgun's webhook signing key; other ESPs use ANYMAIL_WEBHOOK_SECRET (basic auth).
+EMAIL_WEBHOOK_SIGNING_KEY = env.str("EMAIL_WEBHOOK_SIGNING_KEY", default="")
+if EMAIL_WEBHOOK_SIGNING_KEY and EMAIL_PROVIDER in ("resend", "mailgun"):
+    ANYMAIL["RESEND_SIGNING_SECRET" if EMAIL_PROVIDER == "resend" else "MAILGUN_WEBHOOK_SIGNING_KEY"] = (
+        EMAIL_WEBHOOK_SIGNING_KEY
+    )
+# Broadcasts: recipients per task, and when a broadcast without progress is resumed.
+BROADCAST_BATCH_SIZE = env.int("BROADCAST_BATCH_SIZE", default=100)
+BROADCAST_STALL_MINUTES = env.int("BROADCAST_STALL_MINUTES", default=15)
+# SMS/WhatsApp: console (prints; default) or twilio.
+SMS_PROVIDER = env.str("SMS_PROVIDER", default="console").lower()
+SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=5)
+SMS_TIMEOUT_SECONDS = env.float("SMS_TIMEOUT_SECONDS", default=10.0)
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM = env.str("TWILIO_FROM", default="")  # an E.164 number (or a messaging service)
+TWILIO_WHATSAPP_FROM = env.str("TWILIO_WHATSAPP_FROM", default="")  # E.164, WhatsApp-enabled
+TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="https://api.twilio.com")
+if SMS_PROVIDER not in ("console", "twilio"):
+    raise ImproperlyConfigured(f"SMS_PROVIDER={SMS_PROVIDER!r} is not one of console, twilio")
+if SMS_PROVIDER == "twilio" and not (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN and TWILIO_FROM):
+    raise ImproperlyConfigured(
+        "SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM."
+    )
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "OutboxStatusEnum": "apps.notifications.models.OutboxStatus",
+    "BroadcastStatusEnum": "apps.notifications.models.Broadcast.Status",
+})
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

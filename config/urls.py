@@ -14,6 +14,9 @@ api_v1 = [
     path("", include("apps.catalog.rest_api.v1.urls")),
     path("", include("apps.inventory.rest_api.v1.urls")),
     path("", include("apps.orders.rest_api.v1.urls")),
+    path("", include("apps.notifications.rest_api.v1.urls")),
+    path("", include("apps.rfq.rest_api.v1.urls")),
+    path("", include("apps.leads.rest_api.v1.urls")),
     path("", include("apps.search.rest_api.v1.urls")),
     *optional_slash("schema", SpectacularAPIView.as_view(), name="schema"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from django.conf import settings
@@ -10,7 +11,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
@@ -22,11 +22,12 @@ from apps.core.activity import activity_log_scrub_person, activity_record, is_st
 from apps.core.errors import ApplicationError
 from apps.core.roles import ALL_ROLES, CUSTOMER, STAFF_ROLES
 from apps.core.selectors import site_settings_get
-from apps.core.services import enqueue_on_commit, model_update
-from apps.core.tasks import send_email
+from apps.core.services import model_update
 
-from .api import PERSONAL_DATA_SOURCES
+from .api import PERSONAL_DATA_SOURCES, password_reset_requested
 from .models import User, normalize_email
+
+logger = logging.getLogger(__name__)
 
 PROFILE_FIELDS = ["full_name", "phone", "company", "preferred_currency"]
 STAFF_EDITABLE_FIELDS = [*PROFILE_FIELDS, "is_active", "email_verified"]
@@ -186,27 +187,20 @@ def user_erase(*, user: User, request=None) -> None:
 
 
 def password_reset_send(*, user: User, invitation: bool = False) -> None:
-    site = site_settings_get()
+    """A one-time link to set a new password (or, for an invitation, the first one). The email
+    itself is the notifications app's: it listens to ``password_reset_requested`` and queues
+    it in this transaction (sent once the transaction commits)."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    context = {
-        "site": site,
-        "user": user,
-        "invitation": invitation,
-        "uid": uid,
-        "token": token,
-        "reset_url": f"{settings.FRONTEND_URL}/reset-password?uid={uid}&token={token}",
-        "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
-    }
-    subject = (f"You are invited to {site.company_name}" if invitation
-               else f"Reset your {site.company_name} password")
-    enqueue_on_commit(
-        send_email,
-        to=[user.email],
-        subject=subject,
-        text=render_to_string("emails/password_reset.txt", context),
-        html=render_to_string("emails/password_reset.html", context),
+    receivers = password_reset_requested.send(
+        sender=User,
+        user=user,
+        invitation=invitation,
+        reset_url=f"{settings.FRONTEND_URL}/reset-password?uid={uid}&token={token}",
+        valid_hours=settings.PASSWORD_RESET_TIMEOUT // 3600,
     )
+    if not receivers:
+        logger.error("password reset for user %s: no email listener is installed", user.pk)
 
 
 def password_reset_request(*, email: str) -> None:

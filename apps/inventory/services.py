@@ -275,12 +275,10 @@ def low_stock_digest_send() -> int:
     """One email to each logistics user listing the stock levels that went low (available at
     or below the threshold) since the last digest. A level is listed once while it stays low;
     once back above its threshold it may be listed again. Overlapping runs skip rows another
-    run holds, so nothing is listed twice. Returns how many levels were listed."""
-    from django.contrib.auth import get_user_model
-
+    run holds, so nothing is listed twice. The emails go through the notifications outbox in
+    this transaction (template ``low_stock_digest``). Returns how many levels were listed."""
     from apps.core.roles import LOGISTICS
-    from apps.core.services import enqueue_on_commit
-    from apps.core.tasks import send_email
+    from apps.notifications.api import email_queue, role_emails
 
     from .selectors import stock_level_list
 
@@ -292,26 +290,26 @@ def low_stock_digest_send() -> int:
         .filter(low_stock_notified_at__isnull=True, warehouse__is_active=True, variant__is_active=True)
         .select_for_update(skip_locked=True, of=("self",))
     )
-    if not fresh:
+    recipients = role_emails(LOGISTICS)
+    if not fresh or not recipients:  # with nobody to tell, the levels wait for the next digest
         return 0
     StockLevel.objects.filter(pk__in=[lv.pk for lv in fresh]).update(low_stock_notified_at=timezone.now())
-    lines = [
-        f"- {lv.variant.sku} ({lv.variant.product.name} — {lv.variant.name}) at {lv.warehouse.code}: "
-        f"{lv.available_qty} available ({lv.on_hand} on hand, {lv.reserved} reserved; "
-        f"threshold {lv.threshold})"
-        for lv in fresh
-    ]
-    text = (
-        f"{len(fresh)} stock level(s) went low since the last digest:\n\n" + "\n".join(lines) + "\n\n"
-        "Each is listed once while it stays low."
-    )
-    recipients = (
-        get_user_model()
-        .objects.filter(groups__name=LOGISTICS, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .distinct()
-    )
-    for email in recipients:
-        enqueue_on_commit(send_email, to=[email], subject=f"Low stock: {len(fresh)} item(s)", text=text)
+    context = {
+        "count": len(fresh),
+        "levels": [
+            {
+                "sku": lv.variant.sku,
+                "product": lv.variant.product.name,
+                "variant": lv.variant.name,
+                "warehouse": lv.warehouse.code,
+                "available": lv.available_qty,
+                "on_hand": lv.on_hand,
+                "reserved": lv.reserved,
+                "threshold": lv.threshold,
+            }
+            for lv in fresh
+        ],
+    }
+    for email in recipients:  # one email per person: recipients do not see each other
+        email_queue(to=email, template="low_stock_digest", context=context)
     return len(fresh)

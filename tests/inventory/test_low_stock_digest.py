@@ -45,3 +45,14 @@ def test_one_digest_per_logistics_user_and_each_low_level_once(
     services.stock_adjust(variant=low_a, warehouse=warehouse, quantity_delta=-11, reason="damaged")
     assert run_digest(django_capture_on_commit_callbacks) == 1  # low again: listed again
     assert all("LOW-A" in m.body and "LOW-B" not in m.body for m in mailoutbox)
+
+
+def test_with_no_logistics_user_the_low_levels_wait_for_the_next_digest(
+    make_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    site_settings_update(actor=None, data={"low_stock_threshold": 3})
+    stocked(VariantFactory(sku="WAIT-1"), WarehouseFactory(code="main"), on_hand=1)
+    assert run_digest(django_capture_on_commit_callbacks) == 0 and mailoutbox == []
+    make_user("logistics", email="new@example.com")
+    assert run_digest(django_capture_on_commit_callbacks) == 1
+    assert [m.to for m in mailoutbox] == [["new@example.com"]] and "WAIT-1" in mailoutbox[0].body

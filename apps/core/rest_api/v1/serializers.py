@@ -29,15 +29,6 @@ class SiteSettingsSerializer(serializers.ModelSerializer):
         read_only_fields = ["updated_at"]
 
 
-class EmailTestInputSerializer(serializers.Serializer):
-    to = serializers.EmailField(required=False, help_text="Defaults to the caller's email.")
-
-
-class QueuedSerializer(serializers.Serializer):
-    status = serializers.CharField()
-    to = serializers.EmailField(required=False)
-
-
 class ActivityLogSerializer(serializers.ModelSerializer):
     actor = serializers.UUIDField(source="actor_id", allow_null=True, read_only=True)
 

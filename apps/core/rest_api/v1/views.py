@@ -12,14 +12,11 @@ from apps.core.filters import ActivityLogFilter
 from apps.core.health import run_checks
 from apps.core.permissions import IsAdminRole, ReadStaffWriteAdmin
 from apps.core.selectors import activity_log_list, site_settings_get
-from apps.core.services import enqueue_on_commit, site_settings_update
-from apps.core.tasks import send_email
+from apps.core.services import site_settings_update
 
 from .serializers import (
     ActivityLogSerializer,
-    EmailTestInputSerializer,
     HealthSerializer,
-    QueuedSerializer,
     SiteSettingsSerializer,
     StatusSerializer,
 )
@@ -70,26 +67,6 @@ class SiteSettingsView(APIView):
         obj = site_settings_update(actor=request.user, data=serializer.validated_data,
                                    request=request)
         return Response(SiteSettingsSerializer(obj).data)
-
-
-class EmailTestView(APIView):
-    permission_classes = [IsAdminRole]
-
-    @extend_schema(tags=["core"], request=EmailTestInputSerializer,
-                   responses={202: QueuedSerializer})
-    def post(self, request):
-        serializer = EmailTestInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        to = serializer.validated_data.get("to") or request.user.email
-        site = site_settings_get()
-        enqueue_on_commit(
-            send_email,
-            to=[to],
-            subject=f"{site.company_name}: test email",
-            text=(f"This is a test email from {site.company_name}, sent through the "
-                  f"configured provider ({settings.EMAIL_PROVIDER}). It works."),
-        )
-        return Response({"status": "queued", "to": to}, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema(tags=["core"])

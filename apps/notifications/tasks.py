@@ -1,0 +1,42 @@
+"""Notification tasks: they take ids, re-fetch, and let the services' claims decide (a
+duplicate delivery of a task does nothing)."""
+
+import logging
+
+from celery import shared_task
+
+from .services import broadcasts, outbox, sms
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="notifications.send_email_message", ignore_result=True)
+def send_email_message(message_id: str) -> str:
+    """Send one outbox email (claimed first; retries are scheduled by the service)."""
+    return outbox.email_send(message_id=message_id)
+
+
+@shared_task(name="notifications.send_sms_message", ignore_result=True)
+def send_sms_message(message_id: str) -> str:
+    return sms.sms_send(message_id=message_id)
+
+
+@shared_task(name="notifications.start_broadcast", ignore_result=True)
+def start_broadcast(broadcast_id: str) -> int:
+    """Resolve a broadcast's audience and enqueue its batches (once: the start is claimed)."""
+    return broadcasts.broadcast_start(broadcast_id=broadcast_id)
+
+
+@shared_task(name="notifications.send_broadcast_batch", ignore_result=True)
+def send_broadcast_batch(broadcast_id: str, recipient_ids: list[str]) -> dict:
+    return broadcasts.broadcast_batch_send(broadcast_id=broadcast_id, recipient_ids=recipient_ids)
+
+
+@shared_task(name="notifications.sweep_outbox", ignore_result=True)
+def sweep_outbox() -> dict:
+    """Every 5 minutes (beat): re-queue lost pending emails/SMS, recover stale sending ones,
+    resume stalled broadcasts. Safe when two run at once (rows taken with SKIP LOCKED)."""
+    result = outbox.outbox_sweep()
+    if any(result.values()):
+        logger.info("outbox sweep: %s", result)
+    return result
