@@ -1,0 +1,23 @@
+"""The RFQ app's public surface for other apps (leads converts an inquiry into an RFQ).
+
+``rfq_create(*, full_name, email, items, company="", country="", phone="", customer=None,
+inquiry=None, budget_range="", timeline="", requirements="", specifications=None, actor=None,
+product_category=None, assigned_to=None, request=None) -> RFQ``
+
+items: ``[{"product": slug} or {"sku": sku}, "quantity": int, "notes": str]``. Validates
+(``django.core.exceptions.ValidationError`` with dotted attrs such as ``items.0.quantity``),
+numbers (RFQ-2026-000123), stores, and queues the requester's confirmation and the sales alert
+through the notifications outbox, in the caller's transaction. With ``inquiry`` (a leads
+inquiry, or its id, kept as ``RFQ.inquiry_id``) the item list may be empty.
+"""
+
+from .models import RFQ
+from .services.rfqs import rfq_create
+
+
+def rfq_for_inquiry(inquiry_id) -> RFQ | None:
+    """The RFQ opened from this inquiry (the latest one), if any."""
+    return RFQ.objects.filter(inquiry_id=inquiry_id).order_by("-created_at").first()
+
+
+__all__ = ["RFQ", "rfq_create", "rfq_for_inquiry"]

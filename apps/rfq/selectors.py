@@ -1,0 +1,104 @@
+"""RFQ reads: who sees which RFQs and quotes, with their relations loaded.
+
+- Staff: through ``objects_visible_to`` — everything with the model-wide ``rfq.view_rfq``
+  (support, admins, a "sales manager" granted it), else only the RFQs assigned to them (object
+  permissions), filtered in SQL.
+- Everyone else: the RFQs of their own account; only quotes that were sent to them.
+- A quote is also reachable with its public token (the link in the quote email).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from apps.accounts.api import is_staff_member, objects_visible_to
+
+from .models import RFQ, Quote, QuoteLine, RFQItem, RFQStatusHistory
+
+CUSTOMER_HIDDEN_QUOTE_STATUSES = (Quote.Status.DRAFT,)
+
+
+def _items() -> QuerySet[RFQItem]:
+    return RFQItem.objects.select_related("product").order_by("position", "created_at")
+
+
+def _visible(*, user) -> QuerySet[RFQ]:
+    qs = RFQ.objects.all()
+    if not user or not user.is_authenticated:
+        return qs.none()
+    if is_staff_member(user):
+        return objects_visible_to(user=user, queryset=qs, perm="view")
+    return qs.filter(customer=user)
+
+
+def rfq_list(*, user) -> QuerySet[RFQ]:
+    """The RFQs ``user`` may see, newest first, with what the list shows: a fixed number of
+    queries whatever the page size."""
+    shown = Q() if is_staff_member(user) else ~Q(quotes__status__in=CUSTOMER_HIDDEN_QUOTE_STATUSES)
+    return (
+        _visible(user=user)
+        .select_related("product_category", "assigned_to", "customer")
+        .prefetch_related(Prefetch("items", queryset=_items()))
+        .annotate(quote_count=Count("quotes", filter=shown, distinct=True))
+        .order_by("-created_at", "-sequence")
+    )
+
+
+def _quotes_for(user) -> QuerySet[Quote]:
+    qs = Quote.objects.prefetch_related(
+        Prefetch("lines", queryset=QuoteLine.objects.order_by("position", "created_at"))
+    ).select_related("order", "created_by")
+    if not is_staff_member(user):
+        qs = qs.exclude(status__in=CUSTOMER_HIDDEN_QUOTE_STATUSES)
+    return qs.order_by("-version")
+
+
+def rfq_for_caller(*, user, rfq_id) -> RFQ | None:
+    """One RFQ with items, quotes (customers: sent ones only) and history, or None if the caller
+    may not see it."""
+    return (
+        _visible(user=user)
+        .select_related("product_category", "assigned_to", "customer")
+        .prefetch_related(
+            Prefetch("items", queryset=_items()),
+            Prefetch("quotes", queryset=_quotes_for(user)),
+            Prefetch("history", queryset=RFQStatusHistory.objects.select_related("actor")),
+        )
+        .filter(pk=rfq_id)
+        .first()
+    )
+
+
+def quote_of_rfq(*, rfq: RFQ, quote_id) -> Quote | None:
+    """A quote of an RFQ the caller was already allowed to see."""
+    return Quote.objects.select_related("rfq").filter(rfq=rfq, pk=quote_id).first()
+
+
+def quote_for_customer(*, user, quote_id, token: str | None) -> Quote | None:
+    """The quote, for its customer (the RFQ's account) or anyone holding its token; drafts are
+    never shown. None (→ 404) for anyone else, including a wrong token."""
+    quote = (
+        Quote.objects.select_related("rfq__customer", "rfq__assigned_to", "order")
+        .prefetch_related(Prefetch("lines", queryset=QuoteLine.objects.order_by("position", "created_at")))
+        .exclude(status__in=CUSTOMER_HIDDEN_QUOTE_STATUSES)
+        .filter(pk=quote_id)
+        .first()
+    )
+    if quote is None:
+        return None
+    if token and secrets.compare_digest(quote.token.encode(), str(token).encode()):
+        return quote
+    if user is not None and user.is_authenticated and quote.rfq.customer_id == user.pk:
+        return quote
+    return None
+
+
+def rfq_personal_data(*, user) -> QuerySet[RFQ]:
+    """The RFQs holding the user's personal data: theirs by account, or sent with their email."""
+    return (
+        RFQ.objects.filter(Q(customer=user) | Q(email__iexact=user.email))
+        .prefetch_related("items", "quotes__lines")
+        .order_by("created_at")
+    )

@@ -1,0 +1,473 @@
+"""Quotes: versions (a new one supersedes the open ones), lines priced from the catalog when no
+price is given, totals by the same rules orders use (``apps.orders.api.totals_for``: shipping
+and tax per currency), sending, and the customer's acceptance (an order at the quoted prices)
+or decline.
+
+Locks: the RFQ first, then the quote — every flow here takes them in that order, so two
+requests about one RFQ queue up instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from apps.catalog.api import price_expression, variant_by_sku
+from apps.catalog.models import Variant
+from apps.core.activity import activity_record, snapshot
+from apps.core.errors import ApplicationError, Conflict
+from apps.core.models import currency_code_validator
+from apps.orders import api as orders
+
+from .. import workflows
+from ..models import RFQ, Quote, QuoteLine
+from . import emails
+from .rfqs import rfq_lock, rfq_move
+
+QS = Quote.Status
+MAX_LINES = 200
+MAX_QUANTITY = 1_000_000
+MAX_UNIT_PRICE = Decimal("9999999999.99")
+EXPIRE_BATCH = 500
+
+logger = logging.getLogger(__name__)
+
+
+def quote_lock(quote: Quote) -> Quote:
+    return Quote.objects.select_for_update().get(pk=quote.pk)
+
+
+def _today() -> date:
+    return timezone.now().date()
+
+
+def quote_is_past_validity(quote: Quote, *, today: date | None = None) -> bool:
+    return quote.valid_until < (today or _today())
+
+
+def catalog_prices(*, variant_ids, currency: str) -> dict:
+    """{variant id: its catalog price in ``currency``} for the variants that have one."""
+    rows = (
+        Variant.objects.filter(pk__in=list(variant_ids))
+        .annotate(amount=price_expression(currency.upper()))
+        .values_list("pk", "amount")
+    )
+    return {pk: amount for pk, amount in rows if amount is not None}
+
+
+def line_description(variant: Variant) -> str:
+    return f"{variant.product.name} — {variant.name}"
+
+
+def default_valid_until() -> date:
+    return _today() + timedelta(days=settings.RFQ_QUOTE_VALID_DAYS)
+
+
+def variant_for_pricing(variant_id) -> Variant | None:
+    """The variant (with its product) by id; ValidationError for a malformed id."""
+    return Variant.objects.select_related("product").filter(pk=variant_id).first()
+
+
+# --- Opening and pricing -----------------------------------------------------------------------
+
+
+def _supersede_open_quotes(*, rfq: RFQ, actor, request=None) -> None:
+    for previous in Quote.objects.select_for_update().filter(rfq=rfq, status__in=(QS.DRAFT, QS.SENT)):
+        workflows.quote_transition_check(current=previous.status, target=QS.SUPERSEDED)
+        before = previous.status
+        previous.status = QS.SUPERSEDED
+        previous.save(update_fields=["status", "updated_at"])
+        activity_record(
+            actor=actor,
+            action="supersede",
+            entity=previous,
+            before={"status": before},
+            after={"status": previous.status},
+            request=request,
+        )
+
+
+@transaction.atomic
+def quote_open(*, quote: Quote, actor, request=None) -> Quote:
+    """Save a new (unsaved) quote as the next version of its RFQ, in ``draft``; the RFQ's open
+    quotes (draft, sent) are superseded. The RFQ must still be pending or quoted."""
+    rfq = rfq_lock(quote.rfq)
+    if rfq.status not in workflows.QUOTABLE:
+        raise Conflict(
+            f"RFQ {rfq.number} is {rfq.status}: no more quotes.", code="invalid_transition", attr="rfq"
+        )
+    quote.currency = (quote.currency or "").upper()
+    try:
+        currency_code_validator(quote.currency)
+    except ValidationError as exc:
+        raise ValidationError({"currency": exc.messages}) from exc
+    if quote.valid_until is None:
+        quote.valid_until = default_valid_until()
+    if quote.valid_until < _today():
+        raise ValidationError({"valid_until": ["Must be today or later."]})
+    _supersede_open_quotes(rfq=rfq, actor=actor, request=request)
+    quote.rfq = rfq
+    quote.version = (Quote.objects.filter(rfq=rfq).aggregate(n=Max("version"))["n"] or 0) + 1
+    quote.status = QS.DRAFT
+    if actor is not None and actor.is_authenticated:
+        quote.created_by = actor
+    quote.save()
+    return quote
+
+
+@transaction.atomic
+def quote_recompute(*, quote: Quote) -> Quote:
+    """Complete and price a DRAFT quote's lines: the SKU and description from the variant when
+    missing, a blank unit price from the catalog in the quote's currency, each line total, then
+    subtotal, shipping, tax and total by the orders' rules. A sent quote is frozen."""
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    if quote.status != QS.DRAFT:
+        raise Conflict("Only a draft quote can change.", code="quote_not_draft", attr="status")
+    lines = list(quote.lines.select_related("variant__product").order_by("position", "created_at"))
+    prices = catalog_prices(
+        variant_ids=[ln.variant_id for ln in lines if ln.variant_id], currency=quote.currency
+    )
+    subtotal = Decimal("0")
+    for line in lines:
+        if line.variant_id:
+            line.sku = line.sku or line.variant.sku
+            line.description = line.description or line_description(line.variant)
+        if line.unit_price is None:
+            if line.variant_id not in prices:
+                raise ApplicationError(
+                    f"{line.sku} has no catalog price in {quote.currency}: enter a unit price.",
+                    code="no_catalog_price",
+                    attr="unit_price",
+                )
+            line.unit_price = prices[line.variant_id]
+        line.unit_price = orders.money_round(line.unit_price, quote.currency)
+        line.line_total = orders.money_round(line.unit_price * line.quantity, quote.currency)
+        subtotal += line.line_total
+    QuoteLine.objects.bulk_update(lines, ["sku", "description", "unit_price", "line_total"])
+    totals = orders.totals_for(subtotal=subtotal, currency=quote.currency)
+    quote.subtotal, quote.shipping, quote.tax, quote.total = (
+        totals.subtotal,
+        totals.shipping,
+        totals.tax,
+        totals.total,
+    )
+    quote.save(update_fields=["subtotal", "shipping", "tax", "total", "updated_at"])
+    return quote
+
+
+def _clean_lines(lines, *, currency: str) -> list[dict]:
+    """``[{sku, quantity, unit_price?, description?}]`` → rows with the variant resolved and the
+    unit price (the catalog's in ``currency`` when not given). Every problem at once, with
+    dotted attrs (``lines.0.sku``)."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(lines, list) or not lines:
+        raise ValidationError({"lines": ["Add at least one line."]})
+    if len(lines) > MAX_LINES:
+        raise ValidationError({"lines": [f"At most {MAX_LINES} lines."]})
+    rows = []
+    for index, line in enumerate(lines):
+        at = f"lines.{index}"
+        sku = str(line.get("sku") or "").strip()
+        variant = variant_by_sku(sku) if sku else None
+        if variant is None:
+            errors.setdefault(f"{at}.sku", []).append(
+                f"No SKU {sku!r} in the catalog." if sku else "This field is required."
+            )
+        quantity = line.get("quantity")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
+            errors.setdefault(f"{at}.quantity", []).append(f"A whole number from 1 to {MAX_QUANTITY}.")
+        unit_price = line.get("unit_price")
+        if unit_price is not None:
+            try:
+                unit_price = Decimal(str(unit_price))
+            except ArithmeticError:
+                unit_price = None
+                errors.setdefault(f"{at}.unit_price", []).append("A valid number is required.")
+            else:
+                if not unit_price.is_finite() or unit_price < 0 or unit_price > MAX_UNIT_PRICE:
+                    errors.setdefault(f"{at}.unit_price", []).append("A price from 0 to 9999999999.99.")
+        rows.append(
+            {
+                "at": at,
+                "variant": variant,
+                "quantity": quantity,
+                "unit_price": unit_price,
+                "description": str(line.get("description") or "").strip()[:400],
+            }
+        )
+    missing = [r for r in rows if r["variant"] is not None and r["unit_price"] is None]
+    if missing:
+        prices = catalog_prices(variant_ids=[r["variant"].pk for r in missing], currency=currency)
+        for row in missing:
+            if row["variant"].pk in prices:
+                row["unit_price"] = prices[row["variant"].pk]
+            elif f"{row['at']}.unit_price" not in errors:
+                errors.setdefault(f"{row['at']}.unit_price", []).append(
+                    f"{row['variant'].sku} has no catalog price in {currency}: give a unit_price."
+                )
+    if errors:
+        raise ValidationError(errors)
+    return rows
+
+
+@transaction.atomic
+def quote_create(
+    *,
+    rfq: RFQ,
+    currency: str,
+    lines: list[dict],
+    valid_until: date | None = None,
+    notes: str = "",
+    actor,
+    request=None,
+) -> Quote:
+    """The RFQ's next quote version, in draft, with its lines priced (given prices, else the
+    catalog's in ``currency``) and its totals; the previous open version is superseded."""
+    currency = (currency or "").upper()
+    rows = _clean_lines(lines, currency=currency)
+    quote = quote_open(
+        quote=Quote(rfq=rfq, currency=currency, valid_until=valid_until, notes=notes or ""),
+        actor=actor,
+        request=request,
+    )
+    QuoteLine.objects.bulk_create(
+        [
+            QuoteLine(
+                quote=quote,
+                variant=row["variant"],
+                sku=row["variant"].sku,
+                description=row["description"] or line_description(row["variant"]),
+                quantity=row["quantity"],
+                unit_price=row["unit_price"],
+                position=position,
+            )
+            for position, row in enumerate(rows)
+        ]
+    )
+    quote = quote_recompute(quote=quote)
+    activity_record(actor=actor, action="create", entity=quote, after=snapshot(quote), request=request)
+    return quote
+
+
+# --- Sending -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def quote_send(*, quote: Quote, actor, request=None) -> Quote:
+    """Email the quote to the requester (HTML + text, with lines and totals and the
+    accept/decline link); a draft becomes ``sent`` and a pending RFQ ``quoted``. A sent quote
+    may be sent again (the email repeats; ``sent_at`` moves)."""
+    rfq = rfq_lock(quote.rfq)
+    quote = quote_lock(quote)
+    if quote.status != QS.SENT:
+        workflows.quote_transition_check(current=quote.status, target=QS.SENT)
+    if quote_is_past_validity(quote):
+        raise Conflict(
+            "This quote's validity has passed: make a new version.", code="quote_expired", attr="valid_until"
+        )
+    if not quote.lines.exists():
+        raise ApplicationError("A quote needs at least one line.", code="quote_empty", attr="lines")
+    if rfq.status not in workflows.QUOTABLE:
+        raise Conflict(f"RFQ {rfq.number} is {rfq.status}.", code="invalid_transition", attr="status")
+    before = quote.status
+    quote.status = QS.SENT
+    quote.sent_at = timezone.now()
+    quote.save(update_fields=["status", "sent_at", "updated_at"])
+    rfq.quote_sent_at = quote.sent_at
+    rfq.save(update_fields=["quote_sent_at", "updated_at"])
+    quote.rfq = rfq
+    if rfq.status == RFQ.Status.PENDING:
+        rfq_move(
+            rfq=rfq,
+            target=RFQ.Status.QUOTED,
+            actor=actor,
+            reason=f"quote v{quote.version} sent",
+            request=request,
+        )
+    activity_record(
+        actor=actor,
+        action="send",
+        entity=quote,
+        before={"status": before},
+        after={"status": quote.status, "sent_at": quote.sent_at},
+        request=request,
+        only_changes=False,
+    )
+    emails.quote_sent_email_queue(quote=quote)
+    return quote
+
+
+# --- The customer's answer ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AcceptedQuote:
+    quote: Quote
+    order: object  # apps.orders Order
+    payment: object | None  # its payment (the one to complete), when there is one
+    created: bool  # False when the quote had already been accepted (the same order again)
+
+
+def _closed(quote: Quote, target: str) -> None:
+    """409 with the reason a quote in this state cannot go to ``target``."""
+    workflows.quote_transition_check(current=quote.status, target=target)
+    if quote_is_past_validity(quote):
+        raise Conflict(
+            f"This quote was valid until {quote.valid_until.isoformat()}.",
+            code="quote_expired",
+            attr="valid_until",
+        )
+
+
+def _latest_payment(order):
+    return order.payments.order_by("-created_at").first()
+
+
+@transaction.atomic
+def quote_accept(
+    *,
+    quote: Quote,
+    actor=None,
+    shipping_address: dict | None = None,
+    billing_address: dict | None = None,
+    request=None,
+) -> AcceptedQuote:
+    """The customer accepts: an order in ``pending_payment`` at the QUOTED prices, with its stock
+    reserved and its payment started (``apps.orders.api.order_place``); the quote ``accepted``,
+    the RFQ ``won``. Accepting an accepted quote returns the same order. Draft, declined,
+    superseded or expired (``valid_until`` passed) → 409; not enough stock → 409 and nothing
+    changes."""
+    rfq = rfq_lock(quote.rfq)
+    quote = quote_lock(quote)
+    if quote.status == QS.ACCEPTED and quote.order_id:
+        order = orders.order_by_id(quote.order_id)
+        return AcceptedQuote(quote=quote, order=order, payment=_latest_payment(order), created=False)
+    _closed(quote, QS.ACCEPTED)
+    workflows.transition_check(current=rfq.status, target=RFQ.Status.WON)
+    lines = list(quote.lines.order_by("position", "created_at"))
+    for index, line in enumerate(lines):
+        if line.variant_id is None:
+            raise Conflict(
+                f"{line.sku} is no longer in the catalog; ask for a new quote.",
+                code="quote_line_unavailable",
+                attr=f"lines.{index}",
+            )
+    placed = orders.order_place(
+        email=rfq.contact_email,
+        currency=quote.currency,
+        lines=[
+            orders.OrderLineRequest(
+                variant_id=line.variant_id,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                name=line.description or None,
+            )
+            for line in lines
+        ],
+        shipping_address=shipping_address,
+        billing_address=billing_address,
+        customer=rfq.customer,
+        reason=f"quote {rfq.number} v{quote.version} accepted",
+    )
+    if placed.order.total != quote.total:
+        # Shipping or tax settings changed since the quote was priced: the order follows the
+        # current rules; staff see the difference in the activity log.
+        logger.warning(
+            "quote %s total %s differs from order %s total %s",
+            quote.pk,
+            quote.total,
+            placed.order.number,
+            placed.order.total,
+        )
+    quote.status = QS.ACCEPTED
+    quote.accepted_at = timezone.now()
+    quote.order = placed.order
+    quote.save(update_fields=["status", "accepted_at", "order", "updated_at"])
+    quote.rfq = rfq
+    activity_record(
+        actor=actor,
+        action="accept",
+        entity=quote,
+        after={
+            "status": quote.status,
+            "order": placed.order.number,
+            "order_total": placed.order.total,
+            "quote_total": quote.total,
+        },
+        request=request,
+        only_changes=False,
+    )
+    rfq_move(
+        rfq=rfq,
+        target=RFQ.Status.WON,
+        actor=actor,
+        reason=f"quote v{quote.version} accepted: order {placed.order.number}",
+        request=request,
+    )
+    return AcceptedQuote(quote=quote, order=placed.order, payment=placed.payment, created=True)
+
+
+@transaction.atomic
+def quote_decline(*, quote: Quote, actor=None, reason: str = "", request=None) -> Quote:
+    """The customer declines: the quote ``declined`` with the reason, the RFQ ``lost``. Declining
+    a declined quote changes nothing; any other closed quote → 409."""
+    rfq = rfq_lock(quote.rfq)
+    quote = quote_lock(quote)
+    if quote.status == QS.DECLINED:
+        return quote
+    workflows.quote_transition_check(current=quote.status, target=QS.DECLINED)
+    reason = (reason or "").strip()[:2000]
+    workflows.transition_check(current=rfq.status, target=RFQ.Status.LOST)
+    quote.status = QS.DECLINED
+    quote.declined_at = timezone.now()
+    quote.decline_reason = reason
+    quote.save(update_fields=["status", "declined_at", "decline_reason", "updated_at"])
+    quote.rfq = rfq
+    activity_record(
+        actor=actor,
+        action="decline",
+        entity=quote,
+        after={"status": quote.status, "reason": reason},
+        request=request,
+        only_changes=False,
+    )
+    rfq_move(
+        rfq=rfq,
+        target=RFQ.Status.LOST,
+        actor=actor,
+        reason=f"quote v{quote.version} declined" + (f": {reason}" if reason else ""),
+        request=request,
+    )
+    return quote
+
+
+@transaction.atomic
+def quotes_expire(*, today: date | None = None, limit: int = EXPIRE_BATCH) -> int:
+    """Mark sent quotes whose ``valid_until`` has passed as ``expired`` (the RFQ stays quoted:
+    sales decide whether to send a new version). Rows another run holds are skipped."""
+    today = today or _today()
+    due = list(
+        Quote.objects.filter(status=QS.SENT, valid_until__lt=today)
+        .order_by("valid_until", "pk")
+        .select_for_update(skip_locked=True)[:limit]
+    )
+    for quote in due:
+        quote.status = QS.EXPIRED
+        quote.save(update_fields=["status", "updated_at"])
+        activity_record(
+            actor=None,
+            action="expire",
+            entity=quote,
+            before={"status": QS.SENT},
+            after={"status": QS.EXPIRED},
+            only_changes=False,
+        )
+    return len(due)
