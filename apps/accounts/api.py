@@ -4,6 +4,7 @@
   ``objects_visible_to`` — the queryset filter "objects this user may view", in SQL.
 - Personal data (GDPR): apps register what they hold about a user with
   ``register_personal_data``; the export and erase endpoints call every registration.
+- ``password_reset_requested``: the signal the notifications app turns into an email.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Model, QuerySet
+from django.dispatch import Signal
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from apps.core.roles import has_role, is_staff_member, user_roles  # noqa: F401 (re-exported)
@@ -36,17 +38,23 @@ def object_permission_revoke(*, user, perm: str, obj: Model) -> None:
     remove_perm(_full_perm(perm, type(obj)), user, obj)
 
 
-def objects_visible_to(*, user, queryset: QuerySet, perm: str = "view") -> QuerySet:
+def objects_visible_to(*, user, queryset: QuerySet, perm: str = "view",
+                       use_groups: bool = True) -> QuerySet:
     """The part of ``queryset`` that ``user`` may see with ``perm``: all of it with the
     model-wide permission (or as superuser), else the objects granted to the user (directly
-    or through a group), filtered in SQL. Anonymous users see nothing."""
+    or through a group), filtered in SQL. Anonymous users see nothing.
+
+    ``use_groups=False`` for models whose object permissions are only ever granted to users
+    (e.g. on assignment): the filter is then one semi-join that PostgreSQL plans with indexes,
+    where "granted to the user OR to one of their groups" makes it scan the whole table."""
     if not user or not user.is_authenticated or not user.is_active:
         return queryset.none()
     full = _full_perm(perm, queryset.model)
     if user.is_superuser or user.has_perm(full):
         return queryset
     return get_objects_for_user(
-        user, full, klass=queryset, accept_global_perms=False, with_superuser=True
+        user, full, klass=queryset, accept_global_perms=False, with_superuser=True,
+        use_groups=use_groups,
     )
 
 
@@ -65,3 +73,39 @@ PERSONAL_DATA_SOURCES: dict[str, PersonalDataSource] = {}
 
 def register_personal_data(name: str, *, export: Callable, erase: Callable | None = None):
     PERSONAL_DATA_SOURCES[name] = PersonalDataSource(name=name, export=export, erase=erase)
+
+
+# --- Customers for other apps -------------------------------------------------------------
+
+
+def customer_get_or_invite(*, email: str, full_name: str = "", phone: str = "", company: str = "",
+                           actor=None, request=None):
+    """The account with this email (compared case-insensitively), or a new ``customer`` account
+    without a usable password whose owner is invited by email to set one (the invitation is
+    sent when ``actor``, the staff member acting, is given). Returns (user, created)."""
+    from django.core.exceptions import ValidationError
+
+    from .models import User, normalize_email
+    from .services import user_create
+
+    email = normalize_email(email)
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        return existing, False
+    try:
+        user = user_create(email=email, full_name=full_name, phone=phone, company=company,
+                           actor=actor, request=request)
+    except ValidationError:
+        existing = User.objects.filter(email__iexact=email).first()  # created concurrently
+        if existing is None:
+            raise
+        return existing, False
+    return user, True
+
+
+# --- Events for higher layers ------------------------------------------------------------
+
+#: Sent inside the transaction of a password reset request or a staff invitation, with
+#: ``user``, ``invitation`` (bool), ``reset_url`` and ``valid_hours``. The notifications app
+#: listens and queues the email (accounts sits below notifications, so it never imports it).
+password_reset_requested = Signal()

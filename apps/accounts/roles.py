@@ -17,7 +17,15 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ADMIN: ("*",),
     SALES: (
         "accounts.view_user",
-        "leads.*", "rfq.*",
+        # Not leads.view_inquiry: a sales user sees the inquiries assigned to them (object
+        # permissions); a "sales manager" is a sales user granted leads.view_inquiry on its own.
+        "leads.add_inquiry", "leads.change_inquiry",
+        # Not "rfq.view_rfq": a sales user sees the RFQs assigned to them (object permissions);
+        # a "sales manager" is a sales user granted rfq.view_rfq on its own (sees them all).
+        "rfq.add_rfq", "rfq.change_rfq", "rfq.view_rfqitem", "rfq.add_rfqitem", "rfq.change_rfqitem",
+        "rfq.delete_rfqitem", "rfq.view_rfqstatushistory", "rfq.view_quote", "rfq.add_quote",
+        "rfq.change_quote", "rfq.view_quoteline", "rfq.add_quoteline", "rfq.change_quoteline",
+        "rfq.delete_quoteline",
         "catalog.view_*", "inventory.view_*", "orders.view_*",
     ),
     SUPPORT: (

@@ -1,0 +1,180 @@
+"""Leads reads: the inquiries a user may see (filtered in SQL through django-guardian), unified
+search, the rule preview, and the personal data export."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import BooleanField, FloatField, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
+
+from apps.accounts import api as accounts
+from apps.core.roles import ADMIN, SALES, SUPPORT
+from apps.core.search import tsquery_text
+
+from .models import ImportJob, Inquiry, LeadScoringRule
+from .scoring import CompiledRule, inquiry_facts, score
+from .services.rules import SCORED_COLUMNS, active_rules
+
+LEADS_ROLES = (SALES, SUPPORT, ADMIN)
+
+# The weighted document of an inquiry (name and company, then email, then message); email
+# separators become spaces so "jane example" finds jane@example.com. Identical to the
+# expression of the GIN index (migration 0002), so the planner uses it.
+INQUIRY_VECTOR = (
+    "setweight(to_tsvector('simple'::regconfig, coalesce(\"leads_inquiry\".\"full_name\", '')), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, coalesce(\"leads_inquiry\".\"company\", '')), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, translate(coalesce(\"leads_inquiry\".\"email\", ''), "
+    "'@.', '  ')), 'B') || "
+    "setweight(to_tsvector('simple'::regconfig, coalesce(\"leads_inquiry\".\"message\", '')), 'C')"
+)
+
+
+def inquiries_visible(*, user, queryset: QuerySet[Inquiry]) -> QuerySet[Inquiry]:
+    """The part of ``queryset`` ``user`` may see: all of it with the model-wide
+    ``leads.view_inquiry`` (support, admin, a sales manager), else the inquiries assigned to
+    them (the object permissions granted on assignment, filtered in SQL; inquiries are only
+    ever granted to users, so groups' object permissions are not consulted)."""
+    return accounts.objects_visible_to(user=user, queryset=queryset, use_groups=False)
+
+
+def inquiry_list(*, user) -> QuerySet[Inquiry]:
+    """The inquiries ``user`` may see, newest first; soft-deleted ones never."""
+    queryset = Inquiry.objects.select_related("assigned_to").order_by("-created_at")
+    return inquiries_visible(user=user, queryset=queryset)
+
+
+def inquiry_get(*, user, pk) -> Inquiry | None:
+    return inquiry_list(user=user).filter(pk=pk).first()
+
+
+def can_change(*, user, inquiry: Inquiry) -> bool:
+    return user.has_perm("leads.change_inquiry") or user.has_perm("leads.change_inquiry", inquiry)
+
+
+def rule_list() -> QuerySet[LeadScoringRule]:
+    return LeadScoringRule.objects.order_by("position", "rule_name")
+
+
+def import_job_get(*, user, pk) -> ImportJob | None:
+    """An import job for its creator, admins and holders of ``leads.view_importjob``."""
+    qs = ImportJob.objects.select_related("created_by").filter(pk=pk)
+    if not (accounts.has_role(user, ADMIN) or user.has_perm("leads.view_importjob")):
+        qs = qs.filter(created_by=user)
+    return qs.first()
+
+
+# --- Search -------------------------------------------------------------------------------------
+
+
+def may_search(user) -> bool:
+    return accounts.has_role(user, *LEADS_ROLES)
+
+
+def inquiry_search(*, q: str, user, limit: int = 10) -> tuple[int, list[dict]]:
+    """Inquiries ``user`` may see that match ``q``, best first: (total, top ``limit``).
+    PostgreSQL: the GIN-indexed weighted tsvector with prefix matching; elsewhere every word as
+    a substring of name, company, email or message, newest first."""
+    qs = inquiry_list(user=user)
+    if connection.vendor == "postgresql":
+        query = tsquery_text(q)
+        if query is None:
+            return 0, []
+        # The SQL is a constant expression (it must equal the indexed one); input is bound.
+        matches = RawSQL(  # noqa: S611
+            f"({INQUIRY_VECTOR}) @@ to_tsquery('simple', %s)", [query], output_field=BooleanField()
+        )
+        rank = RawSQL(  # noqa: S611
+            f"ts_rank({INQUIRY_VECTOR}, to_tsquery('simple', %s))", [query], output_field=FloatField()
+        )
+        qs = qs.filter(matches).annotate(rank=rank).order_by("-rank", "-created_at")
+    else:
+        words = q.split()
+        if not words:
+            return 0, []
+        for word in words:
+            qs = qs.filter(
+                Q(full_name__icontains=word)
+                | Q(company__icontains=word)
+                | Q(email__icontains=word)
+                | Q(message__icontains=word)
+            )
+        qs = qs.annotate(rank=Value(0.0, output_field=FloatField())).order_by("-created_at")
+    return qs.count(), [
+        {
+            "id": str(inquiry.pk),
+            "type": "inquiry",
+            "title": inquiry.full_name or inquiry.email,
+            "slug": "",
+            "summary": " — ".join(p for p in (inquiry.company, inquiry.email, inquiry.message[:150]) if p),
+            "url": f"/api/v1/inquiries/{inquiry.pk}",
+            "rank": round(float(inquiry.rank or 0), 4),
+        }
+        for inquiry in qs.select_related(None).only(
+            "id", "full_name", "company", "email", "message", "created_at"
+        )[:limit]
+    ]
+
+
+# --- Rule preview -------------------------------------------------------------------------------
+
+
+def rule_preview(*, rule_id, rule_name: str, condition: dict, score_value: int, limit: int = 100) -> dict:
+    """What a rule (as stored, or as being edited) does to the last ``limit`` inquiries: which
+    match, and each one's score with the other active rules with and without it."""
+    tested = CompiledRule.of(
+        rule_id=rule_id or "preview", rule_name=rule_name, score_value=score_value, condition=condition
+    )
+    others = [r for r in active_rules() if r.rule_id != str(rule_id)]
+    with_rule = [*others, tested]
+    rows = []
+    for inquiry in Inquiry.objects.order_by("-created_at").only(
+        *SCORED_COLUMNS, "lead_score", "status", "created_at"
+    )[:limit]:
+        facts = inquiry_facts({column: getattr(inquiry, column) for column in SCORED_COLUMNS})
+        without_score, _ = score(facts, others)
+        new_score, matched = score(facts, with_rule)
+        rows.append(
+            {
+                "inquiry": inquiry,
+                "matches": any(m["rule_id"] == tested.rule_id for m in matched),
+                "stored_score": inquiry.lead_score,
+                "score_without": without_score,
+                "score_with": new_score,
+                "delta": new_score - without_score,
+            }
+        )
+    return {
+        "rows": rows,
+        "matched": sum(1 for r in rows if r["matches"]),
+        "total": len(rows),
+    }
+
+
+# --- Personal data (GDPR) ----------------------------------------------------------------------
+
+
+def _personal_inquiries(user):
+    return Inquiry.all_objects.filter(Q(email__iexact=user.email) | Q(converted_customer=user))
+
+
+def personal_data_export(user) -> list[dict]:
+    """The inquiries a person sent (by their email) or that were converted into their account."""
+    return [
+        {
+            "id": str(i.pk),
+            "inquiry_type": i.inquiry_type,
+            "full_name": i.full_name,
+            "email": i.email,
+            "phone": i.phone,
+            "company": i.company,
+            "country": i.country,
+            "message": i.message,
+            "metadata": i.metadata,
+            "source": i.source,
+            "status": i.status,
+            "ip_address": i.ip_address,
+            "user_agent": i.user_agent,
+            "created_at": i.created_at.isoformat(),
+        }
+        for i in _personal_inquiries(user).order_by("created_at")
+    ]

@@ -1,0 +1,85 @@
+"""Real concurrent transactions on PostgreSQL: the round-robin assignment takes turns under
+concurrent submissions, converting one inquiry twice at once makes one customer, and a
+rescoring running next to rule changes ends with the newest rules applied."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connections
+
+from apps.core.errors import Conflict
+from apps.leads.models import Inquiry
+from apps.leads.services import inquiries, rules
+
+from .factories import InquiryFactory, rule_make
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_concurrently(n, work):
+    barrier = threading.Barrier(n)
+    results, errors = [], []
+
+    def runner(i):
+        try:
+            barrier.wait(timeout=20)
+            results.append(work(i))
+        except Exception as exc:  # noqa: BLE001 - sorted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results, errors
+
+
+def test_concurrent_submissions_take_turns_among_sales_users(make_user):
+    reps = [make_user("sales") for _ in range(3)]
+
+    def submit(i):
+        inquiry = inquiries.inquiry_submit(
+            inquiry_type="sales",
+            full_name=f"Buyer {i}",
+            email=f"buyer{i}@example.com",
+            message="Quote please",
+            auto_assign=True,
+        )
+        return inquiry.assigned_to_id
+
+    results, errors = run_concurrently(12, submit)
+    assert errors == []
+    assert Counter(results) == {rep.pk: 4 for rep in reps}
+
+
+def test_two_concurrent_conversions_make_one_customer(make_user):
+    actor = make_user("sales")
+    inquiry = InquiryFactory(email="race@example.com")
+
+    def convert(i):
+        return inquiries.inquiry_convert(inquiry=inquiry, actor=actor).customer.pk
+
+    results, errors = run_concurrently(2, convert)
+    assert len(results) == 1 and len(errors) == 1 and isinstance(errors[0], Conflict), errors
+    assert get_user_model().objects.filter(email="race@example.com").count() == 1
+
+
+def test_a_rescoring_next_to_rule_changes_ends_with_the_newest_rules():
+    rule = rule_make({"field": "country", "eq": "NG"}, 10, rule_type="country")
+    InquiryFactory.create_batch(60, country="NG")
+
+    def work(i):
+        if i == 0:
+            for value in (20, 30, 40, 50):
+                rules.rule_update(rule=rule, data={"score_value": value}, actor=None)
+            return rules.inquiries_rescore(batch_size=7)
+        return rules.inquiries_rescore(batch_size=5)
+
+    results, errors = run_concurrently(3, work)
+    assert errors == [] and len(results) == 3
+    assert set(Inquiry.objects.values_list("lead_score", flat=True)) == {50}
