@@ -13,6 +13,17 @@ def price_expression(currency: str, variant_ref: str = "pk") -> Subquery:
     )
 
 
+def price_sql(variant_column: str) -> str:
+    """A SQL expression for hand-written hot-path queries: the price of the variant whose id is in
+    ``variant_column``, in the currency given as the next ``%s`` parameter, as text (exact on
+    every database: read it with ``Decimal``), NULL when it has none. Same rule as
+    ``price_expression``."""
+    return (
+        f"(SELECT CAST(p.amount AS TEXT) FROM {Price._meta.db_table} p "  # noqa: S608 - table and column names from code
+        f"WHERE p.variant_id = {variant_column} AND p.currency = %s)"
+    )
+
+
 def variant_by_sku(sku: str) -> Variant | None:
     """The variant with this SKU (case-insensitive), with its product, or None."""
     variants, sku = Variant.objects.select_related("product"), sku.strip()
@@ -20,4 +31,4 @@ def variant_by_sku(sku: str) -> Variant | None:
     return variants.filter(sku=sku).first() or variants.filter(sku__iexact=sku).first()
 
 
-__all__ = ["price_expression", "product_search", "variant_by_sku"]
+__all__ = ["price_expression", "price_sql", "product_search", "variant_by_sku"]

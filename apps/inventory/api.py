@@ -3,7 +3,7 @@
 from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
-from .models import StockLevel
+from .models import StockLevel, Warehouse
 from .services import (
     InsufficientStock,
     ReservationRequest,
@@ -35,9 +35,18 @@ def available_expression(variant_ref: str = "pk"):
     return Greatest(Coalesce(Subquery(total, output_field=IntegerField()), Value(0)), Value(0))
 
 
-def default_restock_warehouse():
-    from .models import Warehouse
+def available_sql(variant_column: str) -> str:
+    """A SQL expression for hand-written hot-path queries: units of the variant whose id is in
+    ``variant_column`` available to sell across active warehouses (may be negative only if the
+    database CHECK were gone: clamp at 0 when reading). Same rule as ``available_expression``."""
+    return (
+        f"(SELECT COALESCE(SUM(s.on_hand - s.reserved), 0) FROM {StockLevel._meta.db_table} s "  # noqa: S608 - table and column names from code
+        f"JOIN {Warehouse._meta.db_table} w ON w.id = s.warehouse_id "
+        f"WHERE s.variant_id = {variant_column} AND w.is_active)"
+    )
 
+
+def default_restock_warehouse():
     return Warehouse.objects.filter(is_active=True).order_by("priority", "code").first()
 
 
@@ -46,6 +55,7 @@ __all__ = [
     "ReservationRequest",
     "available_by_variant",
     "available_expression",
+    "available_sql",
     "default_restock_warehouse",
     "reservations_commit",
     "reservations_release",

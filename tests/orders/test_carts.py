@@ -182,3 +182,19 @@ def test_stock_reserved_by_others_limits_what_can_be_added(api_client):
         409,
         code="insufficient_stock",
     )
+
+
+def test_cart_amounts_are_exact_decimals_on_every_database(api_client):
+    """The cart is read with hand-written SQL: amounts come back as text, never through floats."""
+    sellable("EXACT-1", usd="19.99", on_hand=50)
+    sellable("EXACT-2", usd="9999999.99", on_hand=50)
+    sellable("EXACT-3", usd="0.10", on_hand=50)
+    cart = new_cart(api_client, items={"EXACT-1": 3, "EXACT-2": 1, "EXACT-3": 7})
+    body = api_client.get(f"/api/v1/carts/{cart['id']}", HTTP_X_CART_TOKEN=cart["token"]).json()
+    lines = {item["sku"]: (item["unit_price"], item["line_total"]) for item in body["items"]}
+    assert lines == {
+        "EXACT-1": ("19.99", "59.97"),
+        "EXACT-2": ("9999999.99", "9999999.99"),
+        "EXACT-3": ("0.10", "0.70"),
+    }
+    assert body["subtotal"] == "10000060.66"

@@ -9,12 +9,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.catalog.api import price_expression
-from apps.catalog.models import Variant
 from apps.core.errors import ApplicationError, Conflict, NotFound
 from apps.inventory.api import InsufficientStock, available_expression
 
 from ..models import Cart, CartItem
+from ..selectors import cart_variant
 
 
 def cart_create(*, currency: str, owner=None) -> Cart:
@@ -56,18 +55,17 @@ def _check_stock(*, sku: str, quantity: int, available: int, attr: str) -> None:
 def cart_item_add(*, cart_id, user, token: str | None, sku: str, quantity: int) -> Cart:
     """Add ``quantity`` of ``sku`` (added to what the cart already holds) to the caller's cart.
     Unknown SKU → 400; no price in the cart's currency → 400; more than available → 409
-    insufficient_stock. Returns the cart (locked until the transaction ends)."""
+    insufficient_stock. Returns the cart (locked until the transaction ends).
+
+    Three statements: the cart locked; the variant with its price, the stock available and what
+    the cart already holds of it; one upsert of the item."""
     cart = cart_for_caller(cart_id=cart_id, user=user, token=token, for_update=True)
     _open(cart)
-    variants = Variant.objects.select_related("product").annotate(
-        unit_price=price_expression(cart.currency), available=available_expression()
-    )
     sku = sku.strip()
-    # The exact SKU through its unique index; a different case only if that finds nothing.
-    variant = variants.filter(sku=sku).first() or variants.filter(sku__iexact=sku).first()
+    variant = cart_variant(cart=cart, sku=sku)
     if variant is None:
         raise ApplicationError(f"No product variant has the SKU {sku!r}.", code="unknown_sku", attr="sku")
-    if not variant.is_active or variant.product.status != "active":
+    if not variant.is_active or variant.product_status != "active":
         raise ApplicationError(f"{variant.sku} is not for sale.", code="not_for_sale", attr="sku")
     if variant.unit_price is None:
         raise ApplicationError(
@@ -75,14 +73,15 @@ def cart_item_add(*, cart_id, user, token: str | None, sku: str, quantity: int) 
             code="no_price_in_currency",
             attr="sku",
         )
-    item = CartItem.objects.filter(cart=cart, variant=variant).first()
-    wanted = quantity + (item.quantity if item else 0)
+    wanted = quantity + variant.in_cart
     _check_stock(sku=variant.sku, quantity=wanted, available=variant.available, attr="quantity")
-    if item:
-        CartItem.objects.filter(pk=item.pk).update(quantity=wanted, updated_at=timezone.now())
-    else:
-        # The cart row is locked: nobody else can add this variant meanwhile.
-        CartItem.objects.create(cart=cart, variant=variant, quantity=quantity)
+    # The cart row is locked, so nobody else changes its items meanwhile: ``wanted`` holds.
+    CartItem.objects.bulk_create(
+        [CartItem(cart=cart, variant_id=variant.id, quantity=wanted)],
+        update_conflicts=True,
+        unique_fields=["cart", "variant"],
+        update_fields=["quantity", "updated_at"],
+    )
     return cart
 
 
