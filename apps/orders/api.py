@@ -13,7 +13,7 @@ from __future__ import annotations
 from .addresses import AddressSerializer
 from .models import Order
 from .pricing import money_round, totals_for
-from .services.checkout import OrderLineRequest, PlacedOrder, order_place
+from .services.checkout import MAX_ORDER_TOTAL, OrderLineRequest, PlacedOrder, order_place
 
 
 def order_summary(order: Order) -> dict:
@@ -37,6 +37,7 @@ def order_by_id(order_id) -> Order | None:
 
 
 __all__ = [
+    "MAX_ORDER_TOTAL",
     "AddressSerializer",
     "OrderLineRequest",
     "PlacedOrder",

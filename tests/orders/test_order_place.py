@@ -76,3 +76,26 @@ def test_an_order_needs_lines():
     with pytest.raises(ApplicationError) as caught:
         orders.order_place(email="ada@example.com", currency="USD", lines=[], shipping_address=None)
     assert caught.value.code == "empty_order"
+
+
+def test_agreed_shipping_tax_and_hold_are_kept(make_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    variant = sellable("QTE-4", usd="10.00", on_hand=5)
+    until = timezone.now() + timedelta(days=20)
+    order = orders.order_place(
+        email="ada@example.com",
+        currency="USD",
+        lines=[orders.OrderLineRequest(variant_id=variant.pk, quantity=2, unit_price=Decimal("9.00"))],
+        shipping_address=None,
+        shipping=Decimal("0"),
+        tax=Decimal("1.35"),
+        reserved_until=until,
+    ).order
+    assert (order.subtotal, order.shipping, order.tax, order.total) == (
+        Decimal("18.00"), Decimal("0.00"), Decimal("1.35"), Decimal("19.35"),
+    )  # fmt: skip
+    assert order.reserved_until == until
+    assert Reservation.objects.get(reference=f"order:{order.number}").expires_at == until

@@ -177,3 +177,28 @@ def test_payments_list_for_finance(auth_client):
     assert_error(
         auth_client("finance").get("/api/v1/payments", {"provider": "paypal"}), 400, kind="validation_error"
     )
+
+
+def test_a_payment_arriving_after_expiry_is_refunded_and_the_order_stays_cancelled(api_client):
+    order = place(api_client, quantity=2, on_hand=2)
+    Order.objects.filter(pk=order.pk).update(reserved_until=timezone.now())
+    assert expire_unpaid_orders.delay().get() == 1
+    payment = Payment.objects.get(order=order)
+    outcome = payment_succeeded(
+        providers=(payment.provider,), reference=payment.reference, amount=payment.amount,
+        currency=payment.currency, source="webhook",
+    )  # fmt: skip
+    assert outcome == "order was cancelled: refunded"
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == "cancelled" and order.needs_review
+    assert (payment.status, payment.amount_refunded) == ("refunded", payment.amount)
+    refund = Refund.objects.get(payment=payment)
+    assert refund.amount == payment.amount and "after the order was cancelled" in refund.reason
+    level = StockLevel.objects.get(variant__sku="ORD-1")
+    assert (level.on_hand, level.reserved) == (2, 0)  # released at expiry, nothing sold or restocked
+    again = payment_succeeded(
+        providers=(payment.provider,), reference=payment.reference, amount=payment.amount,
+        currency=payment.currency, source="webhook",
+    )  # fmt: skip
+    assert again == "already applied" and Refund.objects.count() == 1

@@ -78,7 +78,10 @@ def test_each_kind_of_mismatch_is_found_and_a_missed_success_is_applied(
     assert run.issues.get(kind="status_mismatch").applied
     assert Order.objects.get(pk=orders[1].pk).status == "paid"
     assert Payment.objects.get(pk=payments[1].pk).status == "succeeded"
-    assert [m.to for m in mailoutbox] == [["fin@example.com"]] and "4 issue(s)" in mailoutbox[0].body
+    finance = [m for m in mailoutbox if m.to == ["fin@example.com"]]
+    assert len(finance) == 1 and "found 4 issues (1 applied here)" in finance[0].body
+    assert finance[0].subject == "Payment reconciliation: 4 issues (offline)"
+    assert {m.to[0] for m in mailoutbox} == {"fin@example.com", "ada@example.com"}  # + the order emails
 
     again = reconciliation_run(provider_name="offline", days=3)  # applying twice changes nothing
     assert again.applied_count == 0 and Order.objects.get(pk=orders[1].pk).status == "paid"

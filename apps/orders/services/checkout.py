@@ -25,7 +25,8 @@ from apps.inventory import api as inventory
 
 from ..models import Cart, Order, OrderLine, OrderStatusHistory, Payment
 from ..payments import provider_for
-from ..pricing import money_round, totals_for
+from ..pricing import Totals, money_round, totals_for
+from . import emails
 from .numbers import order_number_for, order_sequence_next
 
 # Order amounts are Decimal(12, 2): the largest total an order can store.
@@ -68,11 +69,19 @@ def order_place(
     reason: str = "checkout",
     idempotency_key: str | None = None,
     cart: Cart | None = None,
+    shipping: Decimal | None = None,
+    tax: Decimal | None = None,
+    reserved_until=None,
 ) -> CheckoutResult:
     """Create a ``pending_payment`` order with ``lines`` at their given prices, reserve the stock
     of every line (``InsufficientStock`` → 409, nothing made) and create its payment with the
     currency's provider (the provider's idempotency key derives from the order, or from
-    ``idempotency_key`` when the caller has one of its own)."""
+    ``idempotency_key`` when the caller has one of its own).
+
+    ``shipping`` and ``tax`` default to the configured rules; a caller that agreed them already
+    (a quote) passes its own, so the order's total is exactly what was agreed. The stock is held
+    until ``reserved_until`` (default: ``ORDER_RESERVATION_MINUTES`` from now), after which the
+    unpaid order is cancelled by the expiry job."""
     currency = currency.upper()
     if not lines:
         raise ApplicationError("An order needs at least one line.", code="empty_order", attr="lines")
@@ -95,6 +104,17 @@ def order_place(
     ]
     subtotal = sum((line_total for _, _, line_total in priced), Decimal("0"))
     totals = totals_for(subtotal=subtotal, currency=currency)
+    if shipping is not None or tax is not None:
+        agreed_shipping = money_round(totals.shipping if shipping is None else shipping, currency)
+        agreed_tax = money_round(totals.tax if tax is None else tax, currency)
+        if agreed_shipping < 0 or agreed_tax < 0:
+            raise ApplicationError("Shipping and tax cannot be negative.", code="min_value", attr="lines")
+        totals = Totals(
+            subtotal=totals.subtotal,
+            shipping=agreed_shipping,
+            tax=agreed_tax,
+            total=totals.subtotal + agreed_shipping + agreed_tax,
+        )
     if totals.total > MAX_ORDER_TOTAL:
         raise ApplicationError(
             f"The order total {totals.total:,.2f} {currency} is more than one order can hold "
@@ -117,7 +137,8 @@ def order_place(
         shipping_address=shipping_address,
         billing_address=billing_address or shipping_address,
         cart=cart,
-        reserved_until=timezone.now() + timedelta(minutes=settings.ORDER_RESERVATION_MINUTES),
+        reserved_until=reserved_until
+        or timezone.now() + timedelta(minutes=settings.ORDER_RESERVATION_MINUTES),
     )
     order_lines = OrderLine.objects.bulk_create(
         [
@@ -159,6 +180,7 @@ def order_place(
         currency=order.currency,
         status=created.status,
     )
+    emails.order_confirmation_queue(order=order, lines=order_lines)
     return CheckoutResult(order=order, payment=payment)
 
 

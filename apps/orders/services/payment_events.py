@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.core.activity import activity_record
 
 from ..models import Order, Payment
+from . import emails
 from .status import order_lock, order_mark_paid
 
 STRIPE_LIKE = (Payment.Provider.STRIPE, Payment.Provider.OFFLINE)
@@ -63,7 +64,21 @@ def payment_succeeded(*, providers, reference: str, amount: Decimal, currency: s
     payment.save(update_fields=["status", "amount_captured", "succeeded_at", "updated_at"])
     if order.status == Order.Status.PENDING_PAYMENT:
         order_mark_paid(order=order, reason=f"payment {reference} succeeded ({source})")
+        emails.payment_received_queue(order=order, payment=payment)
         return "order paid"
+    if order.status == Order.Status.CANCELLED:
+        # Paid after the order was cancelled (its reservation expired, or it was cancelled
+        # meanwhile): the goods are no longer held for it, so the money goes back at once.
+        from .refunds import refund_create
+
+        refund_create(
+            payment=payment,
+            amount=amount,
+            reason=f"paid after the order was cancelled ({source})",
+            move_order=False,
+        )
+        _flag(order=order, reason=f"{source}: payment {reference} succeeded after cancellation; refunded.")
+        return "order was cancelled: refunded"
     _flag(order=order, reason=f"{source}: payment {reference} succeeded while the order was {order.status}.")
     return f"order was {order.status}: flagged"
 

@@ -13,16 +13,12 @@ from datetime import timedelta
 from itertools import islice
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from apps.core.roles import FINANCE
-from apps.core.services import enqueue_on_commit
-
 from ..models import Payment, ReconciliationIssue, ReconciliationRun
 from ..payments import ProviderRecord, provider_named
-from . import payment_events
+from . import emails, payment_events
 
 logger = logging.getLogger(__name__)
 BATCH = 500
@@ -209,31 +205,14 @@ def _issue(run, kind, record: ProviderRecord, payment: Payment | None, detail: s
 
 
 def _email_finance(run: ReconciliationRun) -> None:
-    from apps.core.tasks import send_email
-
-    counts = {}
+    counts: dict[str, int] = {}
     for kind in run.issues.values_list("kind", flat=True):
         counts[kind] = counts.get(kind, 0) + 1
-    lines = [f"- {ReconciliationIssue.Kind(k).label}: {n}" for k, n in sorted(counts.items())]
-    text = (
-        f"Reconciliation of {run.provider} payments since {run.since:%Y-%m-%d %H:%M} UTC "
-        f"found {run.issue_count} "
-        f"issue(s) ({run.applied_count} applied here):\n\n"
-        + "\n".join(lines)
-        + "\n\nDetails: admin → Reconciliation runs."
-    )
-    recipients = (
-        get_user_model()
-        .objects.filter(groups__name=FINANCE, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .distinct()
-    )
     with transaction.atomic():
-        for email in recipients:
-            enqueue_on_commit(
-                send_email,
-                to=[email],
-                subject=f"Payment reconciliation: {run.issue_count} issue(s)",
-                text=text,
-            )
+        emails.reconciliation_report_queue(
+            run=run,
+            counts=[
+                {"label": str(ReconciliationIssue.Kind(kind).label), "count": n}
+                for kind, n in sorted(counts.items())
+            ],
+        )
