@@ -16,7 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
-# ISO 4217 currencies without a minor unit; the rest use 2 decimals (amounts are stored with 2).
+# Currencies without a minor unit as the payment providers take them (ISO 4217's, plus MGA, which
+# Stripe and Paystack charge in whole ariary); the rest use 2 decimals (amounts are stored with 2).
 ZERO_DECIMAL = {
     "BIF",
     "CLP",
@@ -26,6 +27,7 @@ ZERO_DECIMAL = {
     "JPY",
     "KMF",
     "KRW",
+    "MGA",
     "PYG",
     "RWF",
     "UGX",

@@ -83,3 +83,23 @@ def test_a_return_after_the_window_is_refused(auth_client, order, settings):
         code="invalid_transition",
     )
     assert "return window" in body["errors"][0]["detail"]
+
+
+def test_an_order_marked_delivered_without_a_date_uses_its_history_for_the_window(
+    auth_client, order, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.orders.models import OrderStatusHistory
+
+    settings.ORDER_RETURN_WINDOW_DAYS = 30
+    long_ago = timezone.now() - timedelta(days=45)
+    Order.objects.filter(pk=order.pk).update(status="delivered", delivered_at=None, updated_at=long_ago)
+    entry = OrderStatusHistory.objects.create(order=order, from_status="shipped", to_status="delivered")
+    OrderStatusHistory.objects.filter(pk=entry.pk).update(created_at=long_ago)
+    url = f"/api/v1/orders/{order.number}/transition"
+    assert_error(auth_client("admin").post(url, {"status": "returned"}), 409, code="invalid_transition")
+    OrderStatusHistory.objects.filter(pk=entry.pk).update(created_at=timezone.now() - timedelta(days=2))
+    assert auth_client("admin").post(url, {"status": "returned"}).status_code == 200

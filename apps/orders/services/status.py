@@ -84,7 +84,14 @@ def order_transition(*, order: Order, target: str, actor, reason: str = "", requ
         )
     if target == S.RETURNED:
         window = timedelta(days=settings.ORDER_RETURN_WINDOW_DAYS)
-        if order.delivered_at and timezone.now() - order.delivered_at > window:
+        # delivered_at is set by the delivery transition; an order marked delivered some other way
+        # (data imported, fixed by hand) falls back to its history, then to its last change.
+        delivered_at = (
+            order.delivered_at
+            or order.history.filter(to_status=S.DELIVERED).values_list("created_at", flat=True).last()
+            or order.updated_at
+        )
+        if timezone.now() - delivered_at > window:
             raise Conflict(
                 f"The return window ({settings.ORDER_RETURN_WINDOW_DAYS} days after delivery) has closed.",
                 code="invalid_transition",
