@@ -174,13 +174,17 @@ def seed_reconciliation(fake, count: int) -> None:
 
 
 def run_reconciliation(env: dict) -> dict:
+    # Peak memory is the process's VmHWM (its own high-water mark, reset by exec). getrusage's
+    # ru_maxrss is not: Linux carries the parent's RSS at fork over into the child, so it reported
+    # the benchmark driver's memory (with the Stripe fake's 50,000 payments), not this process's.
     script = (
-        "import json, resource, time, django; django.setup();"
+        "import json, re, time, django; django.setup();"
         "from apps.orders.services.reconciliation import reconciliation_run;"
-        "t = time.perf_counter(); run = reconciliation_run(provider_name='stripe', days=1);"
+        "hwm = lambda: int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) / 1024;"
+        "before = hwm(); t = time.perf_counter(); run = reconciliation_run(provider_name='stripe', days=1);"
         "print('BENCH_JSON ' + json.dumps({'seconds': time.perf_counter() - t,"
         " 'provider_count': run.provider_count, 'local_count': run.local_count, 'issues': run.issue_count,"
-        " 'maxrss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"
+        " 'maxrss_mib': hwm(), 'startup_mib': before}))"
     )
     out = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True

@@ -192,7 +192,8 @@ def run_commerce(args, env: dict, port: int, base: str, client, *, out_dir: Path
         facts.append(
             f"reconciliation of {rec['provider_count']:,} Stripe payments against "
             f"{rec['local_count']:,} local ones: {rec['seconds']:.1f} s, "
-            f"peak memory (max RSS) {rec['maxrss_mib']:.0f} MiB, {rec['issues']} issues"
+            f"peak memory (the process's VmHWM) {rec['maxrss_mib']:.0f} MiB "
+            f"(of which {rec['startup_mib']:.0f} MiB after start-up), {rec['issues']} issues"
         )
     finally:
         stop_server(server)
