@@ -161,37 +161,84 @@ def stock_reserve(
     for level in sorted(levels, key=lambda lv: (lv.warehouse.priority, lv.warehouse.code)):
         if level.warehouse.is_active:
             by_variant.setdefault(level.variant_id, []).append(level)
-    reservations = []
+    takes: list[tuple[StockLevel, ReservationRequest, int]] = []
+    taken: dict = {}  # stock level pk → units taken by the lines before (a variant may recur)
     for index, line in enumerate(lines):
         candidates = by_variant.get(line.variant_id, [])
-        available = sum(level.available for level in candidates)
+        available = sum(level.available - taken.get(level.pk, 0) for level in candidates)
         if available < line.quantity:
             raise InsufficientStock(
                 sku=line.sku, requested=line.quantity, available=max(available, 0), attr=f"lines.{index}"
             )
         wanted = line.quantity
         for level in candidates:
-            take = min(wanted, level.available)
+            take = min(wanted, level.available - taken.get(level.pk, 0))
             if take <= 0:
                 continue
-            stock_change(
-                level=level, reserved_delta=take, reason=Reason.RESERVATION, reference=reference, actor=actor
-            )
-            reservations.append(
-                Reservation.objects.create(
-                    stock_level=level,
-                    variant_id=level.variant_id,
-                    warehouse_id=level.warehouse_id,
-                    reference=reference,
-                    line_reference=line.line_reference,
-                    quantity=take,
-                    expires_at=expires_at,
-                )
-            )
+            taken[level.pk] = taken.get(level.pk, 0) + take
+            takes.append((level, line, take))
             wanted -= take
             if not wanted:
                 break
-    return reservations
+    _changes_apply(
+        changes=[(level, 0, take) for level, _, take in takes],
+        reason=Reason.RESERVATION,
+        reference=reference,
+        actor=actor,
+    )
+    return Reservation.objects.bulk_create(
+        [
+            Reservation(
+                stock_level=level,
+                variant_id=level.variant_id,
+                warehouse_id=level.warehouse_id,
+                reference=reference,
+                line_reference=line.line_reference,
+                quantity=take,
+                expires_at=expires_at,
+            )
+            for level, line, take in takes
+        ]
+    )
+
+
+def _changes_apply(
+    *, changes: list[tuple[StockLevel, int, int]], reason: str, reference: str, actor=None
+) -> list[StockMovement]:
+    """Several changes of LOCKED stock levels (level, on-hand delta, reserved delta) at once:
+    what ``stock_change`` does for one, in one savepoint and one insert of their movements."""
+    if not changes:
+        return []
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            for level, on_hand_delta, reserved_delta in changes:
+                StockLevel.objects.filter(pk=level.pk).update(
+                    on_hand=F("on_hand") + on_hand_delta,
+                    reserved=F("reserved") + reserved_delta,
+                    updated_at=now,
+                )
+    except IntegrityError as exc:
+        raise StockConflict("Those changes would take stock below zero or below what is reserved.") from exc
+    for level, on_hand_delta, reserved_delta in changes:
+        level.on_hand += on_hand_delta
+        level.reserved += reserved_delta
+    actor = actor if actor is not None and actor.is_authenticated else None
+    return StockMovement.objects.bulk_create(
+        [
+            StockMovement(
+                stock_level=level,
+                variant_id=level.variant_id,
+                warehouse_id=level.warehouse_id,
+                on_hand_delta=on_hand_delta,
+                reserved_delta=reserved_delta,
+                reason=reason,
+                reference=reference[:100],
+                actor=actor,
+            )
+            for level, on_hand_delta, reserved_delta in changes
+        ]
+    )
 
 
 def _active_reservations_locked(reference: str) -> list[Reservation]:

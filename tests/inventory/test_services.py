@@ -92,6 +92,26 @@ def test_reservations_take_from_warehouses_by_priority_and_never_more_than_avail
     )
 
 
+def test_lines_of_the_same_variant_share_its_stock_with_one_movement_each():
+    variant = VariantFactory()
+    first, second = WarehouseFactory(code="a", priority=1), WarehouseFactory(code="b", priority=2)
+    stocked(variant, first, on_hand=4)
+    stocked(variant, second, on_hand=3)
+    reservations = services.stock_reserve(
+        lines=[request_for(variant, 3), request_for(variant, 3)], reference="order:same", expires_at=None
+    )
+    assert [(r.warehouse.code, r.quantity) for r in reservations] == [("a", 3), ("a", 1), ("b", 2)]
+    assert dict(StockLevel.objects.values_list("warehouse__code", "reserved")) == {"a": 4, "b": 2}
+    movements = StockMovement.objects.filter(reference="order:same").order_by("created_at", "pk")
+    assert sorted(m.reserved_delta for m in movements) == [1, 2, 3]
+    with pytest.raises(services.InsufficientStock) as exc, transaction.atomic():
+        services.stock_reserve(
+            lines=[request_for(variant, 1), request_for(variant, 1)], reference="order:none", expires_at=None
+        )
+    assert exc.value.attr == "lines.1" and "Only 0" in exc.value.detail
+    assert ledger_differences() == []
+
+
 def test_a_short_line_reserves_nothing_for_any_line():
     plenty, scarce = VariantFactory(), VariantFactory()
     stocked(plenty, on_hand=10)
