@@ -454,6 +454,9 @@ RFQ_THROTTLE_DAILY = env.str("RFQ_THROTTLE_DAILY", default="50/day")  # per IP; 
 RFQ_MAX_ITEMS = env.int("RFQ_MAX_ITEMS", default=50)
 RFQ_MAX_SPECIFICATIONS_BYTES = env.int("RFQ_MAX_SPECIFICATIONS_BYTES", default=20_000)
 RFQ_QUOTE_VALID_DAYS = env.int("RFQ_QUOTE_VALID_DAYS", default=30)
+# The order placed from an accepted quote holds its stock unpaid until the end of the quote's
+# valid_until day, but at most this many days (then the unpaid-order expiry job cancels it).
+RFQ_ACCEPTED_ORDER_HOLD_DAYS = env.int("RFQ_ACCEPTED_ORDER_HOLD_DAYS", default=7)
 # The customer's accept/decline page ({id}, {token}) and the staff page of an RFQ ({id}, {number}).
 RFQ_QUOTE_URL = env.str("RFQ_QUOTE_URL", default=f"{FRONTEND_URL}/quotes/{{id}}?token={{token}}")
 RFQ_STAFF_URL = env.str("RFQ_STAFF_URL", default="http://localhost:8000/admin/rfq/rfq/{id}/change/")

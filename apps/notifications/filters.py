@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from apps.core.filters import StrictBooleanFilter
 
-from .models import EmailMessage, Notification, OutboxStatus
+from .models import API_STATUSES, EmailMessage, Notification, OutboxStatus
 
 
 class EmailAddressFilter(django_filters.CharFilter):
@@ -16,7 +16,11 @@ class EmailAddressFilter(django_filters.CharFilter):
 
 
 class EmailMessageFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=OutboxStatus.choices)
+    status = django_filters.ChoiceFilter(
+        choices=[(value, OutboxStatus(value).label) for value in API_STATUSES],
+        method="filter_status",
+        label="pending (includes emails being sent right now), sent or failed",
+    )
     delivery_status = django_filters.ChoiceFilter(
         choices=[c for c in EmailMessage.DeliveryStatus.choices if c[0]]
     )
@@ -28,6 +32,9 @@ class EmailMessageFilter(django_filters.FilterSet):
     class Meta:
         model = EmailMessage
         fields = ["status", "delivery_status", "template", "to", "created_after", "created_before"]
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(status__in=API_STATUSES[value])
 
     def filter_to(self, queryset, name, value):
         # "to" is a JSON list: match one element, bare ("a@b.c") or with a name ("A <a@b.c>").

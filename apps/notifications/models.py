@@ -24,6 +24,16 @@ class OutboxStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+# What the API shows (the contract's statuses): ``sending`` — claimed by a worker right now — is
+# an internal step of ``pending`` (not sent yet). The admin shows the real status.
+API_STATUSES = {
+    OutboxStatus.PENDING: (OutboxStatus.PENDING, OutboxStatus.SENDING),
+    OutboxStatus.SENT: (OutboxStatus.SENT,),
+    OutboxStatus.FAILED: (OutboxStatus.FAILED,),
+}
+API_STATUS_OF = {status: shown for shown, statuses in API_STATUSES.items() for status in statuses}
+
+
 class EmailMessage(TimeStampedModel):
     """One outgoing email (one message, possibly to several recipients)."""
 

@@ -11,14 +11,15 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="notifications.send_email_message", ignore_result=True)
-def send_email_message(message_id: str) -> str:
-    """Send one outbox email (claimed first; retries are scheduled by the service)."""
-    return outbox.email_send(message_id=message_id)
+def send_email_message(message_id: str, retry_of: int | None = None) -> str:
+    """Send one outbox email (claimed first, once due; retries are scheduled by the service
+    with ``retry_of``, the attempt they follow)."""
+    return outbox.email_send(message_id=message_id, retry_of=retry_of)
 
 
 @shared_task(name="notifications.send_sms_message", ignore_result=True)
-def send_sms_message(message_id: str) -> str:
-    return sms.sms_send(message_id=message_id)
+def send_sms_message(message_id: str, retry_of: int | None = None) -> str:
+    return sms.sms_send(message_id=message_id, retry_of=retry_of)
 
 
 @shared_task(name="notifications.start_broadcast", ignore_result=True)

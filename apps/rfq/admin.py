@@ -23,10 +23,11 @@ from apps.core.errors import ApplicationError
 from apps.core.roles import ADMIN, SALES
 
 from . import workflows
+from .currencies import quote_currency_normalize
 from .models import RFQ, Quote, QuoteLine, RFQItem, RFQStatusHistory
 from .services import quotes, rfqs
 from .services.emails import quote_public_url
-from .validators import country_code_normalize
+from .validators import country_code_normalize, nul_free_validator
 
 
 def _error_text(exc: Exception) -> str:
@@ -100,6 +101,11 @@ class RFQAdminForm(forms.ModelForm):
             return country_code_normalize(self.cleaned_data.get("country") or "")
         except ValidationError as exc:
             raise forms.ValidationError(exc.messages) from exc
+
+    def clean_specifications(self):
+        value = self.cleaned_data.get("specifications")
+        nul_free_validator(value)  # text fields check this themselves; JSON does not
+        return value
 
 
 def _sales_users():
@@ -278,31 +284,60 @@ class QuoteLineForm(forms.ModelForm):
 
 class QuoteLineFormSet(BaseInlineFormSet):
     """A blank unit price takes the catalog price of the SKU in the quote's currency (a SKU with
-    no such price needs one typed in)."""
+    no such price needs one typed in). Line totals and the quote's total must fit what a quote
+    can hold (``quotes.MAX_QUOTE_TOTAL``): the service's rule, shown on the line or the form."""
 
     def clean(self):
         super().clean()
         currency = (self.instance.currency or "").upper()
-        blank = [
+        kept = [
             form
             for form in self.forms
             if getattr(form, "cleaned_data", None)
             and not form.cleaned_data.get("DELETE")
             and form.cleaned_data.get("variant") is not None
-            and form.cleaned_data.get("unit_price") is None
         ]
-        if not blank or not currency:
+        blank = [form for form in kept if form.cleaned_data.get("unit_price") is None]
+        if not currency:
             return
-        prices = quotes.catalog_prices(
-            variant_ids=[f.cleaned_data["variant"].pk for f in blank], currency=currency
-        )
-        for form in blank:
-            price = prices.get(form.cleaned_data["variant"].pk)
-            if price is None:
-                form.add_error("unit_price", f"No catalog price in {currency}: enter the unit price.")
-            else:
-                form.cleaned_data["unit_price"] = price
-                form.instance.unit_price = price
+        if blank:
+            prices = quotes.catalog_prices(
+                variant_ids=[f.cleaned_data["variant"].pk for f in blank], currency=currency
+            )
+            for form in blank:
+                price = prices.get(form.cleaned_data["variant"].pk)
+                if price is None:
+                    form.add_error("unit_price", f"No catalog price in {currency}: enter the unit price.")
+                else:
+                    form.cleaned_data["unit_price"] = price
+                    form.instance.unit_price = price
+        self._check_amounts(kept, currency)
+
+    def _check_amounts(self, forms_kept, currency: str) -> None:
+        priced = [
+            form
+            for form in forms_kept
+            if form.cleaned_data.get("unit_price") is not None and form.cleaned_data.get("quantity")
+        ]
+        if len(priced) != len(forms_kept):
+            return  # a line still has an error of its own
+        line_totals = []
+        for form in priced:
+            amount = quotes.line_total_for(
+                unit_price=form.cleaned_data["unit_price"],
+                quantity=form.cleaned_data["quantity"],
+                currency=currency,
+            )
+            line_totals.append(amount)
+            if amount > quotes.MAX_QUOTE_TOTAL:
+                form.add_error(
+                    "quantity", quotes.too_large_message(what="line total", amount=amount, currency=currency)
+                )
+        if all(amount <= quotes.MAX_QUOTE_TOTAL for amount in line_totals):
+            try:
+                quotes.quote_totals_check(line_totals=line_totals, currency=currency)
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.messages) from exc
 
 
 class QuoteLineInline(admin.TabularInline):
@@ -341,7 +376,10 @@ class QuoteAdminForm(forms.ModelForm):
             self.fields["valid_until"].initial = quotes.default_valid_until()
 
     def clean_currency(self):
-        return (self.cleaned_data.get("currency") or "").strip().upper()
+        try:
+            return quote_currency_normalize(self.cleaned_data.get("currency") or "")
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
 
     def clean(self):
         data = super().clean()

@@ -155,6 +155,7 @@ class Quote(TimeStampedModel):
         DECLINED = "declined", "Declined"
         SUPERSEDED = "superseded", "Superseded"
         EXPIRED = "expired", "Expired"
+        WITHDRAWN = "withdrawn", "Withdrawn (request closed)"
 
     rfq = models.ForeignKey(RFQ, on_delete=models.PROTECT, related_name="quotes")
     version = models.PositiveIntegerField(editable=False)

@@ -3,7 +3,8 @@
 - Staff: through ``objects_visible_to`` — everything with the model-wide ``rfq.view_rfq``
   (support, admins, a "sales manager" granted it), else only the RFQs assigned to them (object
   permissions), filtered in SQL.
-- Everyone else: the RFQs of their own account; only quotes that were sent to them.
+- Everyone else: the RFQs of their own account; only quotes that were sent to them (a draft
+  superseded or withdrawn before it was sent is never shown).
 - A quote is also reachable with its public token (the link in the quote email).
 """
 
@@ -17,7 +18,9 @@ from apps.accounts.api import is_staff_member, objects_visible_to
 
 from .models import RFQ, Quote, QuoteLine, RFQItem, RFQStatusHistory
 
-CUSTOMER_HIDDEN_QUOTE_STATUSES = (Quote.Status.DRAFT,)
+# What a customer may see of quotes: those that were sent (drafts, and drafts that were
+# superseded or withdrawn without being sent, stay internal).
+CUSTOMER_VISIBLE_QUOTES = Q(sent_at__isnull=False)
 
 
 def _items() -> QuerySet[RFQItem]:
@@ -36,7 +39,7 @@ def _visible(*, user) -> QuerySet[RFQ]:
 def rfq_list(*, user) -> QuerySet[RFQ]:
     """The RFQs ``user`` may see, newest first, with what the list shows: a fixed number of
     queries whatever the page size."""
-    shown = Q() if is_staff_member(user) else ~Q(quotes__status__in=CUSTOMER_HIDDEN_QUOTE_STATUSES)
+    shown = Q() if is_staff_member(user) else Q(quotes__sent_at__isnull=False)
     return (
         _visible(user=user)
         .select_related("product_category", "assigned_to", "customer")
@@ -51,7 +54,7 @@ def _quotes_for(user) -> QuerySet[Quote]:
         Prefetch("lines", queryset=QuoteLine.objects.order_by("position", "created_at"))
     ).select_related("order", "created_by")
     if not is_staff_member(user):
-        qs = qs.exclude(status__in=CUSTOMER_HIDDEN_QUOTE_STATUSES)
+        qs = qs.filter(CUSTOMER_VISIBLE_QUOTES)
     return qs.order_by("-version")
 
 
@@ -82,8 +85,7 @@ def quote_for_customer(*, user, quote_id, token: str | None) -> Quote | None:
     quote = (
         Quote.objects.select_related("rfq__customer", "rfq__assigned_to", "order")
         .prefetch_related(Prefetch("lines", queryset=QuoteLine.objects.order_by("position", "created_at")))
-        .exclude(status__in=CUSTOMER_HIDDEN_QUOTE_STATUSES)
-        .filter(pk=quote_id)
+        .filter(CUSTOMER_VISIBLE_QUOTES, pk=quote_id)
         .first()
     )
     if quote is None:

@@ -5,7 +5,8 @@ decides.
 RFQ:   pending → quoted → won | lost, and cancelled from pending or quoted; a pending RFQ may
        also be lost (the company does not quote). won, lost and cancelled are final.
 Quote: draft → sent → accepted | declined | expired; draft and sent quotes are superseded by a
-       newer version. accepted, declined, superseded and expired are final.
+       newer version, and withdrawn when their RFQ is closed (won, lost or cancelled by staff).
+       accepted, declined, superseded, expired and withdrawn are final.
 """
 
 from apps.core.errors import Conflict, InvalidTransition
@@ -38,13 +39,17 @@ QUOTABLE = (S.PENDING, S.QUOTED)
 FINAL = (S.WON, S.LOST, S.CANCELLED)
 
 QUOTE_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    Q.DRAFT: (Q.SENT, Q.SUPERSEDED),
-    Q.SENT: (Q.ACCEPTED, Q.DECLINED, Q.EXPIRED, Q.SUPERSEDED),
+    Q.DRAFT: (Q.SENT, Q.SUPERSEDED, Q.WITHDRAWN),
+    Q.SENT: (Q.ACCEPTED, Q.DECLINED, Q.EXPIRED, Q.SUPERSEDED, Q.WITHDRAWN),
     Q.ACCEPTED: (),
     Q.DECLINED: (),
     Q.SUPERSEDED: (),
     Q.EXPIRED: (),
+    Q.WITHDRAWN: (),
 }
+
+# Quotes still open (the customer may still get an answer in): closed with their RFQ.
+QUOTE_OPEN = (Q.DRAFT, Q.SENT)
 
 # Why a quote cannot be accepted or declined, by its status (409 with these codes).
 QUOTE_CLOSED_CODES = {
@@ -53,6 +58,7 @@ QUOTE_CLOSED_CODES = {
     Q.DECLINED: ("quote_declined", "This quote has been declined."),
     Q.SUPERSEDED: ("quote_superseded", "A newer version of this quote replaces it."),
     Q.EXPIRED: ("quote_expired", "This quote has expired."),
+    Q.WITHDRAWN: ("quote_withdrawn", "The request for this quote was closed, so the quote was withdrawn."),
 }
 
 

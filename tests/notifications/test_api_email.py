@@ -157,3 +157,22 @@ def test_email_test_endpoint_goes_through_the_outbox(auth_client, run_on_commit)
     row = EmailMessage.objects.get(pk=body["id"])
     assert row.template == "email_test" and row.status == Status.SENT
     assert [m.to for m in mail.outbox] == [[client.user.email]]
+
+
+def test_an_email_being_sent_shows_as_pending_in_the_queue_and_its_filter(auth_client):
+    """The contract lists pending|sent|failed: the internal ``sending`` step is ``pending``."""
+    sending = EmailMessageFactory(status=Status.SENDING, attempts=1, last_attempt_at=timezone.now())
+    pending = EmailMessageFactory()
+    EmailMessageFactory(status=Status.SENT)
+    client = auth_client("support")
+    rows = {row["id"]: row["status"] for row in client.get(QUEUE).json()["results"]}
+    assert rows[str(sending.pk)] == "pending" and set(rows.values()) == {"pending", "sent"}
+    listed = client.get(QUEUE, {"status": "pending"}).json()["results"]
+    assert {row["id"] for row in listed} == {str(sending.pk), str(pending.pk)}
+    assert {row["status"] for row in listed} == {"pending"}
+    assert_error(client.get(QUEUE, {"status": "sending"}), 400, kind="validation_error", attr="status")
+    retried = client.post(f"/api/v1/email/{sending.pk}/retry")
+    body = assert_error(retried, 409)
+    assert "sending" not in body["errors"][0]["detail"]
+    sending.refresh_from_db()
+    assert sending.status == Status.SENDING  # the real status is kept (the admin shows it)

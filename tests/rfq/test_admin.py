@@ -259,3 +259,79 @@ def test_an_rfq_entered_in_the_admin_is_numbered_and_its_items_labelled(client, 
     assert rfq.history.get().reason == "entered in the admin"
     # A sales user without the model-wide view permission keeps what they entered.
     assert rfq.assigned_to == sales and "view_rfq" in get_perms(sales, rfq)
+
+
+def _quote_form(staff, rfq, **fields):
+    add_url = reverse("admin:rfq_quote_add")
+    data = form_values(staff, f"{add_url}?rfq={rfq.pk}")
+    data.update(
+        {
+            "currency": "USD",
+            "valid_until": str(timezone.now().date() + timedelta(days=7)),
+            "lines-TOTAL_FORMS": "1",
+            **fields,
+        }
+    )
+    return add_url, data
+
+
+def test_a_line_total_too_large_for_a_quote_is_an_error_on_its_quantity_in_the_builder(staff, catalog):
+    rfq = rfq_make(skus=("ADM-PUMP",))
+    add_url, data = _quote_form(
+        staff,
+        rfq,
+        **{
+            "lines-0-variant": str(catalog[0].pk),
+            "lines-0-quantity": "1000000",
+            "lines-0-unit_price": "9999999999.99",
+        },
+    )
+    response = staff.post(add_url, data)
+    assert response.status_code == 200, response.status_code
+    assert b"more than a quote can hold" in response.content
+    assert not Quote.objects.exists()
+    assert staff.get(reverse("admin:rfq_rfq_change", args=[rfq.pk])).status_code == 200
+
+
+def test_a_quote_total_too_large_is_an_error_in_the_builder(staff, catalog):
+    rfq = rfq_make(skus=("ADM-PUMP",))
+    add_url, data = _quote_form(
+        staff,
+        rfq,
+        **{
+            "lines-TOTAL_FORMS": "2",
+            "lines-0-variant": str(catalog[0].pk),
+            "lines-0-quantity": "1",
+            "lines-0-unit_price": "6000000000.00",
+            "lines-1-variant": str(catalog[1].pk),
+            "lines-1-quantity": "1",
+            "lines-1-unit_price": "6000000000.00",
+        },
+    )
+    response = staff.post(add_url, data)
+    assert response.status_code == 200 and b"more than a quote can hold" in response.content
+    assert not Quote.objects.exists()
+
+
+def test_an_unknown_currency_is_an_error_in_the_builder(staff, catalog):
+    rfq = rfq_make(skus=("ADM-PUMP",))
+    add_url, data = _quote_form(
+        staff,
+        rfq,
+        currency="zzz",
+        **{"lines-0-variant": str(catalog[0].pk), "lines-0-quantity": "1", "lines-0-unit_price": "1"},
+    )
+    response = staff.post(add_url, data)
+    assert response.status_code == 200 and b"not an ISO 4217 currency" in response.content
+    assert not Quote.objects.exists()
+
+
+def test_specifications_with_a_nul_character_are_an_error_in_the_rfq_admin(staff, catalog):
+    rfq = rfq_make(skus=("ADM-PUMP",))
+    url = reverse("admin:rfq_rfq_change", args=[rfq.pk])
+    data = form_values(staff, url)
+    data["specifications"] = '{"voltage": "220\\u0000"}'
+    response = staff.post(url, data)
+    assert response.status_code == 200 and b"Null characters are not allowed" in response.content
+    rfq.refresh_from_db()
+    assert rfq.specifications == {}

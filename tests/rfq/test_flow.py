@@ -153,7 +153,9 @@ def test_a_signed_in_customer_submits_and_accepts_their_own_quote(auth_client, c
         rfq.customer == customer.user and rfq.full_name == "Cleo Customer" and rfq.email == "cleo@example.com"
     )
     quote = sent_quote(rfq)
-    accepted = customer.post(f"/api/v1/quotes/{quote.pk}/accept", {}, format="json")
+    accepted = customer.post(
+        f"/api/v1/quotes/{quote.pk}/accept", {"shipping_address": ADDRESS_US}, format="json"
+    )
     assert accepted.status_code == 201, accepted.content
     order = Order.objects.get(pk=accepted.json()["order"]["id"])
     assert order.customer == customer.user
@@ -174,7 +176,11 @@ def test_a_new_version_supersedes_the_previous_quote_which_can_no_longer_be_acce
         api_client.post(f"/api/v1/quotes/{second.pk}/accept", {"token": second.token}, format="json"), 404
     )
     quotes.quote_send(quote=second, actor=None)
-    ok = api_client.post(f"/api/v1/quotes/{second.pk}/accept", {"token": second.token}, format="json")
+    ok = api_client.post(
+        f"/api/v1/quotes/{second.pk}/accept",
+        {"token": second.token, "shipping_address": ADDRESS_US},
+        format="json",
+    )
     assert ok.status_code == 201, ok.content
     assert Order.objects.get().lines.get().unit_price == Decimal("70.00")
 
@@ -222,7 +228,11 @@ def test_accepting_without_enough_stock_changes_nothing(api_client):
     item("FLOW-LOW", on_hand=1)
     rfq = rfq_make(skus=("FLOW-LOW",), quantity=5)
     quote = sent_quote(rfq)
-    response = api_client.post(f"/api/v1/quotes/{quote.pk}/accept", {"token": quote.token}, format="json")
+    response = api_client.post(
+        f"/api/v1/quotes/{quote.pk}/accept",
+        {"token": quote.token, "shipping_address": ADDRESS_US},
+        format="json",
+    )
     assert_error(response, 409, code="insufficient_stock")
     quote.refresh_from_db()
     rfq.refresh_from_db()

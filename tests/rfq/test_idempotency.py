@@ -9,7 +9,7 @@ from apps.orders.models import Order
 from apps.rfq.models import Quote
 from tests.helpers import assert_error
 
-from .factories import item, rfq_make, sent_quote
+from .factories import ADDRESS_US, item, rfq_make, sent_quote
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +38,9 @@ def test_quote_creation_replays_with_the_same_key(auth_client, rfq):
 def test_acceptance_replays_with_the_same_key_for_a_token_holder(api_client, rfq):
     quote = sent_quote(rfq)
     url = f"/api/v1/quotes/{quote.pk}/accept?token={quote.token}"
-    first = api_client.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="accept-1")
-    again = api_client.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="accept-1")
+    body = {"shipping_address": ADDRESS_US}
+    first = api_client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="accept-1")
+    again = api_client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="accept-1")
     assert first.status_code == again.status_code == 201, first.content
     assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
     assert Order.objects.count() == 1
@@ -55,8 +56,9 @@ def test_a_failed_acceptance_is_not_remembered_so_the_key_can_retry(auth_client,
     rfq.save(update_fields=["customer"])
     quote = sent_quote(rfq, lines=[{"sku": "IDEM-1", "quantity": 50, "unit_price": "5.00"}])
     url = f"/api/v1/quotes/{quote.pk}/accept"
+    body = {"shipping_address": ADDRESS_US}
     assert_error(
-        customer.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="k"), 409, code="insufficient_stock"
+        customer.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k"), 409, code="insufficient_stock"
     )
     stock_adjust(
         variant=quote.lines.get().variant,
@@ -64,6 +66,6 @@ def test_a_failed_acceptance_is_not_remembered_so_the_key_can_retry(auth_client,
         quantity_delta=40,
         reason="received",
     )
-    retried = customer.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    retried = customer.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k")
     assert retried.status_code == 201, retried.content
     assert Order.objects.get().lines.get().quantity == 50

@@ -13,7 +13,7 @@ from apps.inventory.selectors import ledger_differences
 from apps.orders.models import Order, Payment
 from apps.rfq.models import RFQ
 
-from .factories import item, rfq_make, sent_quote
+from .factories import ADDRESS_US, item, rfq_make, sent_quote
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -46,7 +46,9 @@ def test_concurrent_accepts_of_one_quote_make_exactly_one_order():
 
     def accept(i):
         response = APIClient().post(
-            f"/api/v1/quotes/{quote.pk}/accept", {"token": quote.token}, format="json"
+            f"/api/v1/quotes/{quote.pk}/accept",
+            {"token": quote.token, "shipping_address": ADDRESS_US},
+            format="json",
         )
         return response.status_code, response.json()
 

@@ -25,6 +25,7 @@ from apps.core.services import enqueue_on_commit
 
 from ..models import Broadcast, BroadcastRecipient, EmailMessage
 from ..selectors import role_emails
+from ..text import NUL_MESSAGE, has_nul
 from .outbox import address_of, email_create, email_send, suppressed_among
 from .rendering import email_render
 
@@ -56,10 +57,13 @@ def audience_emails(audience: str) -> list[str]:
 @transaction.atomic
 def broadcast_create(*, subject: str, body: str, audience: str, actor=None, request=None) -> Broadcast:
     errors = {}
+    for name, value in (("subject", subject), ("body", body)):
+        if has_nul(value):
+            errors[name] = ValidationError(NUL_MESSAGE, code="null_characters_not_allowed")
     subject = " ".join((subject or "").split())
-    if not subject:
+    if not subject and "subject" not in errors:
         errors["subject"] = "A subject is required."
-    if not (body or "").strip():
+    if not (body or "").strip() and "body" not in errors:
         errors["body"] = "A body is required."
     try:
         audience = audience_validate(audience)
@@ -172,11 +176,14 @@ def broadcast_batch_send(*, broadcast_id, recipient_ids: list[str]) -> dict:
                 recipient.error = "; ".join(exc.messages)[:500]
                 outcomes["failed"] += 1
         BroadcastRecipient.objects.bulk_update(recipients, ["email_message", "error"])
+    # Only rows that are due: a batch run again must not retry rows still in their backoff
+    # (their own retry task sends them when it is time).
     message_ids = list(
         EmailMessage.objects.filter(
             broadcast_recipient__broadcast=broadcast,
             broadcast_recipient__pk__in=recipient_ids,
             status=EmailMessage.Status.PENDING,
+            next_attempt_at__lte=timezone.now(),
         )
         .order_by("pk")
         .values_list("pk", flat=True)

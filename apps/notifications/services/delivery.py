@@ -1,8 +1,13 @@
 """The delivery machinery the email outbox and the SMS queue share.
 
 A row is sent by whoever *claims* it: one conditional UPDATE ``pending -> sending`` that also
-counts the attempt. A duplicate task (a redelivered message, a sweeper re-queue racing the
-original) finds nothing to claim and returns, so a row is never sent twice. After the attempt,
+counts the attempt, and only once the row is due (``next_attempt_at <= now``). A duplicate task
+(a redelivered message, a sweeper re-queue racing the original, a broadcast batch run again)
+finds nothing to claim and returns, so a row is never sent twice — and a row waiting out its
+backoff is not retried early. New rows are due at once (``next_attempt_at`` is their creation
+time), so a first attempt goes out as soon as its task runs. The one task allowed to claim a row
+before it is due is the retry that ``fail_or_retry`` scheduled for it: it carries the attempt it
+follows (``retry_of``), and a redelivered copy of an older task no longer matches. After the attempt,
 the outcome is written only if the row is still in the claimed attempt (``status=sending`` and
 the same ``attempts``). Failures go back to ``pending`` with ``next_attempt_at`` pushed out by
 exponential backoff with jitter, and a task is scheduled for then; after the last attempt, or on
@@ -24,7 +29,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.core.services import enqueue_on_commit
@@ -59,12 +64,18 @@ def backoff_seconds(attempt: int) -> int:
     return max(1, round(random.uniform(delay / 2, delay)))  # noqa: S311 (jitter, not security)
 
 
-def claim(model: type[models.Model], pk) -> bool:
+def claim(model: type[models.Model], pk, *, retry_of: int | None = None) -> bool:
     """``pending -> sending`` and ``attempts + 1`` in one conditional UPDATE (autocommitted
-    when called outside a transaction, as tasks do). False: someone else has it, or it is done."""
+    when called outside a transaction, as tasks do), if the row is due (``next_attempt_at`` has
+    come) — or, for the retry task ``fail_or_retry`` scheduled after attempt ``retry_of``, if
+    that is still the row's last attempt (its countdown was the backoff; a worker clock a little
+    ahead must not make it skip). False: someone else has it, it is done, or not due yet."""
     now = timezone.now()
+    due = Q(next_attempt_at__lte=now)
+    if retry_of is not None:
+        due |= Q(attempts=retry_of)
     return bool(
-        model.objects.filter(pk=pk, status=PENDING).update(
+        model.objects.filter(due, pk=pk, status=PENDING).update(
             status=SENDING, attempts=F("attempts") + 1, last_attempt_at=now, updated_at=now
         )
     )
@@ -83,8 +94,9 @@ def finish(obj: models.Model, *, attempt: int, **fields) -> bool:
 
 
 def schedule(task, pk, *, countdown: int | None = None) -> None:
-    """Send the task now (not on commit: the row's state is already committed). If the broker
-    is unreachable the row stays ``pending`` and the sweeper re-queues it later."""
+    """Send the task (or a partial signature of it) now (not on commit: the row's state is
+    already committed). If the broker is unreachable the row stays ``pending`` and the sweeper
+    re-queues it later."""
     try:
         task.apply_async((str(pk),), countdown=countdown)
     except Exception:  # noqa: BLE001 - any broker error: the sweeper is the safety net
@@ -109,7 +121,8 @@ def fail_or_retry(obj, *, attempt: int, error: str, permanent: bool, max_attempt
         logger.info(
             "%s %s: attempt %s failed (%s); retry in %ss", obj._meta.label, obj.pk, attempt, error, delay
         )
-        schedule(task, obj.pk, countdown=delay)
+        # The retry carries the attempt it follows, so it may claim the row at its own time.
+        schedule(task.s(retry_of=attempt), obj.pk, countdown=delay)
     return "retry"
 
 

@@ -9,13 +9,15 @@ from django.utils import timezone
 from apps.core.errors import NotFound
 
 from ..models import Notification, NotificationPreference
+from ..text import without_nul
 
 LINK_PREFIXES = ("/", "https://", "http://")
 
 
 def notification_create(*, user, title: str, body: str = "", link: str = "") -> Notification:
-    title = " ".join((title or "").split())
-    link = (link or "").strip()
+    title = " ".join(without_nul(title or "").split())
+    body = without_nul(body or "")
+    link = without_nul(link or "").strip()
     errors = {}
     if not title:
         errors["title"] = "A title is required."

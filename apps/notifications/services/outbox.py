@@ -24,6 +24,7 @@ from apps.core.selectors import site_settings_get
 from apps.core.services import enqueue_on_commit
 
 from ..models import EmailAttachment, EmailMessage, Suppression
+from ..text import without_nul
 from . import delivery
 from .rendering import RenderedEmail, email_render
 
@@ -90,7 +91,7 @@ class _ContextEncoder(DjangoJSONEncoder):
 
 
 def _json_context(context: dict) -> dict:
-    return json.loads(json.dumps(context, cls=_ContextEncoder))
+    return without_nul(json.loads(json.dumps(context, cls=_ContextEncoder)))
 
 
 # --- Queue -----------------------------------------------------------------------------------
@@ -131,11 +132,12 @@ def email_create(
     now = timezone.now()
     message = EmailMessage(
         to=recipients,
-        from_email=from_email or settings.DEFAULT_FROM_EMAIL,
+        from_email=without_nul(from_email or settings.DEFAULT_FROM_EMAIL),
         reply_to=reply_to,
-        subject=rendered.subject,
-        body_text=rendered.text,
-        body_html=rendered.html,
+        # Text quoted from other apps' data may hold NUL characters: PostgreSQL cannot store them.
+        subject=without_nul(rendered.subject),
+        body_text=without_nul(rendered.text),
+        body_html=without_nul(rendered.html),
         template=template,
         context={} if template in SENSITIVE_TEMPLATES else _json_context(context or {}),
         next_attempt_at=now,
@@ -231,12 +233,14 @@ def _deliver(message: EmailMessage, recipients: list[str], connection=None) -> s
     return _provider_message_id(email)
 
 
-def email_send(*, message_id, connection=None, check_broadcast: bool = True) -> str:
+def email_send(
+    *, message_id, connection=None, check_broadcast: bool = True, retry_of: int | None = None
+) -> str:
     """Claim and send one outbox row. Returns "sent", "retry", "failed" or "skipped" (nothing
-    to claim: sent already, being sent, or not due)."""
+    to claim: sent already, being sent, or not due — see ``delivery.claim`` for ``retry_of``)."""
     from ..tasks import send_email_message
 
-    if not delivery.claim(EmailMessage, message_id):
+    if not delivery.claim(EmailMessage, message_id, retry_of=retry_of):
         return "skipped"
     message = EmailMessage.objects.get(pk=message_id)
     attempt = message.attempts
@@ -300,9 +304,8 @@ def email_retry(*, message: EmailMessage, actor=None, request=None) -> EmailMess
     )
     message.refresh_from_db()
     if not updated:
-        raise EmailNotFailed(
-            f"Only a failed email can be retried; this one is {message.status}.", attr="status"
-        )
+        shown = "being sent" if message.status == EmailMessage.Status.SENDING else message.status
+        raise EmailNotFailed(f"Only a failed email can be retried; this one is {shown}.", attr="status")
     activity_record(
         actor=actor,
         action="email.retry",

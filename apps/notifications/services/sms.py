@@ -13,6 +13,7 @@ from apps.core.services import enqueue_on_commit
 
 from .. import channels
 from ..models import NotificationPreference, SmsMessage
+from ..text import without_nul
 from . import delivery
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ def sms_queue(*, body: str, to: str | None = None, user=None, channel: str = "sm
     (operational messages). The number must be E.164 (+<country><number>)."""
     if channel not in SmsMessage.Channel.values:
         raise ValidationError({"channel": f"Use one of: {', '.join(SmsMessage.Channel.values)}."})
-    body = (body or "").strip()
+    body = without_nul(body or "").strip()
     if not body:
         raise ValidationError({"body": "A message body is required."})
     if len(body) > SMS_MAX_LENGTH:
@@ -53,11 +54,12 @@ def sms_queue(*, body: str, to: str | None = None, user=None, channel: str = "sm
     return message
 
 
-def sms_send(*, message_id) -> str:
-    """Claim and send one text message: "sent", "retry", "failed" or "skipped"."""
+def sms_send(*, message_id, retry_of: int | None = None) -> str:
+    """Claim and send one text message: "sent", "retry", "failed" or "skipped" (nothing to claim,
+    or not due yet)."""
     from ..tasks import send_sms_message
 
-    if not delivery.claim(SmsMessage, message_id):
+    if not delivery.claim(SmsMessage, message_id, retry_of=retry_of):
         return "skipped"
     message = SmsMessage.objects.get(pk=message_id)
     attempt = message.attempts

@@ -5,13 +5,17 @@ or decline.
 
 Locks: the RFQ first, then the quote — every flow here takes them in that order, so two
 requests about one RFQ queue up instead of deadlocking.
+
+Amounts: a quote's line totals, subtotal and total must fit Decimal(12, 2), like the order it
+becomes (``apps.orders.api.MAX_ORDER_TOTAL``); larger ones are refused with 400
+``quote_total_too_large`` before anything is stored.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -24,18 +28,22 @@ from apps.catalog.api import price_expression, variant_by_sku
 from apps.catalog.models import Variant
 from apps.core.activity import activity_record, snapshot
 from apps.core.errors import ApplicationError, Conflict
-from apps.core.models import currency_code_validator
 from apps.orders import api as orders
 
 from .. import workflows
+from ..currencies import quote_currency_normalize
 from ..models import RFQ, Quote, QuoteLine
+from ..validators import NUL_CODE, NUL_MESSAGE, contains_nul, nul_free_check
 from . import emails
 from .rfqs import rfq_lock, rfq_move
 
 QS = Quote.Status
 MAX_LINES = 200
 MAX_QUANTITY = 1_000_000
-MAX_UNIT_PRICE = Decimal("9999999999.99")
+# Quote amounts are Decimal(12, 2), like the order's they become: the largest a quote can hold.
+MAX_QUOTE_TOTAL = orders.MAX_ORDER_TOTAL
+MAX_UNIT_PRICE = MAX_QUOTE_TOTAL
+TOO_LARGE = "quote_total_too_large"
 EXPIRE_BATCH = 500
 
 logger = logging.getLogger(__name__)
@@ -71,6 +79,53 @@ def default_valid_until() -> date:
     return _today() + timedelta(days=settings.RFQ_QUOTE_VALID_DAYS)
 
 
+def currency_clean(value) -> str:
+    """The quote's currency, upper-cased; ValidationError on ``currency`` unless it is a sellable
+    ISO 4217 currency (``apps.rfq.currencies``)."""
+    try:
+        return quote_currency_normalize(value)
+    except ValidationError as exc:
+        raise ValidationError({"currency": exc.error_list}) from exc
+
+
+# --- Amounts -----------------------------------------------------------------------------------
+
+
+def line_total_for(*, unit_price: Decimal, quantity: int, currency: str) -> Decimal:
+    return orders.money_round(orders.money_round(unit_price, currency) * quantity, currency)
+
+
+def too_large_message(*, what: str, amount: Decimal, currency: str) -> str:
+    return (
+        f"The {what} {amount:,.2f} {currency} is more than a quote can hold "
+        f"({MAX_QUOTE_TOTAL:,.2f}): lower the quantity or the price, or split it into several quotes."
+    )
+
+
+def quote_totals_check(*, line_totals: list[Decimal], currency: str):
+    """The totals of these line totals by the orders' rules (shipping, tax). ValidationError
+    ``quote_total_too_large`` on ``lines.<i>.quantity`` for a line total, or on ``lines`` for the
+    total, that would not fit Decimal(12, 2)."""
+    errors = {
+        f"lines.{index}.quantity": [
+            ValidationError(
+                too_large_message(what="line total", amount=amount, currency=currency), code=TOO_LARGE
+            )
+        ]
+        for index, amount in enumerate(line_totals)
+        if amount > MAX_QUOTE_TOTAL
+    }
+    if errors:
+        raise ValidationError(errors)
+    totals = orders.totals_for(subtotal=sum(line_totals, Decimal("0")), currency=currency)
+    if totals.total > MAX_QUOTE_TOTAL:
+        what = "subtotal" if totals.subtotal > MAX_QUOTE_TOTAL else "total"
+        amount = totals.subtotal if what == "subtotal" else totals.total
+        message = too_large_message(what=what, amount=amount, currency=currency)
+        raise ValidationError({"lines": [ValidationError(message, code=TOO_LARGE)]})
+    return totals
+
+
 def variant_for_pricing(variant_id) -> Variant | None:
     """The variant (with its product) by id; ValidationError for a malformed id."""
     return Variant.objects.select_related("product").filter(pk=variant_id).first()
@@ -104,11 +159,8 @@ def quote_open(*, quote: Quote, actor, request=None) -> Quote:
         raise Conflict(
             f"RFQ {rfq.number} is {rfq.status}: no more quotes.", code="invalid_transition", attr="rfq"
         )
-    quote.currency = (quote.currency or "").upper()
-    try:
-        currency_code_validator(quote.currency)
-    except ValidationError as exc:
-        raise ValidationError({"currency": exc.messages}) from exc
+    quote.currency = currency_clean(quote.currency)
+    nul_free_check({"notes": quote.notes})
     if quote.valid_until is None:
         quote.valid_until = default_valid_until()
     if quote.valid_until < _today():
@@ -135,7 +187,6 @@ def quote_recompute(*, quote: Quote) -> Quote:
     prices = catalog_prices(
         variant_ids=[ln.variant_id for ln in lines if ln.variant_id], currency=quote.currency
     )
-    subtotal = Decimal("0")
     for line in lines:
         if line.variant_id:
             line.sku = line.sku or line.variant.sku
@@ -149,10 +200,12 @@ def quote_recompute(*, quote: Quote) -> Quote:
                 )
             line.unit_price = prices[line.variant_id]
         line.unit_price = orders.money_round(line.unit_price, quote.currency)
-        line.line_total = orders.money_round(line.unit_price * line.quantity, quote.currency)
-        subtotal += line.line_total
+        line.line_total = line_total_for(
+            unit_price=line.unit_price, quantity=line.quantity, currency=quote.currency
+        )
+    # Before anything is written: an amount too large for Decimal(12, 2) → 400, not a DB error.
+    totals = quote_totals_check(line_totals=[line.line_total for line in lines], currency=quote.currency)
     QuoteLine.objects.bulk_update(lines, ["sku", "description", "unit_price", "line_total"])
-    totals = orders.totals_for(subtotal=subtotal, currency=quote.currency)
     quote.subtotal, quote.shipping, quote.tax, quote.total = (
         totals.subtotal,
         totals.shipping,
@@ -166,7 +219,8 @@ def quote_recompute(*, quote: Quote) -> Quote:
 def _clean_lines(lines, *, currency: str) -> list[dict]:
     """``[{sku, quantity, unit_price?, description?}]`` → rows with the variant resolved and the
     unit price (the catalog's in ``currency`` when not given). Every problem at once, with
-    dotted attrs (``lines.0.sku``)."""
+    dotted attrs (``lines.0.sku``); then line totals and the total too large for a quote
+    (``quote_total_too_large``)."""
     errors: dict[str, list[str]] = {}
     if not isinstance(lines, list) or not lines:
         raise ValidationError({"lines": ["Add at least one line."]})
@@ -175,6 +229,14 @@ def _clean_lines(lines, *, currency: str) -> list[dict]:
     rows = []
     for index, line in enumerate(lines):
         at = f"lines.{index}"
+        if not isinstance(line, dict):
+            errors.setdefault(at, []).append("Must be an object with sku, quantity and unit_price.")
+            continue
+        nul = [name for name in ("sku", "description") if contains_nul(line.get(name))]
+        for name in nul:
+            errors.setdefault(f"{at}.{name}", []).append(ValidationError(NUL_MESSAGE, code=NUL_CODE))
+        if nul:
+            continue
         sku = str(line.get("sku") or "").strip()
         variant = variant_by_sku(sku) if sku else None
         if variant is None:
@@ -215,6 +277,13 @@ def _clean_lines(lines, *, currency: str) -> list[dict]:
                 )
     if errors:
         raise ValidationError(errors)
+    quote_totals_check(
+        line_totals=[
+            line_total_for(unit_price=row["unit_price"], quantity=row["quantity"], currency=currency)
+            for row in rows
+        ],
+        currency=currency,
+    )
     return rows
 
 
@@ -231,7 +300,8 @@ def quote_create(
 ) -> Quote:
     """The RFQ's next quote version, in draft, with its lines priced (given prices, else the
     catalog's in ``currency``) and its totals; the previous open version is superseded."""
-    currency = (currency or "").upper()
+    currency = currency_clean(currency)
+    nul_free_check({"notes": notes})
     rows = _clean_lines(lines, currency=currency)
     quote = quote_open(
         quote=Quote(rfq=rfq, currency=currency, valid_until=valid_until, notes=notes or ""),
@@ -316,10 +386,19 @@ class AcceptedQuote:
     created: bool  # False when the quote had already been accepted (the same order again)
 
 
-def _closed(quote: Quote, target: str) -> None:
+def _closed(quote: Quote, target: str, *, rfq: RFQ) -> None:
     """409 with the reason a quote in this state cannot go to ``target``."""
+    rfq_closed = quote.status in workflows.QUOTE_OPEN and rfq.status in workflows.FINAL
+    if quote.status == QS.WITHDRAWN or rfq_closed:
+        raise Conflict(
+            f"Request {rfq.number} was closed ({rfq.status}), so this quote was withdrawn: "
+            "it can no longer be accepted or declined. Ask us for a new quote.",
+            code=workflows.QUOTE_CLOSED_CODES[QS.WITHDRAWN][0],
+            attr="status",
+            extra={"current": quote.status, "rfq_status": rfq.status},
+        )
     workflows.quote_transition_check(current=quote.status, target=target)
-    if quote_is_past_validity(quote):
+    if target == QS.ACCEPTED and quote_is_past_validity(quote):
         raise Conflict(
             f"This quote was valid until {quote.valid_until.isoformat()}.",
             code="quote_expired",
@@ -331,27 +410,39 @@ def _latest_payment(order):
     return order.payments.order_by("-created_at").first()
 
 
-@transaction.atomic
-def quote_accept(
-    *,
-    quote: Quote,
-    actor=None,
-    shipping_address: dict | None = None,
-    billing_address: dict | None = None,
-    request=None,
-) -> AcceptedQuote:
-    """The customer accepts: an order in ``pending_payment`` at the QUOTED prices, with its stock
-    reserved and its payment started (``apps.orders.api.order_place``); the quote ``accepted``,
-    the RFQ ``won``. Accepting an accepted quote returns the same order. Draft, declined,
-    superseded or expired (``valid_until`` passed) → 409; not enough stock → 409 and nothing
-    changes."""
-    rfq = rfq_lock(quote.rfq)
-    quote = quote_lock(quote)
-    if quote.status == QS.ACCEPTED and quote.order_id:
-        order = orders.order_by_id(quote.order_id)
-        return AcceptedQuote(quote=quote, order=order, payment=_latest_payment(order), created=False)
-    _closed(quote, QS.ACCEPTED)
-    workflows.transition_check(current=rfq.status, target=RFQ.Status.WON)
+def accepted_order_hold_until(quote: Quote, *, now: datetime | None = None) -> datetime:
+    """How long the order placed from an accepted quote holds its stock unpaid (the order's
+    ``reserved_until``; the unpaid-order expiry job cancels it after that).
+
+    A checkout order holds stock for ORDER_RESERVATION_MINUTES, but a quote's customer often pays
+    by bank transfer against the quote, which takes days. So the order is held until the end of
+    the quote's last valid day (``valid_until``, UTC) — the customer was promised these prices and
+    this stock until then — capped at RFQ_ACCEPTED_ORDER_HOLD_DAYS from now (default 7) so a
+    long-valid quote cannot lock stock away for weeks, and never shorter than a checkout's hold
+    (a quote accepted minutes before midnight on its last day still gets
+    ORDER_RESERVATION_MINUTES to pay)."""
+    now = now or timezone.now()
+    end_of_validity = datetime.combine(quote.valid_until + timedelta(days=1), time.min, tzinfo=UTC)
+    cap = now + timedelta(days=settings.RFQ_ACCEPTED_ORDER_HOLD_DAYS)
+    floor = now + timedelta(minutes=settings.ORDER_RESERVATION_MINUTES)
+    return max(floor, min(end_of_validity, cap))
+
+
+def _place_order(*, rfq: RFQ, quote: Quote, shipping_address, billing_address, reason: str):
+    """The order of a quote: its lines at the QUOTED prices, the quote's own shipping and tax
+    (so the order's total is exactly the quote's, whatever the shipping and tax settings are
+    now), stock held until ``accepted_order_hold_until``."""
+    if not shipping_address:
+        raise ValidationError(
+            {
+                "shipping_address": [
+                    ValidationError(
+                        "A shipping address is required to accept a quote: the order ships there.",
+                        code="required",
+                    )
+                ]
+            }
+        )
     lines = list(quote.lines.order_by("position", "created_at"))
     for index, line in enumerate(lines):
         if line.variant_id is None:
@@ -360,7 +451,7 @@ def quote_accept(
                 code="quote_line_unavailable",
                 attr=f"lines.{index}",
             )
-    placed = orders.order_place(
+    return orders.order_place(
         email=rfq.contact_email,
         currency=quote.currency,
         lines=[
@@ -375,18 +466,92 @@ def quote_accept(
         shipping_address=shipping_address,
         billing_address=billing_address,
         customer=rfq.customer,
+        reason=reason,
+        shipping=quote.shipping,
+        tax=quote.tax,
+        reserved_until=accepted_order_hold_until(quote),
+    )
+
+
+def _replace_cancelled_order(
+    *, rfq: RFQ, quote: Quote, order, actor, shipping_address, billing_address, request
+) -> AcceptedQuote:
+    """An accepted quote whose order was cancelled (its payment did not come in time): while
+    the quote is still valid, accepting it again places a new order on the same terms; after
+    that → 409 ``quote_order_cancelled``. The quote stays ``accepted`` and the RFQ ``won``."""
+    if quote_is_past_validity(quote):
+        raise Conflict(
+            f"Order {order.number} placed from this quote was cancelled (no payment in time) and the "
+            f"quote was valid until {quote.valid_until.isoformat()}: ask us for a new quote.",
+            code="quote_order_cancelled",
+            attr="status",
+            extra={"order": order.number},
+        )
+    placed = _place_order(
+        rfq=rfq,
+        quote=quote,
+        shipping_address=shipping_address,
+        billing_address=billing_address,
+        reason=f"quote {rfq.number} v{quote.version} accepted again (order {order.number} was cancelled)",
+    )
+    quote.order = placed.order
+    quote.save(update_fields=["order", "updated_at"])
+    quote.rfq = rfq
+    activity_record(
+        actor=actor,
+        action="reaccept",
+        entity=quote,
+        before={"order": order.number, "order_status": order.status},
+        after={"order": placed.order.number, "order_total": placed.order.total},
+        request=request,
+        only_changes=False,
+    )
+    return AcceptedQuote(quote=quote, order=placed.order, payment=placed.payment, created=True)
+
+
+@transaction.atomic
+def quote_accept(
+    *,
+    quote: Quote,
+    actor=None,
+    shipping_address: dict | None = None,
+    billing_address: dict | None = None,
+    request=None,
+) -> AcceptedQuote:
+    """The customer accepts: an order in ``pending_payment`` at the QUOTED prices and with the
+    quote's shipping and tax (its total is the quote's), its stock held until
+    ``accepted_order_hold_until`` and its payment started (``apps.orders.api.order_place``); the
+    quote ``accepted``, the RFQ ``won``. ``shipping_address`` is required (400 on that attr).
+
+    Accepting an accepted quote returns the same order (``created`` False) — unless that order
+    was cancelled (unpaid in time): then a new order while the quote is valid, else 409
+    ``quote_order_cancelled``. Draft, declined, superseded or expired (``valid_until`` passed)
+    → 409; a quote of a closed RFQ (withdrawn) → 409 ``quote_withdrawn``; not enough stock →
+    409 and nothing changes."""
+    rfq = rfq_lock(quote.rfq)
+    quote = quote_lock(quote)
+    if quote.status == QS.ACCEPTED and quote.order_id:
+        order = orders.order_by_id(quote.order_id)
+        if order.status != order.Status.CANCELLED:
+            return AcceptedQuote(quote=quote, order=order, payment=_latest_payment(order), created=False)
+        return _replace_cancelled_order(
+            rfq=rfq,
+            quote=quote,
+            order=order,
+            actor=actor,
+            shipping_address=shipping_address,
+            billing_address=billing_address,
+            request=request,
+        )
+    _closed(quote, QS.ACCEPTED, rfq=rfq)
+    workflows.transition_check(current=rfq.status, target=RFQ.Status.WON)
+    placed = _place_order(
+        rfq=rfq,
+        quote=quote,
+        shipping_address=shipping_address,
+        billing_address=billing_address,
         reason=f"quote {rfq.number} v{quote.version} accepted",
     )
-    if placed.order.total != quote.total:
-        # Shipping or tax settings changed since the quote was priced: the order follows the
-        # current rules; staff see the difference in the activity log.
-        logger.warning(
-            "quote %s total %s differs from order %s total %s",
-            quote.pk,
-            quote.total,
-            placed.order.number,
-            placed.order.total,
-        )
     quote.status = QS.ACCEPTED
     quote.accepted_at = timezone.now()
     quote.order = placed.order
@@ -418,12 +583,14 @@ def quote_accept(
 @transaction.atomic
 def quote_decline(*, quote: Quote, actor=None, reason: str = "", request=None) -> Quote:
     """The customer declines: the quote ``declined`` with the reason, the RFQ ``lost``. Declining
-    a declined quote changes nothing; any other closed quote → 409."""
+    a declined quote changes nothing; any other closed quote → 409 (a withdrawn one, of a closed
+    RFQ: ``quote_withdrawn``)."""
+    nul_free_check({"reason": reason})
     rfq = rfq_lock(quote.rfq)
     quote = quote_lock(quote)
     if quote.status == QS.DECLINED:
         return quote
-    workflows.quote_transition_check(current=quote.status, target=QS.DECLINED)
+    _closed(quote, QS.DECLINED, rfq=rfq)
     reason = (reason or "").strip()[:2000]
     workflows.transition_check(current=rfq.status, target=RFQ.Status.LOST)
     quote.status = QS.DECLINED

@@ -1,6 +1,10 @@
 """RFQ writes: submission (validated, numbered, stored, emails queued), status changes through
 the state machine (recorded in the history and the activity log) and assignment (object
-permissions for the assignee, taken back from the previous one)."""
+permissions for the assignee, taken back from the previous one).
+
+Text never holds a NUL character (PostgreSQL cannot store one in text or jsonb): every text input,
+and every key and string of ``specifications``, is checked here — the API, the admin and other
+apps (leads) all come through these services."""
 
 from __future__ import annotations
 
@@ -23,8 +27,8 @@ from apps.core.roles import ADMIN, SALES
 from apps.core.services import model_update
 
 from .. import workflows
-from ..models import RFQ, RFQItem, RFQStatusHistory
-from ..validators import country_code_normalize
+from ..models import RFQ, Quote, RFQItem, RFQStatusHistory
+from ..validators import NUL_CODE, NUL_MESSAGE, contains_nul, country_code_normalize, nul_free_check
 from . import emails
 from .numbers import rfq_number_for, rfq_sequence_next
 
@@ -58,8 +62,15 @@ class _Errors:
     def __init__(self):
         self.errors: dict[str, list[str]] = {}
 
-    def add(self, attr: str, message: str) -> None:
-        self.errors.setdefault(attr, []).append(message)
+    def add(self, attr: str, message: str, code: str = "invalid") -> None:
+        self.errors.setdefault(attr, []).append(ValidationError(message, code=code))
+
+    def nul(self, attr: str, value) -> bool:
+        """Record a NUL character in ``value`` under ``attr``; True if there was one."""
+        if contains_nul(value):
+            self.add(attr, NUL_MESSAGE, NUL_CODE)
+            return True
+        return False
 
     def raise_any(self) -> None:
         if self.errors:
@@ -71,6 +82,8 @@ def _clean_text(errors: _Errors, name: str, value, *, required: bool = False) ->
         value = ""
     if not isinstance(value, str):
         errors.add(name, "Must be text.")
+        return ""
+    if errors.nul(name, value):
         return ""
     value = value.strip()
     if required and not value:
@@ -100,6 +113,9 @@ def _clean_items(errors: _Errors, items, *, allow_empty: bool) -> list[dict]:
             continue
         product = str(item.get("product") or "").strip()
         sku = str(item.get("sku") or "").strip()
+        nul = [errors.nul(f"{at}.{name}", item.get(name)) for name in ("product", "sku", "notes")]
+        if any(nul):
+            continue
         if product and sku:
             errors.add(f"{at}.sku", "Give a product or a SKU, not both.")
         elif not product and not sku:
@@ -166,6 +182,8 @@ def _resolve_category(errors: _Errors, value) -> Category | None:
         return None
     if isinstance(value, Category):
         return value
+    if errors.nul("product_category", value):
+        return None
     category = Category.objects.filter(slug=str(value).strip()).first()
     if category is None:
         errors.add("product_category", f"No category {value!r}.")
@@ -219,6 +237,8 @@ def rfq_create(
         specifications = {}
     if not isinstance(specifications, dict):
         errors.add("specifications", "Must be an object.")
+    elif errors.nul("specifications", specifications):
+        pass
     elif len(json.dumps(specifications, default=str)) > settings.RFQ_MAX_SPECIFICATIONS_BYTES:
         errors.add("specifications", f"At most {settings.RFQ_MAX_SPECIFICATIONS_BYTES} bytes of JSON.")
     inquiry_id = getattr(inquiry, "pk", inquiry)
@@ -280,10 +300,34 @@ def rfq_create(
 # --- Status ------------------------------------------------------------------------------------
 
 
+def _withdraw_open_quotes(*, rfq: RFQ, actor, request=None) -> int:
+    """The RFQ was closed: its draft and sent quotes are ``withdrawn`` (nobody can accept or
+    send them any more), in the caller's transaction. Returns how many."""
+    withdrawn = 0
+    for quote in Quote.objects.select_for_update().filter(rfq=rfq, status__in=workflows.QUOTE_OPEN):
+        workflows.quote_transition_check(current=quote.status, target=Quote.Status.WITHDRAWN)
+        before = quote.status
+        quote.status = Quote.Status.WITHDRAWN
+        quote.save(update_fields=["status", "updated_at"])
+        activity_record(
+            actor=actor,
+            action="withdraw",
+            entity=quote,
+            before={"status": before},
+            after={"status": quote.status, "reason": f"RFQ {rfq.number} {rfq.status}"},
+            request=request,
+        )
+        withdrawn += 1
+    return withdrawn
+
+
 def rfq_move(*, rfq: RFQ, target: str, actor, reason: str = "", request=None) -> RFQ:
     """Apply ``target`` to a LOCKED RFQ after the state machine allows it (for the flows: quote
-    sent, accepted, declined). Records the history and the activity log."""
+    sent, accepted, declined). Records the history and the activity log. When the RFQ reaches a
+    final state (won, lost, cancelled), its quotes still open (draft, sent) are withdrawn in the
+    same transaction, so none of them can be accepted afterwards."""
     workflows.transition_check(current=rfq.status, target=target)
+    nul_free_check({"reason": reason})
     before = rfq.status
     rfq.status = target
     fields = ["status", "updated_at"]
@@ -306,6 +350,8 @@ def rfq_move(*, rfq: RFQ, target: str, actor, reason: str = "", request=None) ->
         after={"status": target, "reason": reason},
         request=request,
     )
+    if target in workflows.FINAL:
+        _withdraw_open_quotes(rfq=rfq, actor=actor, request=request)
     return rfq
 
 
@@ -368,6 +414,7 @@ UPDATE_FIELDS = ["notes"]
 def rfq_update(*, rfq: RFQ, data: dict, actor, request=None) -> RFQ:
     """Staff changes: ``notes``; ``status`` through the state machine (with ``reason``);
     ``assigned_to`` (a user or None). One transaction: all or nothing."""
+    nul_free_check({name: data[name] for name in ("notes", "reason") if name in data})
     rfq = rfq_lock(rfq)
     before = snapshot(rfq)
     rfq, updated = model_update(instance=rfq, fields=UPDATE_FIELDS, data=data)

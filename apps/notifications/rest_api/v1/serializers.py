@@ -2,7 +2,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.roles import ALL_ROLES
-from apps.notifications.models import Broadcast, EmailMessage, Notification, NotificationPreference
+from apps.notifications.models import (
+    API_STATUS_OF,
+    API_STATUSES,
+    Broadcast,
+    EmailMessage,
+    Notification,
+    NotificationPreference,
+    OutboxStatus,
+)
 from apps.notifications.selectors import broadcast_progress
 from apps.notifications.services.broadcasts import ALL_CUSTOMERS, ROLE_PREFIX
 
@@ -14,7 +22,21 @@ class RelatedObjectSerializer(serializers.Serializer):
     id = serializers.CharField()
 
 
+class ApiOutboxStatusField(serializers.ChoiceField):
+    """The outbox status as the contract lists it: ``sending`` shows as ``pending``."""
+
+    def to_representation(self, value):
+        return API_STATUS_OF.get(value, value)
+
+
 class EmailMessageSerializer(serializers.ModelSerializer):
+    status = ApiOutboxStatusField(
+        choices=[(value, OutboxStatus(value).label) for value in API_STATUSES],
+        read_only=True,
+        help_text="pending (queued, waiting for a retry, or being sent right now), sent, or failed. "
+        "The outbox's internal `sending` step (a worker has claimed the email) is shown as "
+        "`pending`; the admin shows it as it is.",
+    )
     last_error = serializers.CharField(source="error_message", read_only=True)
     related = serializers.SerializerMethodField()
 

@@ -4,9 +4,10 @@ from rest_framework import serializers
 
 from apps.core.models import currency_code_validator
 from apps.orders.api import AddressSerializer
+from apps.rfq.currencies import quote_currency_normalize
 from apps.rfq.models import RFQ, Quote, QuoteLine, RFQItem, RFQStatusHistory
 from apps.rfq.services.emails import quote_public_url
-from apps.rfq.validators import country_code_normalize
+from apps.rfq.validators import country_code_normalize, nul_free_validator
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -62,7 +63,9 @@ class RFQCreateSerializer(serializers.Serializer):
     budget_range = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     timeline = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     requirements = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
-    specifications = serializers.DictField(required=False, default=dict)
+    specifications = serializers.DictField(
+        required=False, default=dict, validators=[nul_free_validator], help_text="Free-form JSON object."
+    )
 
     def validate_country(self, value):
         try:
@@ -122,7 +125,12 @@ class QuoteLineInSerializer(serializers.Serializer):
 
 
 class QuoteCreateSerializer(serializers.Serializer):
-    currency = serializers.CharField(min_length=3, max_length=3, validators=[currency_code_validator])
+    currency = serializers.CharField(
+        min_length=3,
+        max_length=3,
+        validators=[currency_code_validator],
+        help_text="ISO 4217, one a payment provider takes (PAYMENT_PROVIDERS), e.g. USD, NGN.",
+    )
     valid_until = serializers.DateField(
         required=False,
         allow_null=True,
@@ -136,6 +144,12 @@ class QuoteCreateSerializer(serializers.Serializer):
             data = {**data, "currency": data["currency"].strip().upper()}
         return super().to_internal_value(data)
 
+    def validate_currency(self, value):
+        try:
+            return quote_currency_normalize(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages[0], code="invalid_currency") from exc
+
 
 class QuoteTokenSerializer(serializers.Serializer):
     token = serializers.CharField(
@@ -148,7 +162,13 @@ class QuoteTokenSerializer(serializers.Serializer):
 
 
 class QuoteAcceptSerializer(QuoteTokenSerializer):
-    shipping_address = AddressSerializer(required=False, allow_null=True, default=None)
+    shipping_address = AddressSerializer(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Where the order ships: required to place the order (400 when missing); not "
+        "needed to get an already placed order back.",
+    )
     billing_address = AddressSerializer(required=False, allow_null=True, default=None)
 
 

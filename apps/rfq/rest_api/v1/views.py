@@ -251,8 +251,13 @@ class QuoteDetailView(APIView):
         return Response(QuoteSerializer(_quote_for_customer(request, quote_id)).data)
 
 
-def _accepted_body(accepted) -> dict:
-    payment = accepted.payment
+def _is_quote_customer(request, quote: Quote) -> bool:
+    user = request.user
+    return bool(user and user.is_authenticated and quote.rfq.customer_id == user.pk)
+
+
+def _accepted_body(accepted, *, with_payment: bool) -> dict:
+    payment = accepted.payment if with_payment else None
     return QuoteAcceptedSerializer(
         {
             "order": orders.order_summary(accepted.order),
@@ -283,12 +288,25 @@ class QuoteAcceptView(APIView):
         request=QuoteAcceptSerializer,
         responses={
             201: QuoteAcceptedSerializer,
-            200: OpenApiResponse(QuoteAcceptedSerializer, description="Already accepted: the same order."),
+            200: OpenApiResponse(
+                QuoteAcceptedSerializer,
+                description="Already accepted: the same order (payment null for a token holder).",
+            ),
         },
         auth=PUBLIC_AUTH,
         description="The quote's customer (signed in) or the holder of its token: an order in "
-        "pending_payment at the quoted prices, stock reserved, the payment started; the RFQ is won. "
-        "Draft, declined, superseded or expired quote → 409; not enough stock → 409.",
+        "pending_payment at the quoted prices with the quote's shipping and tax (its total is the "
+        "quote's), stock held until the end of the quote's validity (at most "
+        "RFQ_ACCEPTED_ORDER_HOLD_DAYS), the payment started; the RFQ is won. `shipping_address` is "
+        "required (400). Draft, declined, superseded or expired quote → 409; a quote of a closed "
+        "RFQ → 409 quote_withdrawn; not enough stock → 409.\n\n"
+        "Accepting an accepted quote again places nothing: 200 with the same order. The payment "
+        "(its client_secret) is in that answer only for the RFQ's signed-in customer; a token "
+        "holder gets the order summary with `payment: null` (the token is a link in an email and "
+        "may have been forwarded; the first answer, which had the payment, is replayed to whoever "
+        "repeats the same Idempotency-Key and body). If the quote's order was cancelled (not paid "
+        "in time), accepting again places a new order (201) while the quote is valid, else 409 "
+        "quote_order_cancelled.",
     )
     @idempotent(anonymous_scope=_token_scope)
     def post(self, request, quote_id):
@@ -303,7 +321,8 @@ class QuoteAcceptView(APIView):
             request=request,
         )
         code = status.HTTP_201_CREATED if accepted.created else status.HTTP_200_OK
-        return Response(_accepted_body(accepted), status=code)
+        with_payment = accepted.created or _is_quote_customer(request, quote)
+        return Response(_accepted_body(accepted, with_payment=with_payment), status=code)
 
 
 class QuoteDeclineView(APIView):
@@ -317,7 +336,7 @@ class QuoteDeclineView(APIView):
         auth=PUBLIC_AUTH,
         description="The quote's customer or the holder of its token declines (with an optional "
         "reason): the RFQ is lost. Declining again changes nothing; an accepted, superseded or "
-        "expired quote → 409.",
+        "expired quote → 409; a quote of a closed RFQ → 409 quote_withdrawn.",
     )
     def post(self, request, quote_id):
         quote = _quote_for_customer(request, quote_id)
