@@ -12,6 +12,7 @@ inquiry, or its id, kept as ``RFQ.inquiry_id``) the item list may be empty.
 """
 
 from .models import RFQ
+from .selectors import may_search, rfq_search
 from .services.rfqs import rfq_create
 
 
@@ -20,4 +21,4 @@ def rfq_for_inquiry(inquiry_id) -> RFQ | None:
     return RFQ.objects.filter(inquiry_id=inquiry_id).order_by("-created_at").first()
 
 
-__all__ = ["RFQ", "rfq_create", "rfq_for_inquiry"]
+__all__ = ["RFQ", "may_search", "rfq_create", "rfq_for_inquiry", "rfq_search"]

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import secrets
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Count, FloatField, Prefetch, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 
-from apps.accounts.api import is_staff_member, objects_visible_to
+from apps.accounts.api import has_role, is_staff_member, objects_visible_to
+from apps.core.roles import ADMIN, SALES, SUPPORT
+from apps.core.search import tsquery_text
 
 from .models import RFQ, Quote, QuoteLine, RFQItem, RFQStatusHistory
 
@@ -104,3 +108,68 @@ def rfq_personal_data(*, user) -> QuerySet[RFQ]:
         .prefetch_related("items", "quotes__lines")
         .order_by("created_at")
     )
+
+
+# Unified search over RFQs, for the staff who work them. The weighted document must equal the
+# one indexed by migration 0004 (a GIN index on PostgreSQL; tests compare them), so the search
+# uses the index. Hyphens in the number and "@." in the email become spaces: PostgreSQL's parser
+# reads "RFQ-2026-000009" as "rfq", "-2026", "-000009" and an email as one word.
+RFQ_VECTOR = (
+    "setweight(to_tsvector('simple'::regconfig, "
+    "translate(coalesce(\"rfq_rfq\".\"number\", ''), '-', ' ')), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, coalesce(\"rfq_rfq\".\"full_name\", '')), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, coalesce(\"rfq_rfq\".\"company\", '')), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, "
+    "translate(coalesce(\"rfq_rfq\".\"email\", ''), '@.', '  ')), 'B') || "
+    "setweight(to_tsvector('simple'::regconfig, coalesce(\"rfq_rfq\".\"requirements\", '')), 'C')"
+)
+SEARCH_ROLES = (SALES, SUPPORT, ADMIN)
+
+
+def may_search(user) -> bool:
+    return has_role(user, *SEARCH_ROLES)
+
+
+def rfq_search(*, q: str, user, limit: int = 10) -> tuple[int, list[dict]]:
+    """RFQs ``user`` may see that match ``q``, best first: (total, top ``limit``). PostgreSQL:
+    the GIN-indexed weighted tsvector with prefix matching; elsewhere every word as a substring
+    of the number, name, company, email or requirements, newest first."""
+    qs = _visible(user=user)
+    if connection.vendor == "postgresql":
+        query = tsquery_text(q)
+        if query is None:
+            return 0, []
+        # The SQL is a constant expression (it must equal the indexed one); input is bound.
+        matches = RawSQL(  # noqa: S611
+            f"({RFQ_VECTOR}) @@ to_tsquery('simple', %s)", [query], output_field=BooleanField()
+        )
+        rank = RawSQL(  # noqa: S611
+            f"ts_rank({RFQ_VECTOR}, to_tsquery('simple', %s))", [query], output_field=FloatField()
+        )
+        qs = qs.filter(matches).annotate(rank=rank).order_by("-rank", "-created_at")
+    else:
+        words = q.split()
+        if not words:
+            return 0, []
+        for word in words:
+            qs = qs.filter(
+                Q(number__icontains=word)
+                | Q(full_name__icontains=word)
+                | Q(company__icontains=word)
+                | Q(email__icontains=word)
+                | Q(requirements__icontains=word)
+            )
+        qs = qs.annotate(rank=Value(0.0, output_field=FloatField())).order_by("-created_at")
+    hits = qs.only("id", "number", "full_name", "company", "email", "status", "requirements", "created_at")
+    return qs.count(), [
+        {
+            "id": str(rfq.pk),
+            "type": "rfq",
+            "title": f"{rfq.number} — {rfq.company or rfq.full_name}",
+            "slug": "",
+            "summary": " — ".join(p for p in (rfq.status, rfq.email, rfq.requirements[:150]) if p),
+            "url": f"/api/v1/rfqs/{rfq.pk}",
+            "rank": round(float(rfq.rank or 0), 4),
+        }
+        for rfq in hits[:limit]
+    ]

@@ -1,9 +1,10 @@
 """Searchable sources: (group name, who may search it, function(q, user, limit) → (total, hits)).
-Later apps (leads, rfq) add their sources here, staff-only."""
+Staff-only sources follow the visibility of their own lists."""
 
 from apps.catalog.api import product_search
 from apps.cms.api import news_search
 from apps.leads.api import inquiry_search, may_search
+from apps.rfq import api as rfq
 
 
 def _everyone(user) -> bool:
@@ -15,4 +16,6 @@ SOURCES = [
     ("news", _everyone, news_search),
     # Staff of sales, support and admin; a sales user finds only the inquiries assigned to them.
     ("inquiries", may_search, inquiry_search),
+    # Staff of sales, support and admin; a sales user finds only the RFQs assigned to them.
+    ("rfqs", rfq.may_search, rfq.rfq_search),
 ]

@@ -1,0 +1,28 @@
+from django.db import migrations
+
+# The weighted document of an RFQ; must stay identical to apps.rfq.selectors.RFQ_VECTOR
+# (tests/rfq check it) so the unified search uses this index.
+RFQ_VECTOR = (
+    "setweight(to_tsvector('simple'::regconfig, translate(coalesce(\"rfq_rfq\".\"number\", ''), '-', ' ')), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, coalesce(\"rfq_rfq\".\"full_name\", '')), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, coalesce(\"rfq_rfq\".\"company\", '')), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, translate(coalesce(\"rfq_rfq\".\"email\", ''), '@.', '  ')), 'B') || "
+    "setweight(to_tsvector('simple'::regconfig, coalesce(\"rfq_rfq\".\"requirements\", '')), 'C')"
+)
+INDEX = "rfq_rfq_search_gin"
+
+
+def forwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {INDEX} ON rfq_rfq USING gin (({RFQ_VECTOR}))")
+
+
+def backwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("rfq", "0003_quote_withdrawn")]
+
+    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
