@@ -7,10 +7,14 @@ endpoint with wrk (Debian package) and prints requests/s, p50/p95/p99, errors an
 queries per request, next to a ceiling row measured in the same run: a plain Django view
 (no DRF, no database). Targets are ratios to that ceiling. Nothing here is a timed test.
 
-Two phases: the catalog response cache off (cold), then on (warm).
+Phases (``--phases``, default all): catalog (the response cache off, cold, then on, warm),
+commerce (carts, checkouts, reconciliation; tests/bench/commerce.py) and leads (inquiries,
+the sales list, rescoring, the email outbox; tests/bench/leads.py). The catalog data is seeded
+whichever phases run.
 
     make bench
     make bench BENCH_ARGS="--duration 20 --products 2000"
+    .venv/bin/python tests/bench/run.py --phases leads --duration 10
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LUA = Path(__file__).with_name("report.lua")
 BENCH_PASSWORD = "bench-Password-2026"
 BENCH_EMAIL = "bench@example.com"
+PHASES = ("catalog", "commerce", "leads")
 
 
 def free_port() -> int:
@@ -201,6 +206,32 @@ def run_commerce(args, env: dict, port: int, base: str, client, *, out_dir: Path
     return rows, facts
 
 
+def phases_arg(value: str) -> list[str]:
+    chosen = [p.strip() for p in value.split(",") if p.strip()]
+    unknown = sorted(set(chosen) - set(PHASES))
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"phases are {', '.join(PHASES)} (comma-separated)")
+    return chosen
+
+
+TABLE_HEADER = (
+    f"{'endpoint':36} {'conns':>5} {'req/s':>9} {'ratio':>6} {'p50 ms':>8} {'p95 ms':>8} "
+    f"{'p99 ms':>8} {'errors':>6} {'SQL/req':>7}"
+)
+
+
+def print_table(rows) -> None:
+    """Rows as (name, connections, result); ratios to the first row (the ceiling)."""
+    ceiling = rows[0][2]["rps"]
+    print(TABLE_HEADER)
+    print("-" * len(TABLE_HEADER))
+    for name, conns, r in rows:
+        print(
+            f"{name:36} {conns:>5} {r['rps']:>9.1f} {r['rps'] / ceiling:>6.3f} {r['p50_ms']:>8.2f} "
+            f"{r['p95_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>6} {r['queries']:>7}"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -213,6 +244,19 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument(
+        "--phases",
+        type=phases_arg,
+        default=list(PHASES),
+        help=f"comma-separated, among {', '.join(PHASES)} (default: all)",
+    )
+    parser.add_argument(
+        "--leads-broker-url",
+        default=os.environ.get("BENCH_LEADS_BROKER_URL", "redis://127.0.0.1:6379/11"),
+        help="leads phase: Celery broker and results (a dedicated Redis db, flushed after)",
+    )
+    parser.add_argument("--leads-inquiries", type=int, default=100_000, help="leads phase: open inquiries")
+    parser.add_argument("--outbox-emails", type=int, default=2000, help="leads phase: emails to send")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: sudo apt-get install wrk")
@@ -299,98 +343,106 @@ def main() -> int:
             result["queries"] = len(queries)
             return (name, conns, result)
 
-        rows = []
-        # Phase 1: catalog response cache off (cold).
-        server = start_server({**env, "CATALOG_CACHE_SECONDS": "0"}, port)
-        _, login = http(
-            "POST", f"{base}/api/v1/auth/login", {"email": BENCH_EMAIL, "password": BENCH_PASSWORD}
-        )
-        token = login["access"]
-        run_wrk(f"{base}/api/v1/status", duration=2, connections=4)  # warm both workers
-        rows.append(measure("ceiling (plain Django JSON view)", "GET", "/bench/ceiling"))
-        rows.append(measure("GET /api/v1/status", "GET", "/api/v1/status"))
-        rows.append(measure("GET /api/v1/health", "GET", "/api/v1/health"))
-        rows.append(measure("GET /api/v1/auth/me (JWT)", "GET", "/api/v1/auth/me", token=token))
-        rows.append(
-            measure(
-                "POST /api/v1/auth/login",
-                "POST",
-                "/api/v1/auth/login",
-                body={"email": BENCH_EMAIL, "password": BENCH_PASSWORD},
-                conns=4,
+        rows, commerce_rows, commerce_facts, leads_rows, leads_facts, leads_figures = [], [], [], [], [], {}
+        out_dir = ROOT / "var" / "bench"
+        if "catalog" in args.phases:
+            # Phase 1: catalog response cache off (cold).
+            server = start_server({**env, "CATALOG_CACHE_SECONDS": "0"}, port)
+            _, login = http(
+                "POST", f"{base}/api/v1/auth/login", {"email": BENCH_EMAIL, "password": BENCH_PASSWORD}
             )
-        )
-        rows.append(measure("GET /products?page_size=20 (cold)", "GET", "/api/v1/products?page_size=20"))
-        rows.append(measure("GET /products/{slug} (cold)", "GET", f"/api/v1/products/{slug}"))
-        rows.append(measure("GET /search?q=archer tractor", "GET", "/api/v1/search?q=archer%20tractor"))
-        stop_server(server)
-        # Phase 2: catalog response cache on (warm).
-        server = start_server({**env, "CATALOG_CACHE_SECONDS": "300"}, port)
-        for path in ("/api/v1/products?page_size=20", f"/api/v1/products/{slug}"):
-            http("GET", f"{base}{path}")
-        rows.append(measure("GET /products?page_size=20 (warm)", "GET", "/api/v1/products?page_size=20"))
-        rows.append(measure("GET /products/{slug} (warm)", "GET", f"/api/v1/products/{slug}"))
-        stop_server(server)
-        server = None
-        connection.close()
+            token = login["access"]
+            run_wrk(f"{base}/api/v1/status", duration=2, connections=4)  # warm both workers
+            rows.append(measure("ceiling (plain Django JSON view)", "GET", "/bench/ceiling"))
+            rows.append(measure("GET /api/v1/status", "GET", "/api/v1/status"))
+            rows.append(measure("GET /api/v1/health", "GET", "/api/v1/health"))
+            rows.append(measure("GET /api/v1/auth/me (JWT)", "GET", "/api/v1/auth/me", token=token))
+            rows.append(
+                measure(
+                    "POST /api/v1/auth/login",
+                    "POST",
+                    "/api/v1/auth/login",
+                    body={"email": BENCH_EMAIL, "password": BENCH_PASSWORD},
+                    conns=4,
+                )
+            )
+            rows.append(measure("GET /products?page_size=20 (cold)", "GET", "/api/v1/products?page_size=20"))
+            rows.append(measure("GET /products/{slug} (cold)", "GET", f"/api/v1/products/{slug}"))
+            rows.append(measure("GET /search?q=archer tractor", "GET", "/api/v1/search?q=archer%20tractor"))
+            stop_server(server)
+            # Phase 2: catalog response cache on (warm).
+            server = start_server({**env, "CATALOG_CACHE_SECONDS": "300"}, port)
+            for path in ("/api/v1/products?page_size=20", f"/api/v1/products/{slug}"):
+                http("GET", f"{base}{path}")
+            rows.append(measure("GET /products?page_size=20 (warm)", "GET", "/api/v1/products?page_size=20"))
+            rows.append(measure("GET /products/{slug} (warm)", "GET", f"/api/v1/products/{slug}"))
+            stop_server(server)
+            server = None
+            connection.close()
 
-        # Phase 3: commerce, against a Stripe fake on loopback.
-        commerce_rows, commerce_facts = run_commerce(
-            args, env, port, base, client, out_dir=ROOT / "var" / "bench"
-        )
-        connection.close()
+        if "commerce" in args.phases:
+            # Phase 3: commerce, against a Stripe fake on loopback.
+            commerce_rows, commerce_facts = run_commerce(args, env, port, base, client, out_dir=out_dir)
+            connection.close()
 
-        ceiling = rows[0][2]["rps"]
+        if "leads" in args.phases:
+            # Phase 4: leads and notifications (Celery not eager; a Resend fake for the outbox).
+            from tests.bench import leads
+
+            leads_rows, leads_facts, leads_figures = leads.run_leads(
+                args, env, port, harness=sys.modules[__name__], password=BENCH_PASSWORD, out_dir=out_dir
+            )
+            connection.close()
+
         print()
         print(
             f"Foundry benchmark — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} — "
             f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
             f"gunicorn 2 workers, PostgreSQL + Redis, {args.products:,} products, "
-            f"wrk {args.duration}s per endpoint"
+            f"wrk {args.duration}s per endpoint, phases: {', '.join(args.phases)}"
         )
-        header = (
-            f"{'endpoint':36} {'conns':>5} {'req/s':>9} {'ratio':>6} {'p50 ms':>8} {'p95 ms':>8} "
-            f"{'p99 ms':>8} {'errors':>6} {'SQL/req':>7}"
-        )
-        print(header)
-        print("-" * len(header))
-        for name, conns, r in rows:
+        if rows:
+            print_table(rows)
+        if commerce_rows:
             print(
-                f"{name:36} {conns:>5} {r['rps']:>9.1f} {r['rps'] / ceiling:>6.3f} {r['p50_ms']:>8.2f} "
-                f"{r['p95_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>6} {r['queries']:>7}"
+                "\nCommerce (a Stripe fake on loopback; ratios to the ceiling measured again in this phase)"
             )
-        commerce_ceiling = commerce_rows[0][2]["rps"]
-        print("\nCommerce (a Stripe fake on loopback; ratios to the ceiling measured again in this phase)")
-        print(header)
-        print("-" * len(header))
-        for name, conns, r in commerce_rows:
+            print_table(commerce_rows)
+            for line in commerce_facts:
+                print(line)
+        if leads_rows:
             print(
-                f"{name:36} {conns:>5} {r['rps']:>9.1f} {r['rps'] / commerce_ceiling:>6.3f} "
-                f"{r['p50_ms']:>8.2f} {r['p95_ms']:>8.2f} {r['p99_ms']:>8.2f} "
-                f"{r['errors']:>6} {r['queries']:>7}"
+                "\nLeads and notifications (Celery not eager, no worker during the HTTP rows; "
+                "ratios to the ceiling measured again in this phase)"
             )
-        for line in commerce_facts:
-            print(line)
-        print(
-            f"\nlogin hashes passwords with {hasher}"
-            + (f" ({iterations:,} iterations)" if iterations else "")
-            + "; its req/s is bounded by that cost on 2 cores. SQL/req is counted in-process with "
-            "the response cache off."
-        )
-        out_dir = ROOT / "var" / "bench"
+            print_table(leads_rows)
+            for line in leads_facts:
+                print(line)
+        if rows:
+            print(
+                f"\nlogin hashes passwords with {hasher}"
+                + (f" ({iterations:,} iterations)" if iterations else "")
+                + "; its req/s is bounded by that cost on 2 cores. SQL/req is counted in-process with "
+                "the response cache off."
+            )
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "latest.json").write_text(
             json.dumps(
                 {
-                    "ceiling_rps": ceiling,
+                    "phases": args.phases,
+                    "ceiling_rps": rows[0][2]["rps"] if rows else None,
                     "products": args.products,
                     "hasher": hasher,
                     "iterations": iterations,
                     "rows": [{"endpoint": n, "connections": c, **r} for n, c, r in rows],
                     "commerce_rows": [{"endpoint": n, "connections": c, **r} for n, c, r in commerce_rows],
                     "commerce": commerce_facts,
+                    "leads_rows": [{"endpoint": n, "connections": c, **r} for n, c, r in leads_rows],
+                    "leads": leads_facts,
+                    "leads_figures": leads_figures,
                 },
                 indent=2,
+                default=str,
             )
         )
         return 0
