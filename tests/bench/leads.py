@@ -44,15 +44,23 @@ TARGETS = {"post": 0.06, "list": 0.10, "rescore_seconds": 120, "outbox_per_secon
 # --- Environment and helpers ------------------------------------------------------------------
 
 
-def leads_env(env: dict, broker_url: str) -> dict:
-    """The phase's environment: Celery not eager, its broker and results in a dedicated Redis
-    database that no worker reads (except the outbox worker, on its own queue); the public
-    inquiry throttles off (empty rates)."""
+def queued_env(env: dict, broker_url: str) -> dict:
+    """A web tier as in production: Celery not eager (emails and other tasks are queued, not
+    run inside the request), its broker and results in a dedicated Redis database that no
+    worker reads (flushed by the phase)."""
     return {
         **env,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_BROKER_URL": broker_url,
         "CELERY_RESULT_BACKEND": broker_url,
+    }
+
+
+def leads_env(env: dict, broker_url: str) -> dict:
+    """The phase's environment: tasks queued (``queued_env``; the outbox worker reads its own
+    queue), the public inquiry throttles off (empty rates)."""
+    return {
+        **queued_env(env, broker_url),
         "LEADS_INQUIRY_THROTTLE_MINUTE": "",
         "LEADS_INQUIRY_THROTTLE_DAY": "",
         "LEADS_AUTO_ASSIGN": "false",
@@ -296,10 +304,10 @@ def run_leads(args, env: dict, port: int, *, harness, password: str, out_dir: Pa
     from apps.leads.management.commands.seed_bench_leads import BENCH_SALES_EMAIL
 
     base = f"http://127.0.0.1:{port}"
-    phase_env = leads_env(env, args.leads_broker_url)
-    leftover = broker_flush(args.leads_broker_url)
+    phase_env = leads_env(env, args.broker_url)
+    leftover = broker_flush(args.broker_url)
     if leftover:
-        print(f"note: {args.leads_broker_url} held {leftover} keys; flushed", file=sys.stderr)
+        print(f"note: {args.broker_url} held {leftover} keys; flushed", file=sys.stderr)
     rows, facts, figures = [], [], {}
     server = None
     try:
@@ -328,7 +336,7 @@ def run_leads(args, env: dict, port: int, *, harness, password: str, out_dir: Pa
             f"(first to last sent_at, {outbox['span_seconds']:.1f} s; {outbox['wall_seconds']:.1f} s "
             f"from the worker's start) — target ≥ {TARGETS['outbox_per_second']}/s"
         )
-        broker_flush(args.leads_broker_url)
+        broker_flush(args.broker_url)
 
         server = harness.start_server(phase_env, port)
         _, login = harness.http(
@@ -370,5 +378,5 @@ def run_leads(args, env: dict, port: int, *, harness, password: str, out_dir: Pa
         )
     finally:
         harness.stop_server(server)
-        broker_flush(args.leads_broker_url)
+        broker_flush(args.broker_url)
     return rows, facts, figures

@@ -143,12 +143,15 @@ def run_commerce(args, env: dict, port: int, base: str, client, *, out_dir: Path
 
     from apps.catalog.models import Variant
     from tests.bench import commerce
+    from tests.bench.leads import broker_flush, queued_env
     from tests.fakes.stripe_fake import StripeFake
 
     out_dir.mkdir(parents=True, exist_ok=True)
     fake = StripeFake().start()
+    # Tasks (the order emails) are queued as in production, not run inside the request.
+    broker_flush(args.broker_url)
     commerce_env = {
-        **env,
+        **queued_env(env, args.broker_url),
         "STRIPE_SECRET_KEY": fake.api_key,
         "STRIPE_API_BASE": fake.url,
         "STRIPE_WEBHOOK_SECRET": fake.webhook_secret,
@@ -203,6 +206,7 @@ def run_commerce(args, env: dict, port: int, base: str, client, *, out_dir: Path
     finally:
         stop_server(server)
         fake.stop()
+        broker_flush(args.broker_url)
     return rows, facts
 
 
@@ -251,9 +255,10 @@ def main() -> int:
         help=f"comma-separated, among {', '.join(PHASES)} (default: all)",
     )
     parser.add_argument(
-        "--leads-broker-url",
-        default=os.environ.get("BENCH_LEADS_BROKER_URL", "redis://127.0.0.1:6379/11"),
-        help="leads phase: Celery broker and results (a dedicated Redis db, flushed after)",
+        "--broker-url",
+        default=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/11"),
+        help="commerce and leads phases: the server's Celery broker and results, with no worker "
+        "(a dedicated Redis db, flushed after)",
     )
     parser.add_argument("--leads-inquiries", type=int, default=100_000, help="leads phase: open inquiries")
     parser.add_argument("--outbox-emails", type=int, default=2000, help="leads phase: emails to send")
