@@ -13,14 +13,15 @@ def price_expression(currency: str, variant_ref: str = "pk") -> Subquery:
     )
 
 
-def price_sql(variant_column: str) -> str:
+def price_sql(variant_column: str, currency_column: str | None = None) -> str:
     """A SQL expression for hand-written hot-path queries: the price of the variant whose id is in
-    ``variant_column``, in the currency given as the next ``%s`` parameter, as text (exact on
-    every database: read it with ``Decimal``), NULL when it has none. Same rule as
-    ``price_expression``."""
+    ``variant_column``, in the currency of ``currency_column`` (or, without one, the currency given
+    as the next ``%s`` parameter), as text (exact on every database: read it with ``Decimal``),
+    NULL when it has none. Same rule as ``price_expression``."""
+    currency = currency_column or "%s"
     return (
         f"(SELECT CAST(p.amount AS TEXT) FROM {Price._meta.db_table} p "  # noqa: S608 - table and column names from code
-        f"WHERE p.variant_id = {variant_column} AND p.currency = %s)"
+        f"WHERE p.variant_id = {variant_column} AND p.currency = {currency})"
     )
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import UUID
 
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from apps.catalog.api import price_sql
 from apps.catalog.models import Product, Variant
@@ -26,11 +29,14 @@ def _money(amount) -> str | None:
 # PostgreSQL and SQLite: building the same reads with the ORM's annotated subqueries cost several
 # times more CPU than running them (``make bench``: add to cart). Prices and stock come from the
 # catalog's and the inventory's own SQL expressions, so their rules stay theirs.
-_VARIANT_FOR_CART_SQL = """
-SELECT v.id, v.sku, v.is_active, pr.status, {price} AS unit_price, {available} AS available,
-       (SELECT ci.quantity FROM {cart_item} ci WHERE ci.cart_id = %s AND ci.variant_id = v.id) AS in_cart
-FROM {variant} v JOIN {product} pr ON pr.id = v.product_id
-WHERE {match}
+_CART_FOR_ADD_SQL = """
+SELECT c.id, c.token, c.owner_id, c.currency, c.status, c.expires_at,
+       v.id, v.sku, v.is_active, pr.status, {price_in_cart_currency} AS unit_price, {available} AS available,
+       (SELECT ci.quantity FROM {cart_item} ci WHERE ci.cart_id = c.id AND ci.variant_id = v.id) AS in_cart
+FROM {cart} c
+LEFT JOIN {variant} v ON {match}
+LEFT JOIN {product} pr ON pr.id = v.product_id
+WHERE c.id = %s
 """
 
 _CART_LINES_SQL = """
@@ -46,10 +52,12 @@ ORDER BY ci.created_at, ci.id
 
 def _tables() -> dict:
     return {
+        "cart": Cart._meta.db_table,
         "cart_item": CartItem._meta.db_table,
         "variant": Variant._meta.db_table,
         "product": Product._meta.db_table,
         "price": price_sql("v.id"),
+        "price_in_cart_currency": price_sql("v.id", currency_column="c.currency"),
         "available": available_sql("v.id"),
     }
 
@@ -75,26 +83,44 @@ class CartVariant:
     in_cart: int
 
 
-def cart_variant(*, cart: Cart, sku: str) -> CartVariant | None:
-    """The variant with ``sku`` (the exact SKU through its unique index; another case only if
-    that finds nothing), its price in the cart's currency, the units available and how many the
-    cart already holds: one query."""
+def _datetime(value) -> datetime:
+    """A timestamp read with hand-written SQL: a datetime on PostgreSQL, text on SQLite (UTC)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
+
+
+def cart_for_add(*, cart_id, sku: str) -> tuple[Cart, CartVariant | None] | None:
+    """The cart and the variant with ``sku`` (the exact SKU through its unique index; another
+    case only if that finds nothing) with its price in the cart's currency, the units available
+    and how many the cart already holds: one query, and no lock (adding is one atomic upsert).
+    None when there is no such cart."""
     for match in ("v.sku = %s", "UPPER(v.sku) = UPPER(%s)"):
-        sql = _VARIANT_FOR_CART_SQL.format(match=match, **_tables())
         with connection.cursor() as cursor:
-            cursor.execute(sql, [cart.currency, _db_uuid(cart.pk), sku])
+            cursor.execute(_CART_FOR_ADD_SQL.format(match=match, **_tables()), [sku, _db_uuid(cart_id)])
             row = cursor.fetchone()
-        if row is not None:
-            return CartVariant(
-                id=UUID(str(row[0])),
-                sku=row[1],
-                is_active=bool(row[2]),
-                product_status=row[3],
-                unit_price=_decimal(row[4]),
-                available=max(int(row[5] or 0), 0),
-                in_cart=int(row[6] or 0),
+        if row is None:
+            return None
+        cart = Cart(
+            id=UUID(str(row[0])),
+            token=row[1],
+            owner_id=UUID(str(row[2])) if row[2] else None,
+            currency=row[3],
+            status=row[4],
+            expires_at=_datetime(row[5]),
+        )
+        cart._state.adding, cart._state.db = False, connection.alias
+        if row[6] is not None:
+            return cart, CartVariant(
+                id=UUID(str(row[6])),
+                sku=row[7],
+                is_active=bool(row[8]),
+                product_status=row[9],
+                unit_price=_decimal(row[10]),
+                available=max(int(row[11] or 0), 0),
+                in_cart=int(row[12] or 0),
             )
-    return None
+    return cart, None
 
 
 def cart_lines(cart: Cart) -> list[dict]:

@@ -198,3 +198,25 @@ def test_cart_amounts_are_exact_decimals_on_every_database(api_client):
         "EXACT-3": ("0.10", "0.70"),
     }
     assert body["subtotal"] == "10000060.66"
+
+
+def test_a_cart_checked_out_between_the_read_and_the_add_gets_409_and_no_item(api_client, monkeypatch):
+    from apps.orders.models import Cart, CartItem
+    from apps.orders.services import carts as service
+
+    sellable("RACE-ADD", on_hand=5)
+    cart = new_cart(api_client)
+    read = service.cart_for_add
+
+    def read_then_checkout(**kwargs):
+        found = read(**kwargs)
+        Cart.objects.filter(pk=cart["id"]).update(status="checked_out")  # a checkout meanwhile
+        return found
+
+    monkeypatch.setattr(service, "cart_for_add", read_then_checkout)
+    response = api_client.post(
+        f"/api/v1/carts/{cart['id']}/items", {"sku": "RACE-ADD", "quantity": 1},
+        format="json", HTTP_X_CART_TOKEN=cart["token"],
+    )  # fmt: skip
+    assert_error(response, 409, code="cart_checked_out")
+    assert not CartItem.objects.exists()

@@ -159,3 +159,19 @@ def test_checkouts_and_stock_adjustments_racing_for_the_same_units_never_oversel
     assert (level.on_hand, level.reserved) == (10 - written_off, sold)
     assert Order.objects.count() == Reservation.objects.filter(state="active").count() == sold
     assert ledger_differences() == []
+
+
+def test_concurrent_adds_of_one_sku_to_one_cart_are_all_counted():
+    sellable("ADD-8", on_hand=100)
+    cart = new_cart(APIClient())
+
+    def add(i):
+        return APIClient().post(
+            f"/api/v1/carts/{cart['id']}/items", {"sku": "ADD-8", "quantity": 2},
+            format="json", HTTP_X_CART_TOKEN=cart["token"],
+        ).status_code  # fmt: skip
+
+    assert together(8, add) == [201] * 8
+    from apps.orders.models import CartItem
+
+    assert CartItem.objects.get(cart_id=cart["id"]).quantity == 16

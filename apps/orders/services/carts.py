@@ -3,6 +3,7 @@ from the catalog in the cart's currency when the cart is read."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from apps.core.errors import ApplicationError, Conflict, NotFound
 from apps.inventory.api import InsufficientStock, available_expression
 
 from ..models import Cart, CartItem
-from ..selectors import cart_variant
+from ..selectors import cart_for_add
 
 
 def cart_create(*, currency: str, owner=None) -> Cart:
@@ -25,26 +26,33 @@ def cart_create(*, currency: str, owner=None) -> Cart:
     )
 
 
-def cart_for_caller(*, cart_id, user, token: str | None, for_update: bool = False) -> Cart:
+def _check_access(*, cart: Cart | None, user, token: str | None) -> Cart:
     """The cart if the caller may use it: its owner, or (for an anonymous cart) whoever holds
     its token (``X-Cart-Token``). Anyone else gets 404, as if it did not exist."""
-    qs = Cart.objects.select_for_update() if for_update else Cart.objects.all()
-    cart = qs.filter(pk=cart_id).first()
     if cart is None:
         raise NotFound("No such cart.")
     if cart.owner_id is not None:
         if not (user and user.is_authenticated and user.pk == cart.owner_id):
             raise NotFound("No such cart.")
-    elif not token or token != cart.token:
+    elif not token or not secrets.compare_digest(token, cart.token):
         raise NotFound("No such cart.")
     if cart.expires_at <= timezone.now():
         raise NotFound("This cart has expired.")
     return cart
 
 
+def cart_for_caller(*, cart_id, user, token: str | None, for_update: bool = False) -> Cart:
+    qs = Cart.objects.select_for_update() if for_update else Cart.objects.all()
+    return _check_access(cart=qs.filter(pk=cart_id).first(), user=user, token=token)
+
+
+def _checked_out() -> Conflict:
+    return Conflict("This cart has been checked out; start a new cart.", code="cart_checked_out")
+
+
 def _open(cart: Cart) -> None:
     if cart.status != Cart.Status.OPEN:
-        raise Conflict("This cart has been checked out; start a new cart.", code="cart_checked_out")
+        raise _checked_out()
 
 
 def _check_stock(*, sku: str, quantity: int, available: int, attr: str) -> None:
@@ -52,18 +60,20 @@ def _check_stock(*, sku: str, quantity: int, available: int, attr: str) -> None:
         raise InsufficientStock(sku=sku, requested=quantity, available=available, attr=attr)
 
 
-@transaction.atomic
 def cart_item_add(*, cart_id, user, token: str | None, sku: str, quantity: int) -> Cart:
     """Add ``quantity`` of ``sku`` (added to what the cart already holds) to the caller's cart.
     Unknown SKU → 400; no price in the cart's currency → 400; more than available → 409
-    insufficient_stock. Returns the cart (locked until the transaction ends).
+    insufficient_stock; a cart checked out meanwhile → 409.
 
-    Three statements: the cart locked; the variant with its price, the stock available and what
-    the cart already holds of it; one upsert of the item."""
-    cart = cart_for_caller(cart_id=cart_id, user=user, token=token, for_update=True)
-    _open(cart)
+    Two statements and no lock: one read (cart, variant, price, stock, what the cart holds) and
+    one atomic upsert that adds to the line and only to an open cart. Two adds of the same SKU
+    to one cart at the same instant are both counted (the stock check is the cart's advice to
+    the buyer; checkout reserves stock under locks and refuses what is not there)."""
     sku = sku.strip()
-    variant = cart_variant(cart=cart, sku=sku)
+    found = cart_for_add(cart_id=cart_id, sku=sku)
+    cart = _check_access(cart=found[0] if found else None, user=user, token=token)
+    _open(cart)
+    variant = found[1]
     if variant is None:
         raise ApplicationError(f"No product variant has the SKU {sku!r}.", code="unknown_sku", attr="sku")
     if not variant.is_active or variant.product_status != "active":
@@ -74,36 +84,42 @@ def cart_item_add(*, cart_id, user, token: str | None, sku: str, quantity: int) 
             code="no_price_in_currency",
             attr="sku",
         )
-    wanted = quantity + variant.in_cart
-    _check_stock(sku=variant.sku, quantity=wanted, available=variant.available, attr="quantity")
-    # The cart row is locked, so nobody else changes its items meanwhile: ``wanted`` holds.
-    _item_upsert(cart=cart, variant_id=variant.id, quantity=wanted)
+    _check_stock(
+        sku=variant.sku, quantity=quantity + variant.in_cart, available=variant.available, attr="quantity"
+    )
+    if not _item_add(cart=cart, variant_id=variant.id, quantity=quantity):
+        raise _checked_out()  # checked out since it was read
     return cart
 
 
-_ITEM_UPSERT_SQL = (
-    "INSERT INTO {table} (id, created_at, updated_at, cart_id, variant_id, quantity) "
-    "VALUES (%s, %s, %s, %s, %s, %s) "
+_ITEM_ADD_SQL = (
+    "INSERT INTO {item} (id, created_at, updated_at, cart_id, variant_id, quantity) "
+    "SELECT %s, %s, %s, %s, %s, %s WHERE EXISTS (SELECT 1 FROM {cart} WHERE id = %s AND status = %s) "
     "ON CONFLICT (cart_id, variant_id) "
-    "DO UPDATE SET quantity = excluded.quantity, updated_at = excluded.updated_at"
+    "DO UPDATE SET quantity = {item}.quantity + excluded.quantity, updated_at = excluded.updated_at"
 )
 
 
-def _item_upsert(*, cart: Cart, variant_id, quantity: int) -> None:
-    """The cart's line of this variant set to ``quantity``: one statement on PostgreSQL and
-    SQLite (the ORM's ``bulk_create(update_conflicts=True)`` cost more to build than to run)."""
-    fields = CartItem._meta
+def _item_add(*, cart: Cart, variant_id, quantity: int) -> bool:
+    """Add ``quantity`` to the cart's line of this variant (creating it), if the cart is still
+    open: one atomic statement on PostgreSQL and SQLite. False when the cart was not open."""
+    item = CartItem._meta
     now = timezone.now()
+    cart_id = item.get_field("cart").get_db_prep_value(cart.pk, connection)
     params = [
-        fields.get_field("id").get_db_prep_value(uuid.uuid4(), connection),
-        fields.get_field("created_at").get_db_prep_value(now, connection),
-        fields.get_field("updated_at").get_db_prep_value(now, connection),
-        fields.get_field("cart").get_db_prep_value(cart.pk, connection),
-        fields.get_field("variant").get_db_prep_value(variant_id, connection),
+        item.get_field("id").get_db_prep_value(uuid.uuid4(), connection),
+        item.get_field("created_at").get_db_prep_value(now, connection),
+        item.get_field("updated_at").get_db_prep_value(now, connection),
+        cart_id,
+        item.get_field("variant").get_db_prep_value(variant_id, connection),
         quantity,
+        cart_id,
+        Cart.Status.OPEN.value,
     ]
+    sql = _ITEM_ADD_SQL.format(item=item.db_table, cart=Cart._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(_ITEM_UPSERT_SQL.format(table=fields.db_table), params)
+        cursor.execute(sql, params)
+        return cursor.rowcount > 0
 
 
 @transaction.atomic
