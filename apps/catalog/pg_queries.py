@@ -13,11 +13,12 @@ equivalence tests compare this module with): filters, orderings and output must 
 
 from __future__ import annotations
 
-import functools
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
+
+from apps.core.db import hot_cursor
 
 from .models import Product
 
@@ -176,28 +177,9 @@ def _where(
     return (" AND ".join(clauses) or "TRUE"), params
 
 
-@functools.cache
-def _prepared_cursor_class():
-    from django.db.backends.postgresql.base import ServerBindingCursor  # needs psycopg
-
-    class PreparedCursor(ServerBindingCursor):
-        def execute(self, query, params=None, **kwargs):
-            return super().execute(query, params, prepare=True, **kwargs)
-
-    return PreparedCursor
-
-
 def _rows(sql: str, params: dict) -> list[dict]:
-    """Run ``sql`` as a prepared statement (server-side binding: planned once per connection;
-    DATABASE_PREPARED_STATEMENTS=false turns that off). While queries are being logged
-    (DEBUG, tests counting queries) it runs through Django's usual cursor instead, so that the
-    log holds the SQL with its values."""
-    if connection.queries_logged:
-        cursor = connection.cursor()
-    else:
-        connection.ensure_connection()
-        cursor = connection.make_cursor(_prepared_cursor_class()(connection.connection))
-    with cursor:
+    """Run ``sql`` as a prepared statement (``apps.core.db.hot_cursor``)."""
+    with hot_cursor() as cursor:
         cursor.execute(sql, params)
         columns = [col.name for col in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
