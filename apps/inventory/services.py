@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 
 from apps.core.activity import activity_record, snapshot
@@ -209,15 +209,23 @@ def _changes_apply(
     what ``stock_change`` does for one, in one savepoint and one insert of their movements."""
     if not changes:
         return []
-    now = timezone.now()
+    totals: dict = {}  # level pk → (on-hand delta, reserved delta), summed: one UPDATE for all
+    for level, on_hand_delta, reserved_delta in changes:
+        before = totals.get(level.pk, (0, 0))
+        totals[level.pk] = (before[0] + on_hand_delta, before[1] + reserved_delta)
+
+    def delta(index: int):
+        return Case(
+            *(When(pk=pk, then=Value(deltas[index])) for pk, deltas in totals.items()),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+
     try:
         with transaction.atomic():
-            for level, on_hand_delta, reserved_delta in changes:
-                StockLevel.objects.filter(pk=level.pk).update(
-                    on_hand=F("on_hand") + on_hand_delta,
-                    reserved=F("reserved") + reserved_delta,
-                    updated_at=now,
-                )
+            StockLevel.objects.filter(pk__in=list(totals)).update(
+                on_hand=F("on_hand") + delta(0), reserved=F("reserved") + delta(1), updated_at=timezone.now()
+            )
     except IntegrityError as exc:
         raise StockConflict("Those changes would take stock below zero or below what is reserved.") from exc
     for level, on_hand_delta, reserved_delta in changes:
