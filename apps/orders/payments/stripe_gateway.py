@@ -4,7 +4,6 @@ refunds with their own idempotency keys, and the PaymentIntent list (auto-pagina
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -27,17 +26,10 @@ INTENT_STATUS = {
 
 
 def client() -> stripe.StripeClient:
-    return _client(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
-
-
-@functools.lru_cache(maxsize=4)
-def _client(secret_key: str, api_base: str) -> stripe.StripeClient:
-    """One client per key and address, kept for the process: building one (its HTTP clients)
-    cost about a tenth of a checkout."""
     options = {"max_network_retries": 2}
-    if api_base:
-        options["base_addresses"] = {"api": api_base}
-    return stripe.StripeClient(secret_key, **options)
+    if settings.STRIPE_API_BASE:
+        options["base_addresses"] = {"api": settings.STRIPE_API_BASE}
+    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, **options)
 
 
 def _error(exc: Exception) -> PaymentProviderError:
