@@ -1,10 +1,9 @@
 """No overselling and no deadlocks, proven with real concurrent transactions on PostgreSQL."""
 
 import random
-import threading
 
 import pytest
-from django.db import connections, transaction
+from django.db import transaction
 
 from apps.core.errors import ApplicationError
 from apps.inventory import services
@@ -12,31 +11,11 @@ from apps.inventory.models import Reservation, StockLevel
 from apps.inventory.selectors import ledger_differences
 from apps.inventory.services import InsufficientStock, ReservationRequest
 from tests.catalog.factories import VariantFactory
+from tests.helpers import run_concurrently
 
 from .factories import WarehouseFactory, stocked
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_concurrently(n, work):
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def runner(i):
-        try:
-            barrier.wait(timeout=20)
-            results.append(work(i))
-        except Exception as exc:  # noqa: BLE001 - sorted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results, errors
 
 
 def test_twenty_buyers_of_the_last_five_units_reserve_exactly_five():

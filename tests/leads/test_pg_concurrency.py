@@ -2,41 +2,19 @@
 concurrent submissions, converting one inquiry twice at once makes one customer, and a
 rescoring running next to rule changes ends with the newest rules applied."""
 
-import threading
 from collections import Counter
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connections
 
 from apps.core.errors import Conflict
 from apps.leads.models import Inquiry
 from apps.leads.services import inquiries, rules
+from tests.helpers import run_concurrently
 
 from .factories import InquiryFactory, rule_make
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_concurrently(n, work):
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def runner(i):
-        try:
-            barrier.wait(timeout=20)
-            results.append(work(i))
-        except Exception as exc:  # noqa: BLE001 - sorted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results, errors
 
 
 def test_concurrent_submissions_take_turns_among_sales_users(make_user):

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connection
 from django.utils import timezone
 
 from apps.notifications.models import EmailMessage
 from apps.notifications.services import delivery, outbox
+from tests.helpers import together
 
 from .factories import EmailMessageFactory
 
@@ -29,33 +29,11 @@ class SlowBackend(BaseEmailBackend):
         return len(messages)
 
 
-def _run_together(count, target):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            results.append(target())
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not errors, errors
-    return results
-
-
 def test_two_workers_racing_for_one_row_send_it_once(settings):
     settings.EMAIL_BACKEND = "tests.notifications.test_pg_concurrency.SlowBackend"
     SENDS.clear()
     message = EmailMessageFactory(to=["race@example.com"])
-    outcomes = _run_together(4, lambda: outbox.email_send(message_id=message.pk))
+    outcomes = together(4, lambda i: outbox.email_send(message_id=message.pk))
     assert sorted(outcomes) == ["sent", "skipped", "skipped", "skipped"]
     assert SENDS == ["race@example.com"]
     message.refresh_from_db()
@@ -79,6 +57,6 @@ def test_two_sweepers_at_once_enqueue_each_lost_row_once(settings):
     lost = timezone.now() - timedelta(minutes=10)
     rows = [EmailMessageFactory(next_attempt_at=lost) for _ in range(60)]
     task = RecordingTask()
-    results = _run_together(2, lambda: delivery.sweep(EmailMessage, task, max_attempts=5))
+    results = together(2, lambda i: delivery.sweep(EmailMessage, task, max_attempts=5))
     assert sum(r.requeued for r in results) == 60
     assert sorted(task.ids) == sorted(str(r.pk) for r in rows)  # every row, none twice

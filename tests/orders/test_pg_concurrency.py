@@ -1,11 +1,9 @@
 """Concurrency on PostgreSQL with real concurrent transactions: no overselling at checkout,
 one order per idempotency key, one effect per webhook event, refunds within what was paid."""
 
-import threading
 import uuid
 
 import pytest
-from django.db import connections
 from rest_framework.test import APIClient
 
 from apps.inventory.models import Reservation, StockLevel
@@ -13,32 +11,11 @@ from apps.inventory.selectors import ledger_differences
 from apps.orders.models import Order, Payment, Refund, WebhookEvent
 from apps.orders.services.payment_events import payment_succeeded
 from apps.orders.services.refunds import refund_create
+from tests.helpers import together
 
 from .factories import checkout, new_cart, sellable, stripe_delivery, succeeded_event
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def together(n, work):
-    barrier = threading.Barrier(n)
-    results, errors = [None] * n, []
-
-    def run(i):
-        try:
-            barrier.wait(timeout=20)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - asserted by the tests
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(90)
-    assert errors == [], errors
-    return results
 
 
 def test_twenty_buyers_of_the_last_five_units_make_exactly_five_orders():

@@ -2,42 +2,18 @@
 requests at once places exactly one order (the rest get the same order back); concurrent
 submissions get distinct numbers from the sequence."""
 
-import threading
-
 import pytest
-from django.db import connections
 from rest_framework.test import APIClient
 
 from apps.inventory.models import Reservation, StockLevel
 from apps.inventory.selectors import ledger_differences
 from apps.orders.models import Order, Payment
 from apps.rfq.models import RFQ
+from tests.helpers import together
 
 from .factories import ADDRESS_US, item, rfq_make, sent_quote
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def together(n, work):
-    barrier = threading.Barrier(n)
-    results, errors = [None] * n, []
-
-    def run(i):
-        try:
-            barrier.wait(timeout=20)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - asserted by the tests
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(90)
-    assert errors == [], errors
-    return results
 
 
 def test_concurrent_accepts_of_one_quote_make_exactly_one_order():
