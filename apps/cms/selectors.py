@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import BooleanField, FloatField, Q, QuerySet, Value
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from apps.core.roles import ADMIN, CONTENT, has_role
-from apps.core.search import tsquery_text, weighted_vector_sql
+from apps.core.search import text_search, weighted_vector_sql
 
 from .models import MediaFile, NewsArticle, Page
 
@@ -66,26 +66,15 @@ def news_search(*, q: str, user, limit: int = 10) -> tuple[int, list[dict]]:
     """Published news matching ``q``, most relevant first: (total, top ``limit``).
     PostgreSQL: the GIN-indexed weighted tsvector (title, then summary, then content) with
     prefix matching; elsewhere every word as a substring, newest first."""
-    qs = news_published()
-    if connection.vendor == "postgresql":
-        query = tsquery_text(q)
-        if query is None:
-            return 0, []
-        # The SQL is a constant expression (it must equal the indexed one); input is bound.
-        matches = RawSQL(  # noqa: S611
-            f"({NEWS_VECTOR}) @@ to_tsquery('simple', %s)", [query], output_field=BooleanField()
-        )
-        rank = RawSQL(  # noqa: S611
-            f"ts_rank({NEWS_VECTOR}, to_tsquery('simple', %s))", [query], output_field=FloatField()
-        )
-        qs = qs.filter(matches).annotate(rank=rank).order_by("-rank", "-published_at")
-    else:
-        words = q.split()
-        if not words:
-            return 0, []
-        for word in words:
-            qs = qs.filter(Q(title__icontains=word) | Q(summary__icontains=word) | Q(content__icontains=word))
-        qs = qs.annotate(rank=Value(0.0, output_field=FloatField())).order_by("-published_at", "-created_at")
+    qs = text_search(
+        news_published(),
+        q=q,
+        vector_sql=NEWS_VECTOR,
+        fallback_fields=["title", "summary", "content"],
+        newest=["-published_at", "-created_at"],
+    )
+    if qs is None:
+        return 0, []
     return qs.count(), [
         {
             "id": str(a.id),

@@ -17,6 +17,39 @@ WORD = re.compile(r"\w+", re.UNICODE)
 CONFIG = "simple"
 
 
+def text_search(queryset, *, q: str, vector_sql: str, fallback_fields: list[str], newest: list[str]):
+    """``queryset`` narrowed to what matches ``q``, best first, annotated with ``rank``; None
+    when ``q`` has no words. PostgreSQL: the weighted tsvector ``vector_sql`` (a constant that
+    must equal the GIN-indexed expression) with prefix matching, ranked, ties newest first
+    (``newest``: the ordering). Elsewhere: every word a case-insensitive substring of one of
+    ``fallback_fields``, newest first, rank 0."""
+    from django.db import connection
+    from django.db.models import BooleanField, FloatField, Q, Value
+    from django.db.models.expressions import RawSQL
+
+    if connection.vendor == "postgresql":
+        query = tsquery_text(q)
+        if query is None:
+            return None
+        # The SQL is a constant expression (it must equal the indexed one); input is bound.
+        matches = RawSQL(  # noqa: S611
+            f"({vector_sql}) @@ to_tsquery('{CONFIG}', %s)", [query], output_field=BooleanField()
+        )
+        rank = RawSQL(  # noqa: S611
+            f"ts_rank({vector_sql}, to_tsquery('{CONFIG}', %s))", [query], output_field=FloatField()
+        )
+        return queryset.filter(matches).annotate(rank=rank).order_by("-rank", *newest)
+    words = q.split()
+    if not words:
+        return None
+    for word in words:
+        any_field = Q()
+        for field in fallback_fields:
+            any_field |= Q(**{f"{field}__icontains": word})
+        queryset = queryset.filter(any_field)
+    return queryset.annotate(rank=Value(0.0, output_field=FloatField())).order_by(*newest)
+
+
 def tsquery_text(q: str, *, max_words: int = 8) -> str | None:
     words = [w for w in WORD.findall(q.lower()) if w.replace("_", "")][:max_words]
     return " & ".join(f"{w}:*" for w in words) or None

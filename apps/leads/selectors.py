@@ -3,13 +3,11 @@ search, the rule preview, and the personal data export."""
 
 from __future__ import annotations
 
-from django.db import connection
-from django.db.models import BooleanField, FloatField, Q, QuerySet, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import Q, QuerySet
 
 from apps.accounts import api as accounts
 from apps.core.roles import ADMIN, SALES, SUPPORT
-from apps.core.search import tsquery_text
+from apps.core.search import text_search
 
 from .models import ImportJob, Inquiry, LeadScoringRule
 from .scoring import CompiledRule, inquiry_facts, score
@@ -74,31 +72,15 @@ def inquiry_search(*, q: str, user, limit: int = 10) -> tuple[int, list[dict]]:
     """Inquiries ``user`` may see that match ``q``, best first: (total, top ``limit``).
     PostgreSQL: the GIN-indexed weighted tsvector with prefix matching; elsewhere every word as
     a substring of name, company, email or message, newest first."""
-    qs = inquiry_list(user=user)
-    if connection.vendor == "postgresql":
-        query = tsquery_text(q)
-        if query is None:
-            return 0, []
-        # The SQL is a constant expression (it must equal the indexed one); input is bound.
-        matches = RawSQL(  # noqa: S611
-            f"({INQUIRY_VECTOR}) @@ to_tsquery('simple', %s)", [query], output_field=BooleanField()
-        )
-        rank = RawSQL(  # noqa: S611
-            f"ts_rank({INQUIRY_VECTOR}, to_tsquery('simple', %s))", [query], output_field=FloatField()
-        )
-        qs = qs.filter(matches).annotate(rank=rank).order_by("-rank", "-created_at")
-    else:
-        words = q.split()
-        if not words:
-            return 0, []
-        for word in words:
-            qs = qs.filter(
-                Q(full_name__icontains=word)
-                | Q(company__icontains=word)
-                | Q(email__icontains=word)
-                | Q(message__icontains=word)
-            )
-        qs = qs.annotate(rank=Value(0.0, output_field=FloatField())).order_by("-created_at")
+    qs = text_search(
+        inquiry_list(user=user),
+        q=q,
+        vector_sql=INQUIRY_VECTOR,
+        fallback_fields=["full_name", "company", "email", "message"],
+        newest=["-created_at"],
+    )
+    if qs is None:
+        return 0, []
     return qs.count(), [
         {
             "id": str(inquiry.pk),

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import secrets
 
-from django.db import connection
-from django.db.models import BooleanField, Count, FloatField, Prefetch, Q, QuerySet, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from apps.accounts.api import has_role, is_staff_member, objects_visible_to
 from apps.core.roles import ADMIN, SALES, SUPPORT
-from apps.core.search import tsquery_text
+from apps.core.search import text_search
 
 from .models import RFQ, Quote, QuoteLine, RFQItem, RFQStatusHistory
 
@@ -134,32 +132,15 @@ def rfq_search(*, q: str, user, limit: int = 10) -> tuple[int, list[dict]]:
     """RFQs ``user`` may see that match ``q``, best first: (total, top ``limit``). PostgreSQL:
     the GIN-indexed weighted tsvector with prefix matching; elsewhere every word as a substring
     of the number, name, company, email or requirements, newest first."""
-    qs = _visible(user=user)
-    if connection.vendor == "postgresql":
-        query = tsquery_text(q)
-        if query is None:
-            return 0, []
-        # The SQL is a constant expression (it must equal the indexed one); input is bound.
-        matches = RawSQL(  # noqa: S611
-            f"({RFQ_VECTOR}) @@ to_tsquery('simple', %s)", [query], output_field=BooleanField()
-        )
-        rank = RawSQL(  # noqa: S611
-            f"ts_rank({RFQ_VECTOR}, to_tsquery('simple', %s))", [query], output_field=FloatField()
-        )
-        qs = qs.filter(matches).annotate(rank=rank).order_by("-rank", "-created_at")
-    else:
-        words = q.split()
-        if not words:
-            return 0, []
-        for word in words:
-            qs = qs.filter(
-                Q(number__icontains=word)
-                | Q(full_name__icontains=word)
-                | Q(company__icontains=word)
-                | Q(email__icontains=word)
-                | Q(requirements__icontains=word)
-            )
-        qs = qs.annotate(rank=Value(0.0, output_field=FloatField())).order_by("-created_at")
+    qs = text_search(
+        _visible(user=user),
+        q=q,
+        vector_sql=RFQ_VECTOR,
+        fallback_fields=["number", "full_name", "company", "email", "requirements"],
+        newest=["-created_at"],
+    )
+    if qs is None:
+        return 0, []
     hits = qs.only("id", "number", "full_name", "company", "email", "status", "requirements", "created_at")
     return qs.count(), [
         {
