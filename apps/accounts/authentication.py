@@ -1,5 +1,6 @@
-"""JWT authentication with the user (and roles) cached, so an authenticated request costs
-no SQL. The cache entry is dropped whenever the user or their roles change (signals.py), so
+"""JWT authentication with the user (roles and model permissions) cached, so an authenticated
+request costs no SQL. The cache entry is dropped whenever the user, their roles or their roles'
+permissions change (signals.py), so
 a deactivated user is refused at once; at worst an update made with QuerySet.update() (which
 sends no signal) shows after USER_CACHE_SECONDS."""
 
@@ -26,6 +27,7 @@ class CachedJWTAuthentication(JWTAuthentication):
         if user is None:
             user = super().get_user(validated_token)  # raises for unknown or inactive users
             user._foundry_roles = set(user.groups.values_list("name", flat=True))
+            user.get_all_permissions()  # ModelBackend keeps them on the user: cached with it
             cache.set(key, user, settings.USER_CACHE_SECONDS)
         if not user.is_active:
             raise AuthenticationFailed("User is inactive", code="user_inactive")

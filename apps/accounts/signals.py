@@ -1,5 +1,6 @@
 """Cache invalidation only (no business logic here): the cached authenticated user."""
 
+from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
@@ -23,3 +24,19 @@ def user_roles_changed(sender, instance, action, reverse, pk_set, **kwargs):
             forget_cached_user(pk)
     else:
         forget_cached_user(instance.pk)
+
+
+@receiver(m2m_changed, sender=Group.permissions.through)
+def role_permissions_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """A group's permissions changed (the cached users keep their permissions): forget every
+    member of the groups touched."""
+    if reverse and action == "pre_clear":  # permission.group_set.clear(): who had it, before
+        groups = list(instance.group_set.values_list("pk", flat=True))
+    elif reverse and action in ("post_add", "post_remove"):  # permission.group_set changed
+        groups = list(pk_set)
+    elif not reverse and action in ("post_add", "post_remove", "post_clear"):
+        groups = [instance.pk]
+    else:
+        return
+    for pk in User.objects.filter(groups__in=groups).values_list("pk", flat=True).distinct():
+        forget_cached_user(pk)

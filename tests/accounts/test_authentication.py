@@ -43,3 +43,25 @@ def test_profile_update_shows_at_once(auth_client):
     client.get("/api/v1/auth/me")
     client.patch("/api/v1/auth/me", {"full_name": "New Name"}, format="json")
     assert client.get("/api/v1/auth/me").json()["full_name"] == "New Name"
+
+
+def test_model_permissions_ride_with_the_cached_user_and_follow_their_roles_permissions(auth_client):
+    """A sales user sees only assigned inquiries until the sales role is granted model-wide view
+    (a "sales manager" role change made in the admin): the cached user's permissions follow
+    at once, and checking them costs no SQL."""
+    from django.contrib.auth.models import Permission
+
+    from tests.leads.factories import InquiryFactory
+
+    InquiryFactory.create_batch(3)
+    client = auth_client("sales")
+    assert client.get("/api/v1/inquiries").json()["count"] == 0
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/inquiries").json()["count"] == 0
+    assert not [q for q in queries if "auth_permission" in q["sql"] and "auth_user_groups" in q["sql"]]
+    view = Permission.objects.get(content_type__app_label="leads", codename="view_inquiry")
+    sales = Group.objects.get(name="sales")
+    sales.permissions.add(view)
+    assert client.get("/api/v1/inquiries").json()["count"] == 3
+    view.group_set.remove(sales)  # the reverse side
+    assert client.get("/api/v1/inquiries").json()["count"] == 0
