@@ -22,6 +22,30 @@ class TimeStampedModel(UUIDModel):
         abstract = True
 
 
+class StatusHistory(models.Model):
+    """One move of a workflow, append-only: from, to, who, why, when. A subclass adds the
+    foreign key to the object that moved (``related_name="history"``) and names it in
+    ``subject_field``."""
+
+    subject_field = ""
+
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        subject = getattr(self, f"{self.subject_field}_id", "")
+        return f"{subject}: {self.from_status or '—'} → {self.to_status}"
+
+
 currency_code_validator = RegexValidator(
     r"^[A-Z]{3}$", "Use an ISO 4217 currency code: three capital letters, e.g. USD."
 )

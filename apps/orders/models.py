@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
 
-from apps.core.models import TimeStampedModel, currency_code_validator
+from apps.core.models import StatusHistory, TimeStampedModel, currency_code_validator
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -116,22 +116,13 @@ class OrderLine(TimeStampedModel):
         ordering = ["created_at", "sku"]
 
 
-class OrderStatusHistory(models.Model):
+class OrderStatusHistory(StatusHistory):
+    subject_field = "order"
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(StatusHistory.Meta):
         verbose_name_plural = "order status history"
-
-    def __str__(self):
-        return f"{self.order_id}: {self.from_status or '—'} → {self.to_status}"
 
 
 class Payment(TimeStampedModel):

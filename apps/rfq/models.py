@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
 
-from apps.core.models import TimeStampedModel, currency_code_validator
+from apps.core.models import StatusHistory, TimeStampedModel, currency_code_validator
 
 from .validators import country_code_validator
 
@@ -128,23 +128,14 @@ class RFQItem(TimeStampedModel):
         return f"{self.quantity} × {self.sku or self.product_name}"
 
 
-class RFQStatusHistory(models.Model):
-    rfq = models.ForeignKey(RFQ, on_delete=models.CASCADE, related_name="history")
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+class RFQStatusHistory(StatusHistory):
+    subject_field = "rfq"
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    rfq = models.ForeignKey(RFQ, on_delete=models.CASCADE, related_name="history")
+
+    class Meta(StatusHistory.Meta):
         verbose_name = "RFQ status change"
         verbose_name_plural = "RFQ status history"
-
-    def __str__(self):
-        return f"{self.rfq_id}: {self.from_status or '—'} → {self.to_status}"
 
 
 class Quote(TimeStampedModel):
