@@ -1,9 +1,27 @@
 import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
 
 from .models import ActivityLog
 
 TRUE_VALUES = ("true", "1")
 FALSE_VALUES = ("false", "0")
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, skipped when the request names none of the filters: building
+    and validating a FilterSet (deep copies of every filter, a form) cost more than a list
+    page's SQL, and with no filter parameter it returns the queryset unchanged anyway.
+    Parameters are matched by prefix, for filters whose form fields add suffixes (ranges)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return queryset
+        if filterset_class.filter_queryset is django_filters.FilterSet.filter_queryset and not any(
+            param.startswith(name) for param in request.query_params for name in filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 class StrictBooleanFilter(django_filters.TypedChoiceFilter):

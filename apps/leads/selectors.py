@@ -3,6 +3,7 @@ search, the rule preview, and the personal data export."""
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from apps.accounts import api as accounts
@@ -35,10 +36,28 @@ def inquiries_visible(*, user, queryset: QuerySet[Inquiry]) -> QuerySet[Inquiry]
     return accounts.objects_visible_to(user=user, queryset=queryset, use_groups=False)
 
 
+def sees_all_inquiries(user) -> bool:
+    """Whether ``user`` sees every inquiry (model-wide permission), not only those assigned."""
+    return user.is_superuser or user.has_perm("leads.view_inquiry")
+
+
 def inquiry_list(*, user) -> QuerySet[Inquiry]:
     """The inquiries ``user`` may see, newest first; soft-deleted ones never."""
     queryset = Inquiry.objects.select_related("assigned_to").order_by("-created_at")
     return inquiries_visible(user=user, queryset=queryset)
+
+
+def assigned_inquiry_page(*, user, offset: int, limit: int) -> tuple[int, list]:
+    """(total, page) of the plain listing of a user who sees only their assigned inquiries,
+    newest first: one prepared statement on PostgreSQL (``pg_queries``), the ORM elsewhere."""
+    if connection.vendor == "postgresql":
+        from . import pg_queries
+
+        total, rows = pg_queries.assigned_inquiry_page(user_id=user.pk, offset=offset, limit=limit)
+        if total is not None:
+            return total, rows
+    queryset = inquiry_list(user=user).order_by("-created_at", "-id")
+    return queryset.count(), list(queryset[offset : offset + limit])
 
 
 def inquiry_get(*, user, pk) -> Inquiry | None:

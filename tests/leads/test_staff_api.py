@@ -190,3 +190,42 @@ def test_detail_shows_why_it_scored(auth_client):
     body = admin.get(f"{URL}/{inquiry.pk}/").json()
     assert body["matched_rules"] == [{"rule_id": "r1", "rule_name": "Budget", "score_value": 30}]
     assert body["allowed_statuses"] == ["in_progress"]
+
+
+def test_the_fast_representation_equals_drfs_own(make_user):
+    """InquirySerializer builds its output by hand for speed; it must be exactly what DRF's
+    walk over the declared fields gives, for every shape of inquiry."""
+    import json
+
+    from django.utils import timezone
+    from rest_framework.renderers import JSONRenderer
+
+    from apps.leads.rest_api.v1.serializers import InquirySerializer
+    from tests.rfq.factories import item, rfq_make
+
+    sales, customer = make_user("sales"), make_user("customer")
+    item("RFQ-SKU-1")
+    shapes = [
+        InquiryFactory(),
+        InquiryFactory(
+            ip_address=None, metadata={}, matched_rules=[], country="", phone="", notes="n",
+        ),
+        InquiryFactory(
+            metadata={"budget": 5000, "products": ["a", "b"], "nested": {"x": [1, None]}},
+            matched_rules=[
+                {"rule_id": "r1", "rule_name": "Budget", "score_value": 30},
+                {"rule_id": "r2", "rule_name": "Nigeria", "score_value": -5},
+            ],
+            status=Inquiry.Status.IN_PROGRESS,
+            converted_customer=customer,
+            converted_at=timezone.now(),
+            rfq_id=rfq_make(customer=customer).pk,
+        ),
+        assigned(sales, ip_address="2001:db8::1"),
+    ]
+    for inquiry in Inquiry.objects.select_related("assigned_to").filter(pk__in=[i.pk for i in shapes]):
+        serializer = InquirySerializer()
+        fast = json.loads(JSONRenderer().render(serializer.to_representation(inquiry)))
+        generic = json.loads(JSONRenderer().render(serializer.generic_representation(inquiry)))
+        assert fast == generic
+        assert list(fast) == list(generic)  # same key order too

@@ -12,7 +12,7 @@ from apps.catalog import cache as response_cache
 from apps.catalog import selectors, services
 from apps.catalog.models import Document, Product
 from apps.core.models import currency_code_validator
-from apps.core.pagination import PageNumberPagination
+from apps.core.pagination import PAGE_PARAMS, PageNumberPagination
 from apps.core.permissions import HasRole
 from apps.core.roles import STAFF_ROLES, has_role
 
@@ -128,9 +128,6 @@ class ProductQuerySerializer(serializers.Serializer):
         help_text="true: products with stock available (an active variant in an active warehouse); "
         "false: the others. Answers are never served from the response cache.",
     )
-
-
-PAGE_PARAMS = {PageNumberPagination.page_query_param, PageNumberPagination.page_size_query_param}
 
 
 class ProductListView(AnonymousCacheMixin, APIView):

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from apps.core.activity import client_ip
 from apps.core.errors import NotFound
+from apps.core.pagination import PAGE_PARAMS
 from apps.core.permissions import HasRole, IsAdminRole
 from apps.core.roles import ADMIN, SALES, STAFF_ROLES
 from apps.leads import selectors
@@ -52,7 +53,7 @@ class InquiryListCreateView(generics.ListAPIView):
     filterset_class = InquiryFilter
     search_fields = ["full_name", "email", "company", "message"]
     ordering_fields = ["created_at", "updated_at", "lead_score", "status", "full_name"]
-    ordering = ["-created_at"]
+    ordering = ["-created_at", "-id"]
 
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "POST" else [IsLeadsStaff()]
@@ -67,8 +68,24 @@ class InquiryListCreateView(generics.ListAPIView):
             return Inquiry.objects.none()
         return selectors.inquiry_list(user=self.request.user)
 
+    def paginate_queryset(self, queryset):
+        if selectors.sees_all_inquiries(self.request.user):
+            return super().paginate_queryset(queryset)
+        # Only the inquiries assigned to them: a small set, counted with the page.
+        return self.paginator.paginate_small_set(queryset, self.request)
+
     @extend_schema(tags=TAG)
     def get(self, request, *args, **kwargs):
+        user = request.user
+        if request.query_params.keys() <= PAGE_PARAMS and not selectors.sees_all_inquiries(user):
+            # A sales user's plain listing, the page the frontend opens: one statement.
+            paginator = self.paginator
+
+            def fetch(offset: int, limit: int):
+                return selectors.assigned_inquiry_page(user=user, offset=offset, limit=limit)
+
+            page = paginator.paginate_fetched(request, fetch)
+            return paginator.get_paginated_response(self.get_serializer(page, many=True).data)
         return super().get(request, *args, **kwargs)
 
     @extend_schema(

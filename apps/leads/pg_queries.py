@@ -1,0 +1,82 @@
+"""The sales user's inquiry list on PostgreSQL in ONE prepared statement.
+
+A sales user without the model-wide ``leads.view_inquiry`` sees the inquiries they hold an
+object permission on (granted on assignment). Their plain listing (no filter, search or
+ordering parameter: what the staff frontend opens) has a speed target (issue 5; ``make
+bench``): compiling the ORM query, counting in a second statement and building model
+instances cost more than PostgreSQL needs to answer. Here the page and its total come in one
+statement, planned once per connection (``hot_cursor``).
+
+``selectors.inquiry_list`` is the portable version of the same read (filters, search and
+ordering, SQLite) and the reference ``tests/leads/test_pg_list_equivalence.py`` compares this
+module with: visibility, order and output must stay the same.
+"""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+from django.contrib.contenttypes.models import ContentType
+
+from apps.core.db import hot_cursor
+
+from .models import Inquiry
+
+_COLUMNS = (
+    "id", "inquiry_type", "full_name", "email", "phone", "company", "country", "message",
+    "source", "metadata", "status", "lead_score", "matched_rules", "notes", "ip_address",
+    "user_agent", "converted_customer_id", "converted_at", "rfq_id", "created_at", "updated_at",
+)  # fmt: skip
+_JSON_COLUMNS = ("metadata", "matched_rules")
+
+# The columns are those of _COLUMNS, in its order (the row is read by position).
+
+_ASSIGNED_PAGE = """
+SELECT count(*) OVER () AS total,
+       i.id, i.inquiry_type, i.full_name, i.email, i.phone, i.company, i.country, i.message,
+       i.source, i.metadata, i.status, i.lead_score, i.matched_rules, i.notes, i.ip_address,
+       i.user_agent, i.converted_customer_id, i.converted_at, i.rfq_id, i.created_at, i.updated_at,
+       u.id AS assigned_id, u.email AS assigned_email, u.full_name AS assigned_full_name
+  FROM leads_inquiry i
+  LEFT JOIN accounts_user u ON u.id = i.assigned_to_id
+ WHERE i.deleted_at IS NULL
+   AND i.id IN (SELECT p.content_object_id
+                  FROM leads_inquiryuserobjectpermission p
+                 WHERE p.user_id = %(user_id)s
+                   AND p.permission_id = (SELECT a.id FROM auth_permission a
+                                           WHERE a.content_type_id = %(content_type_id)s
+                                             AND a.codename = 'view_inquiry'))
+ ORDER BY i.created_at DESC, i.id DESC
+ LIMIT %(limit)s OFFSET %(offset)s
+"""
+
+
+def assigned_inquiry_page(*, user_id, offset: int, limit: int) -> tuple[int | None, list]:
+    """(total, inquiries) of the page: objects with the attributes ``InquirySerializer``
+    reads. The total is None when the page is empty (past the end: count separately)."""
+    params = {
+        "user_id": user_id,
+        "content_type_id": ContentType.objects.get_for_model(Inquiry).pk,
+        "limit": limit,
+        "offset": offset,
+    }
+    with hot_cursor() as cursor:
+        cursor.execute(_ASSIGNED_PAGE, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None, []
+    width = len(_COLUMNS)
+    inquiries = []
+    for row in rows:
+        inquiry = SimpleNamespace(**dict(zip(_COLUMNS, row[1 : width + 1], strict=True)))
+        for column in _JSON_COLUMNS:
+            value = getattr(inquiry, column)
+            if isinstance(value, str):
+                setattr(inquiry, column, json.loads(value))
+        assigned_id, email, full_name = row[width + 1 :]
+        inquiry.assigned_to = (
+            None if assigned_id is None else SimpleNamespace(id=assigned_id, email=email, full_name=full_name)
+        )
+        inquiries.append(inquiry)
+    return rows[0][0], inquiries
