@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, QuerySet
 from django.dispatch import Signal
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 from guardian.utils import get_user_obj_perms_model
 
+from apps.core.memo import VersionedMemo
 from apps.core.roles import has_role, is_staff_member, user_roles  # noqa: F401 (re-exported)
 
 # --- Object permissions ------------------------------------------------------------------
@@ -57,15 +59,42 @@ def objects_visible_to(*, user, queryset: QuerySet, perm: str = "view",
     if not use_groups and not direct.objects.is_generic():
         # A model with its own object-permission table (a real foreign key): one indexed
         # semi-join on the user's rows, instead of guardian's general query.
-        app_label, codename = full.split(".", 1)
+        codename = full.split(".", 1)[1]
         granted = direct.objects.filter(
-            user=user, permission__codename=codename, permission__content_type__app_label=app_label
+            user=user,
+            permission__codename=codename,
+            permission__content_type_id=ContentType.objects.get_for_model(queryset.model).pk,
         ).values("content_object_id")
         return queryset.filter(pk__in=granted)
     return get_objects_for_user(
         user, full, klass=queryset, accept_global_perms=False, with_superuser=True,
         use_groups=use_groups,
     )
+
+
+# --- Who holds a role -----------------------------------------------------------------------
+
+
+def _role_emails_compute(role: str) -> tuple[str, ...]:
+    from .models import User
+
+    return tuple(
+        User.objects.filter(groups__name=role, is_active=True)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+
+
+# Every alert to a role (each public inquiry alerts sales) reads this: each process keeps it
+# until a user, a group or a membership changes (``signals``).
+ROLE_EMAILS = VersionedMemo("accounts:role-emails", _role_emails_compute)
+
+
+def role_emails(role: str) -> list[str]:
+    """Emails of the active users holding ``role``, sorted (erased accounts are inactive)."""
+    return list(ROLE_EMAILS.get(role))
 
 
 # --- Personal data -----------------------------------------------------------------------

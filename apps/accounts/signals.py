@@ -1,9 +1,11 @@
-"""Cache invalidation only (no business logic here): the cached authenticated user."""
+"""Cache invalidation only (no business logic here): the cached authenticated user and who
+holds each role (``api.ROLE_EMAILS``)."""
 
 from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from .api import ROLE_EMAILS
 from .authentication import forget_cached_user
 from .models import User
 
@@ -12,6 +14,13 @@ from .models import User
 @receiver(post_delete, sender=User)
 def user_changed(sender, instance, **kwargs):
     forget_cached_user(instance.pk)
+    ROLE_EMAILS.invalidate()
+
+
+@receiver(post_save, sender=Group)
+@receiver(post_delete, sender=Group)
+def role_changed(sender, **kwargs):
+    ROLE_EMAILS.invalidate()
 
 
 @receiver(m2m_changed, sender=User.groups.through)
@@ -19,6 +28,8 @@ def user_changed(sender, instance, **kwargs):
 def user_roles_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if not action.startswith("post_"):
         return
+    if sender is User.groups.through:
+        ROLE_EMAILS.invalidate()
     if reverse:  # group.user_set changed: forget every user touched
         for pk in pk_set or ():
             forget_cached_user(pk)

@@ -9,6 +9,7 @@ class LeadsConfig(AppConfig):
     def ready(self):
         from apps.accounts.api import register_personal_data
 
+        from . import signals  # noqa: F401
         from .selectors import personal_data_export
         from .services.inquiries import personal_data_erase
 

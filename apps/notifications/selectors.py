@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
+
+from apps.accounts import api as accounts
 
 from .models import Broadcast, EmailMessage, Notification, NotificationPreference, OutboxStatus
 
 
 def role_emails(role: str) -> list[str]:
     """Emails of the active users holding ``role`` (erased accounts are inactive)."""
-    return list(
-        get_user_model()
-        .objects.filter(groups__name=role, is_active=True)
-        .exclude(email="")
-        .order_by("email")
-        .values_list("email", flat=True)
-        .distinct()
-    )
+    return accounts.role_emails(role)
 
 
 def email_list() -> QuerySet:

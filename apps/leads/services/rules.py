@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from apps.core.activity import activity_record, snapshot
+from apps.core.memo import VersionedMemo
 from apps.core.services import model_update
 
 from ..models import Inquiry, LeadScoringRule
@@ -41,7 +42,13 @@ def condition_validate(condition) -> None:
 
 
 def active_rules() -> list[CompiledRule]:
-    """The active rules, compiled, in evaluation order (one query)."""
+    """The active rules, compiled, in evaluation order: every public inquiry is scored with
+    them, so each process keeps them until a rule is written (``ACTIVE_RULES``, invalidated
+    by the signals in ``apps.leads.signals``)."""
+    return list(ACTIVE_RULES.get())
+
+
+def _active_rules_compute() -> tuple[CompiledRule, ...]:
     rows = (
         LeadScoringRule.objects.filter(is_active=True)
         .order_by("position", "rule_name", "pk")
@@ -53,7 +60,10 @@ def active_rules() -> list[CompiledRule]:
             logger.warning("scoring rule %s has an invalid condition; skipped", pk)
             continue
         rules.append(CompiledRule.of(rule_id=pk, rule_name=name, score_value=value, condition=condition))
-    return rules
+    return tuple(rules)
+
+
+ACTIVE_RULES = VersionedMemo("leads:active-rules", _active_rules_compute)
 
 
 def _check(rule: LeadScoringRule) -> None:

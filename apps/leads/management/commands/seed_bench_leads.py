@@ -123,6 +123,7 @@ class Command(BaseCommand):
             objs.append(rule)
         # In bulk: rule_create would queue a rescoring of (as yet no) inquiries per rule.
         LeadScoringRule.objects.bulk_create(objs)
+        rules.ACTIVE_RULES.invalidate()  # bulk_create sends no post_save
         return rules.active_rules()
 
     def _inquiry(self, rng: random.Random, n: int, status: str) -> Inquiry:
