@@ -33,22 +33,29 @@ _JSON_COLUMNS = ("metadata", "matched_rules")
 # The columns are those of _COLUMNS, in its order (the row is read by position).
 
 _ASSIGNED_PAGE = """
-SELECT count(*) OVER () AS total,
+WITH page AS (
+    -- The page's ids from the narrow rows first, then the wide columns for those only.
+    SELECT i.id, i.created_at, count(*) OVER () AS total
+      FROM leads_inquiry i
+     WHERE i.deleted_at IS NULL
+       AND i.id IN (SELECT p.content_object_id
+                      FROM leads_inquiryuserobjectpermission p
+                     WHERE p.user_id = %(user_id)s
+                       AND p.permission_id = (SELECT a.id FROM auth_permission a
+                                               WHERE a.content_type_id = %(content_type_id)s
+                                                 AND a.codename = 'view_inquiry'))
+     ORDER BY i.created_at DESC, i.id DESC
+     LIMIT %(limit)s OFFSET %(offset)s
+)
+SELECT page.total,
        i.id, i.inquiry_type, i.full_name, i.email, i.phone, i.company, i.country, i.message,
        i.source, i.metadata, i.status, i.lead_score, i.matched_rules, i.notes, i.ip_address,
        i.user_agent, i.converted_customer_id, i.converted_at, i.rfq_id, i.created_at, i.updated_at,
        u.id AS assigned_id, u.email AS assigned_email, u.full_name AS assigned_full_name
-  FROM leads_inquiry i
+  FROM page
+  JOIN leads_inquiry i ON i.id = page.id
   LEFT JOIN accounts_user u ON u.id = i.assigned_to_id
- WHERE i.deleted_at IS NULL
-   AND i.id IN (SELECT p.content_object_id
-                  FROM leads_inquiryuserobjectpermission p
-                 WHERE p.user_id = %(user_id)s
-                   AND p.permission_id = (SELECT a.id FROM auth_permission a
-                                           WHERE a.content_type_id = %(content_type_id)s
-                                             AND a.codename = 'view_inquiry'))
- ORDER BY i.created_at DESC, i.id DESC
- LIMIT %(limit)s OFFSET %(offset)s
+ ORDER BY page.created_at DESC, page.id DESC
 """
 
 

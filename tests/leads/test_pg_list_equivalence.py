@@ -55,12 +55,12 @@ def test_plain_listing_equals_the_orm_path_on_every_page(auth_client, make_user)
         for page in range(1, pages + 1):
             fast = client.get(URL, {"page_size": size, "page": page})
             # Any other parameter takes the ORM path (django-filter, OrderingFilter).
-            orm = client.get(URL, {"page_size": size, "page": page, "ordering": "-created_at"})
+            orm = client.get(URL, {"page_size": size, "page": page, "search": ""})
             assert fast.status_code == orm.status_code == 200, (fast.content, orm.content)
             fast_body, orm_body = fast.json(), orm.json()
             for link in ("next", "previous"):  # the ORM path's links carry its extra parameter
                 if orm_body[link]:
-                    orm_body[link] = orm_body[link].replace("ordering=-created_at&", "")
+                    orm_body[link] = orm_body[link].replace("&search=", "")
             assert fast_body == orm_body
             assert fast.json()["count"] == 22
             if size == 100:
