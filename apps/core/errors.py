@@ -18,6 +18,12 @@ class ApplicationError(Exception):
         super().__init__(self.detail)
 
 
+class PermissionDenied(ApplicationError):
+    status_code = 403
+    default_code = "permission_denied"
+    default_detail = "You do not have permission to perform this action."
+
+
 class NotFound(ApplicationError):
     status_code = 404
     default_code = "not_found"

@@ -1,7 +1,7 @@
 """The inquiry state machine, in one place: new → in_progress → resolved → closed.
 Services call ``transition_check``; nothing else decides."""
 
-from apps.core.errors import InvalidTransition
+from apps.core.workflow import Workflow
 
 from .models import Inquiry
 
@@ -15,11 +15,13 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+WORKFLOW = Workflow("inquiry", transitions=TRANSITIONS)
+
+
 def allowed_next(status: str) -> tuple[str, ...]:
-    return TRANSITIONS.get(status, ())
+    return WORKFLOW.allowed_next(status)
 
 
 def transition_check(*, current: str, target: str) -> None:
     """Raise InvalidTransition (409 ``invalid_transition``) unless current → target is allowed."""
-    if target not in allowed_next(current):
-        raise InvalidTransition(current=current, target=target, allowed=allowed_next(current))
+    WORKFLOW.check(current=current, target=target)

@@ -1,7 +1,7 @@
 """The order state machine, in one place: the states, the allowed transitions and who may
 trigger them. Services call ``transition_check``; nothing else decides."""
 
-from apps.core.errors import InvalidTransition
+from apps.core.workflow import Workflow
 
 from .models import Order
 
@@ -32,11 +32,13 @@ STAFF_TRANSITIONS = {
 CUSTOMER_CANCELLABLE = {S.PENDING_PAYMENT, S.PAID}
 
 
+WORKFLOW = Workflow("order", transitions=TRANSITIONS)
+
+
 def allowed_next(status: str) -> tuple[str, ...]:
-    return TRANSITIONS.get(status, ())
+    return WORKFLOW.allowed_next(status)
 
 
 def transition_check(*, current: str, target: str) -> None:
     """Raise InvalidTransition (409 ``invalid_transition``) unless current → target is allowed."""
-    if target not in allowed_next(current):
-        raise InvalidTransition(current=current, target=target, allowed=allowed_next(current))
+    WORKFLOW.check(current=current, target=target)

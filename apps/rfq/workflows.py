@@ -10,6 +10,7 @@ Quote: draft → sent → accepted | declined | expired; draft and sent quotes a
 """
 
 from apps.core.errors import Conflict, InvalidTransition
+from apps.core.workflow import Workflow
 
 from .models import RFQ, Quote
 
@@ -62,14 +63,16 @@ QUOTE_CLOSED_CODES = {
 }
 
 
+WORKFLOW = Workflow("rfq", transitions=TRANSITIONS)
+
+
 def allowed_next(status: str) -> tuple[str, ...]:
-    return TRANSITIONS.get(status, ())
+    return WORKFLOW.allowed_next(status)
 
 
 def transition_check(*, current: str, target: str) -> None:
     """Raise InvalidTransition (409 ``invalid_transition``) unless current → target is allowed."""
-    if target not in allowed_next(current):
-        raise InvalidTransition(current=current, target=target, allowed=allowed_next(current))
+    WORKFLOW.check(current=current, target=target)
 
 
 def staff_transition_check(*, current: str, target: str) -> None:
@@ -85,8 +88,11 @@ def staff_transition_check(*, current: str, target: str) -> None:
     raise InvalidTransition(current=current, target=target, allowed=allowed_next(current))
 
 
+QUOTE_WORKFLOW = Workflow("quote", transitions=QUOTE_TRANSITIONS)
+
+
 def quote_allowed_next(status: str) -> tuple[str, ...]:
-    return QUOTE_TRANSITIONS.get(status, ())
+    return QUOTE_WORKFLOW.allowed_next(status)
 
 
 def quote_transition_check(*, current: str, target: str) -> None:
