@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "apps.catalog",
     "apps.inventory",
     "apps.orders",
+    "apps.tracking",
     "apps.rfq",
     "apps.leads",
     "apps.search",
@@ -239,6 +240,7 @@ SPECTACULAR_SETTINGS = {
         "PaymentStatusEnum": "apps.orders.models.Payment.Status",
         "RefundStatusEnum": "apps.orders.models.Refund.Status",
         "MediaFileStatusEnum": "apps.cms.models.MediaFile.Status",
+        "ShipmentStatusEnum": "apps.tracking.models.Shipment.Status",
     },
 }
 
@@ -468,6 +470,10 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
 # Public POST /inquiries, per client IP ("N/period"; empty turns that limit off).
 LEADS_INQUIRY_THROTTLE_MINUTE = env.str("LEADS_INQUIRY_THROTTLE_MINUTE", default="5/min")
 LEADS_INQUIRY_THROTTLE_DAY = env.str("LEADS_INQUIRY_THROTTLE_DAY", default="50/day")
+
+# --- Tracking ---------------------------------------------------------------------------------
+# The public lookup by tracking code (GET /api/v1/track/{code}), per client IP; empty: off.
+TRACKING_THROTTLE_RATE = env.str("TRACKING_THROTTLE_RATE", default="60/min")
 # New public inquiries go round-robin to the active sales users.
 LEADS_AUTO_ASSIGN = env.bool("LEADS_AUTO_ASSIGN", default=False)
 # The staff page of an inquiry ({id}), linked from the sales alert email.

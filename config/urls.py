@@ -10,7 +10,8 @@ from apps.core.urls import api_not_found, optional_slash
 from apps.core.views import ceiling_view
 
 API_V1_APPS = [
-    "core", "accounts", "cms", "catalog", "inventory", "orders", "notifications", "rfq", "leads", "search",
+    "core", "accounts", "cms", "catalog", "inventory", "orders", "tracking", "notifications", "rfq", "leads",
+    "search",
 ]  # fmt: skip
 
 

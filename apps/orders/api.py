@@ -5,6 +5,7 @@
   and creates the payment with the currency's provider (502 ``payment_provider_error`` rolls it
   all back). Checkout places its orders through the same function.
 - ``order_summary``: the order as the API shows it after placement.
+- ``order_advance``: shipments move their order to shipped / delivered (each step recorded).
 - ``AddressSerializer``: the structured address, validated by country, for callers that take one.
 """
 
@@ -14,6 +15,7 @@ from .addresses import AddressSerializer
 from .models import Order
 from .pricing import money_round, totals_for
 from .services.checkout import MAX_ORDER_TOTAL, OrderLineRequest, PlacedOrder, order_place
+from .services.status import order_advance
 
 
 def order_summary(order: Order) -> dict:
@@ -32,17 +34,26 @@ def order_summary(order: Order) -> dict:
     }
 
 
+def order_for_caller(*, user, number: str) -> Order | None:
+    """The order with this number if ``user`` may see it (its customer, or staff)."""
+    from .selectors import order_for_caller as _order_for_caller
+
+    return _order_for_caller(user=user, number=number)
+
+
 def order_by_id(order_id) -> Order | None:
     return Order.objects.filter(pk=order_id).first()
 
 
 __all__ = [
     "MAX_ORDER_TOTAL",
+    "order_advance",
     "AddressSerializer",
     "OrderLineRequest",
     "PlacedOrder",
     "money_round",
     "order_by_id",
+    "order_for_caller",
     "order_place",
     "order_summary",
     "totals_for",

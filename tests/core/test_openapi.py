@@ -9,6 +9,7 @@ PUBLIC = {
     ("get", "/api/v1/health"), ("get", "/api/v1/status"),
     # Provider webhooks: verified by their signature, never by a user's token.
     ("post", "/api/v1/webhooks/stripe"), ("post", "/api/v1/webhooks/paystack"),
+    ("post", "/api/v1/webhooks/carriers/{carrier}"),
 }
 
 

@@ -108,6 +108,26 @@ def order_mark_paid(*, order: Order, actor=None, reason: str = "payment confirme
     return order
 
 
+# The fulfilment line, in order: shipments move an order along it, never backwards.
+FULFILMENT_PATH = (S.PAID, S.FULFILLING, S.SHIPPED, S.DELIVERED)
+
+
+def order_advance(*, order: Order, target: str, actor=None, reason: str) -> Order:
+    """Inside the caller's transaction: move an order forward along paid → fulfilling →
+    shipped → delivered up to ``target``, one recorded step at a time (its shipments decide:
+    every line shipped, every shipment delivered). Already there or past it: nothing. An order
+    off that line (unpaid, cancelled, refunded, returned): 409 from the state machine."""
+    order = order_lock(order)
+    path = FULFILMENT_PATH
+    if order.status in path and path.index(order.status) >= path.index(target):
+        return order
+    if order.status not in FULFILMENT_PATH:
+        workflows.transition_check(current=order.status, target=target)  # raises
+    for step in FULFILMENT_PATH[FULFILMENT_PATH.index(order.status) + 1 : FULFILMENT_PATH.index(target) + 1]:
+        _move(order=order, target=step, actor=actor, reason=reason)
+    return order
+
+
 @transaction.atomic
 def order_cancel(*, order: Order, actor, reason: str = "", by_customer: bool = False, request=None) -> Order:
     """Cancel: reserved stock is released; stock already sold goes back to its warehouse; a paid

@@ -1,0 +1,150 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.errors import ApplicationError, NotFound
+from apps.core.permissions import HasRole
+from apps.core.roles import ADMIN, LOGISTICS
+from apps.orders import api as orders
+from apps.tracking import selectors, services
+from apps.tracking.models import Carrier
+from apps.tracking.throttles import TrackingLookupThrottle
+
+from .serializers import (
+    EventResultSerializer,
+    OrderTimelineSerializer,
+    PublicTrackingSerializer,
+    ShipmentCreateSerializer,
+    ShipmentEventInSerializer,
+    ShipmentSerializer,
+    WebhookResultSerializer,
+)
+
+TAG = ["tracking"]
+IsLogistics = HasRole.of(LOGISTICS, ADMIN)
+
+
+def _shipment_out(pk) -> dict:
+    return ShipmentSerializer(selectors.shipment_detail(pk)).data
+
+
+class ShipmentCreateView(APIView):
+    """Logistics: ship some or all of a paid order's lines with a carrier."""
+
+    permission_classes = [IsLogistics]
+
+    @extend_schema(tags=TAG, request=ShipmentCreateSerializer, responses={201: ShipmentSerializer})
+    def post(self, request):
+        data = ShipmentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        order = orders.order_for_caller(user=request.user, number=values["order"])
+        if order is None:
+            raise ApplicationError(f"No order {values['order']}.", attr="order")
+        carrier = Carrier.objects.filter(code=values["carrier"]).first()
+        if carrier is None:
+            raise ApplicationError(f"No carrier '{values['carrier']}'.", attr="carrier")
+        lines = [
+            {**line, "line": str(line["line"]) if line.get("line") else None}
+            for line in values.get("lines", [])
+        ]
+        shipment = services.shipment_create(
+            order=order,
+            carrier=carrier,
+            tracking_number=values["tracking_number"],
+            lines=lines or None,
+            actor=request.user,
+            request=request,
+        )
+        return Response(_shipment_out(shipment.pk), status=status.HTTP_201_CREATED)
+
+
+class ShipmentDetailView(APIView):
+    permission_classes = [IsLogistics]
+
+    @extend_schema(tags=TAG, responses=ShipmentSerializer)
+    def get(self, request, shipment_id):
+        shipment = selectors.shipment_detail(shipment_id)
+        if shipment is None:
+            raise NotFound("No such shipment.")
+        return Response(ShipmentSerializer(shipment).data)
+
+
+class ShipmentEventView(APIView):
+    """Logistics: record an event. The shipment workflow decides: an invalid move → 409
+    ``invalid_transition`` naming the allowed next states; a late event is recorded only."""
+
+    permission_classes = [IsLogistics]
+
+    @extend_schema(tags=TAG, request=ShipmentEventInSerializer, responses={201: EventResultSerializer})
+    def post(self, request, shipment_id):
+        shipment = selectors.shipment_get(shipment_id)
+        if shipment is None:
+            raise NotFound("No such shipment.")
+        data = ShipmentEventInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        event, moved = services.shipment_event_record(
+            shipment=shipment, actor=request.user, **data.validated_data
+        )
+        body = {"event": event, "moved": moved, "shipment": selectors.shipment_detail(shipment.pk)}
+        return Response(EventResultSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class CarrierWebhookView(APIView):
+    """A carrier's status events, signed with its shared secret: header
+    ``X-Foundry-Signature: sha256=<hex HMAC-SHA256 of the raw body>``. Body
+    ``{event_id, tracking_number, status, occurred_at, location?, note?}``; ``status`` in the
+    carrier's vocabulary (mapped by the carrier's status map) or ours. Stored once per event id."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = []
+
+    @extend_schema(
+        tags=TAG,
+        request=None,
+        responses={
+            200: WebhookResultSerializer,
+            400: OpenApiResponse(description="Bad signature or payload: nothing stored."),
+            404: OpenApiResponse(description="Unknown carrier or tracking number."),
+            409: OpenApiResponse(description="The workflow refuses the move: nothing stored."),
+        },
+        auth=[{}],
+    )
+    def post(self, request, carrier):
+        result = services.carrier_webhook_receive(
+            carrier_code=carrier,
+            body=request.body,
+            signature=request.headers.get(services.SIGNATURE_HEADER, ""),
+        )
+        return Response(result)
+
+
+class OrderTrackingView(APIView):
+    """The order's owner and staff: the order's status history merged with its shipments'
+    events, oldest first."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAG, responses=OrderTimelineSerializer)
+    def get(self, request, number):
+        order = orders.order_for_caller(user=request.user, number=number)
+        if order is None:
+            raise NotFound("No such order.")
+        return Response(OrderTimelineSerializer(selectors.order_timeline(order)).data)
+
+
+class PublicTrackingView(APIView):
+    """Anyone with the tracking code: status, dates and coarse locations; no personal data."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [TrackingLookupThrottle]
+
+    @extend_schema(tags=TAG, responses=PublicTrackingSerializer, auth=[{}, {"jwtAuth": []}])
+    def get(self, request, tracking_code):
+        found = selectors.public_tracking(tracking_code)
+        if found is None:
+            raise NotFound("No shipment with this tracking code.")
+        return Response(PublicTrackingSerializer(found).data)

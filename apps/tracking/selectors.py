@@ -1,0 +1,111 @@
+"""Tracking reads: the order's timeline (its status history merged with its shipments'
+events) for its owner and staff, and the public, reduced view of one shipment by its
+tracking code. Each is a constant number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+
+from apps.orders.models import Order, OrderStatusHistory
+
+from .models import Shipment, ShipmentEvent
+
+
+def shipment_get(pk) -> Shipment | None:
+    return Shipment.objects.select_related("carrier", "order").filter(pk=pk).first()
+
+
+def shipment_detail(pk) -> Shipment | None:
+    return (
+        Shipment.objects.select_related("carrier", "order")
+        .prefetch_related("lines__order_line", "events")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def order_timeline(order: Order) -> dict:
+    """``{order, status, shipments: [...], timeline: [...]}``: every order status change and
+    every shipment event (late ones too, marked), oldest first. Three queries."""
+    history = list(OrderStatusHistory.objects.filter(order=order).order_by("created_at", "id"))
+    shipments = list(
+        Shipment.objects.filter(order=order)
+        .select_related("carrier")
+        .prefetch_related(
+            Prefetch("events", queryset=ShipmentEvent.objects.order_by("occurred_at", "recorded_at"))
+        )
+        .order_by("created_at")
+    )
+    entries = [
+        {
+            "kind": "order",
+            "status": row.to_status,
+            "from_status": row.from_status,
+            "occurred_at": row.created_at,
+            "location": "",
+            "note": row.reason,
+            "shipment": None,
+            "applied": True,
+        }
+        for row in history
+    ]
+    for shipment in shipments:
+        ref = {
+            "id": str(shipment.pk),
+            "carrier": shipment.carrier.name,
+            "tracking_number": shipment.tracking_number,
+            "tracking_code": shipment.tracking_code,
+        }
+        entries += [
+            {
+                "kind": "shipment",
+                "status": event.to_status,
+                "from_status": event.from_status,
+                "occurred_at": event.occurred_at,
+                "location": event.location,
+                "note": event.note,
+                "shipment": ref,
+                "applied": event.applied,
+            }
+            for event in shipment.events.all()
+        ]
+    entries.sort(key=lambda entry: entry["occurred_at"])
+    return {
+        "order": order.number,
+        "status": order.status,
+        "shipments": [
+            {
+                "id": str(s.pk),
+                "carrier": s.carrier.name,
+                "tracking_number": s.tracking_number,
+                "tracking_code": s.tracking_code,
+                "tracking_url": s.carrier.tracking_url(s.tracking_number),
+                "status": s.status,
+                "delivered_at": s.delivered_at,
+            }
+            for s in shipments
+        ],
+        "timeline": entries,
+    }
+
+
+def public_tracking(code: str) -> dict | None:
+    """What anyone with the tracking code may see: the status, the carrier, dates and the
+    coarse locations of the events. No names, addresses, emails, prices or notes. Two queries."""
+    shipment = Shipment.objects.select_related("carrier").filter(tracking_code=code.strip().upper()).first()
+    if shipment is None:
+        return None
+    events = ShipmentEvent.objects.filter(shipment=shipment).order_by("occurred_at", "recorded_at")
+    return {
+        "tracking_code": shipment.tracking_code,
+        "status": shipment.status,
+        "status_label": shipment.get_status_display(),
+        "carrier": shipment.carrier.name,
+        "shipped_at": shipment.created_at,
+        "updated_at": shipment.status_at,
+        "delivered_at": shipment.delivered_at,
+        "events": [
+            {"status": e.to_status, "occurred_at": e.occurred_at, "location": e.location}
+            for e in events.only("to_status", "occurred_at", "location")
+        ],
+    }
