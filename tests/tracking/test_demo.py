@@ -1,0 +1,28 @@
+"""Demo tracking: carriers, a shipment with carrier events for the shipped demo order, a paid
+order shipped in part; seeding twice changes nothing."""
+
+import pytest
+
+from apps.accounts import demo as accounts_demo
+from apps.catalog import demo as catalog_demo
+from apps.inventory import demo as inventory_demo
+from apps.orders import demo as orders_demo
+from apps.orders.models import Order
+from apps.tracking import demo as tracking_demo
+from apps.tracking.models import Carrier, Shipment
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_shipments_seeded_once(api_client):
+    for module in (accounts_demo, catalog_demo, inventory_demo, orders_demo, tracking_demo):
+        module.seed()
+    assert Carrier.objects.count() == 3
+    shipped = Shipment.objects.get(order__status=Order.Status.SHIPPED)
+    assert shipped.status == "in_transit" and shipped.events.count() == 4
+    partial = Shipment.objects.get(order__status=Order.Status.FULFILLING)
+    assert partial.lines.count() < partial.order.lines.count()
+    tracking_demo.seed()
+    assert Shipment.objects.count() == 2 and Carrier.objects.count() == 3
+    public = api_client.get(f"/api/v1/track/{shipped.tracking_code}").json()
+    assert [e["location"] for e in public["events"]][-1] == "Dallas, TX"
