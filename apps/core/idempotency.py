@@ -28,6 +28,7 @@ from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from .db import hot_cursor
 from .errors import ApplicationError, Conflict, IdempotencyKeyReused
 from .models import IdempotencyKey
 
@@ -89,15 +90,36 @@ def idempotent(*, required: bool = False, anonymous_scope=None):
     return decorator
 
 
+# One statement claims a new key (a replay then costs one more): the insert waits on the
+# unique index while another transaction holds the same key, then inserts nothing.
+_CLAIM_SQL = (
+    f"INSERT INTO {IdempotencyKey._meta.db_table} "  # noqa: S608 - the model's own table name
+    "(key, scope, endpoint, fingerprint, response_body, response_headers, created_at) "
+    "VALUES (%s, %s, %s, %s, '', %s, %s) "
+    "ON CONFLICT (scope, endpoint, key) DO NOTHING RETURNING id"
+)
+
+
+def _claim(*, scope: str, endpoint: str, key: str, fingerprint: str) -> tuple[IdempotencyKey, bool]:
+    """(record, created): the key's row, inserted now unless it exists (SQLite and PostgreSQL
+    both support ON CONFLICT ... RETURNING)."""
+    now = timezone.now()
+    with hot_cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, [key, scope, endpoint, fingerprint, "{}", now])
+        row = cursor.fetchone()
+    if row is not None:
+        record = IdempotencyKey(
+            id=row[0], key=key, scope=scope, endpoint=endpoint, fingerprint=fingerprint, created_at=now
+        )
+        return record, True
+    return IdempotencyKey.objects.get(scope=scope, endpoint=endpoint, key=key), False
+
+
 def _run_once(handler, view, request, key, anonymous_scope, args, kwargs):
     fingerprint = request_fingerprint(request)
     with transaction.atomic():
-        record, created = IdempotencyKey.objects.get_or_create(
-            scope=_scope(request, anonymous_scope),
-            endpoint=_endpoint(request),
-            key=key,
-            defaults={"fingerprint": fingerprint},
-        )
+        scope, endpoint = _scope(request, anonymous_scope), _endpoint(request)
+        record, created = _claim(scope=scope, endpoint=endpoint, key=key, fingerprint=fingerprint)
         if not created:
             record = IdempotencyKey.objects.select_for_update().get(pk=record.pk)
             if record.fingerprint != fingerprint:

@@ -36,11 +36,14 @@ class StockConflict(Conflict):
 
 
 def _levels_locked(*, variant_ids, warehouse_ids=None) -> list[StockLevel]:
-    """The stock levels of these variants, locked, always in primary-key order."""
+    """The stock levels of these variants, locked, always in primary-key order. With their
+    warehouse (allocation reads its priority); not their variant: joining the catalog's
+    variants made PostgreSQL hash the whole table (7 ms of a checkout's 3-line reservation,
+    taken while other checkouts wait on the same rows)."""
     qs = StockLevel.objects.filter(variant_id__in=list(variant_ids))
     if warehouse_ids is not None:
         qs = qs.filter(warehouse_id__in=list(warehouse_ids))
-    return list(qs.select_related("warehouse", "variant").order_by("pk").select_for_update(of=("self",)))
+    return list(qs.select_related("warehouse").order_by("pk").select_for_update(of=("self",)))
 
 
 def stock_level_get_or_create(*, variant, warehouse) -> StockLevel:
