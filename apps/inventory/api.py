@@ -10,6 +10,7 @@ from .services import (
     reservations_commit,
     reservations_release,
     stock_reserve,
+    stock_reserve_in_transaction,
     stock_restock,
 )
 
@@ -60,5 +61,6 @@ __all__ = [
     "reservations_commit",
     "reservations_release",
     "stock_reserve",
+    "stock_reserve_in_transaction",
     "stock_restock",
 ]

@@ -152,13 +152,20 @@ class ReservationRequest:
 
 
 @transaction.atomic
-def stock_reserve(
+def stock_reserve(**kwargs) -> list[Reservation]:
+    """``stock_reserve_in_transaction`` in a transaction of its own (a savepoint inside the
+    caller's): a short line leaves nothing reserved and the caller's transaction usable."""
+    return stock_reserve_in_transaction(**kwargs)
+
+
+def stock_reserve_in_transaction(
     *, lines: list[ReservationRequest], reference: str, expires_at: datetime | None, actor=None
 ) -> list[Reservation]:
-    """Reserve every line or nothing: stock levels of all the lines' variants are locked in
-    one query in primary-key order; each line takes from active warehouses by priority,
-    never more than available. Any line short → InsufficientStock (409) naming it, and the
-    transaction (the caller's too) rolls back, so nothing stays reserved."""
+    """Reserve every line or nothing, inside the caller's transaction, which must roll back as
+    a whole when this raises (no savepoint of its own; ``stock_reserve`` has one). Stock
+    levels of all the lines' variants are locked in one query in primary-key order; each line
+    takes from active warehouses by priority, never more than available. Any line short →
+    InsufficientStock (409) naming it."""
     levels = _levels_locked(variant_ids={line.variant_id for line in lines})
     by_variant: dict = {}
     for level in sorted(levels, key=lambda lv: (lv.warehouse.priority, lv.warehouse.code)):

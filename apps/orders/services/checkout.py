@@ -58,7 +58,13 @@ def _line_name(variant: Variant) -> str:
 
 
 @transaction.atomic
-def order_place(
+def order_place(**kwargs) -> CheckoutResult:
+    """``place_in_transaction`` in a transaction of its own (a savepoint inside the caller's):
+    a failure leaves nothing made, and the caller's transaction usable."""
+    return place_in_transaction(**kwargs)
+
+
+def place_in_transaction(
     *,
     email: str,
     currency: str,
@@ -72,8 +78,12 @@ def order_place(
     shipping: Decimal | None = None,
     tax: Decimal | None = None,
     reserved_until=None,
+    variants: dict | None = None,
 ) -> CheckoutResult:
-    """Create a ``pending_payment`` order with ``lines`` at their given prices, reserve the stock
+    """Inside the caller's transaction, which must roll back as a whole if this raises (no
+    savepoint of its own: checkout saves two statements per order).
+
+    Create a ``pending_payment`` order with ``lines`` at their given prices, reserve the stock
     of every line (``InsufficientStock`` → 409, nothing made) and create its payment with the
     currency's provider (the provider's idempotency key derives from the order, or from
     ``idempotency_key`` when the caller has one of its own).
@@ -94,7 +104,9 @@ def order_place(
             raise ApplicationError(
                 "A unit price cannot be negative.", code="min_value", attr=f"lines.{index}.unit_price"
             )
-    variants = Variant.objects.select_related("product").in_bulk([line.variant_id for line in lines])
+    wanted = [line.variant_id for line in lines]
+    if variants is None or not set(wanted) <= set(variants):  # the caller may have read them
+        variants = Variant.objects.select_related("product").in_bulk(wanted)
     missing = [i for i, line in enumerate(lines) if line.variant_id not in variants]
     if missing:
         raise ApplicationError("Unknown variant.", code="not_found", attr=f"lines.{missing[0]}.variant_id")
@@ -154,7 +166,7 @@ def order_place(
             for line, variant, line_total in priced
         ]
     )
-    inventory.stock_reserve(
+    inventory.stock_reserve_in_transaction(
         lines=[
             inventory.ReservationRequest(
                 variant_id=line.variant_id, sku=line.sku, quantity=line.quantity, line_reference=str(line.pk)
@@ -211,7 +223,7 @@ def checkout_place(
                 code="not_for_sale",
                 attr=f"items.{index}",
             )
-    placed = order_place(
+    placed = place_in_transaction(
         email=email,
         currency=cart.currency,
         lines=[
@@ -228,6 +240,7 @@ def checkout_place(
         customer=customer,
         reason="checkout",
         cart=cart,
+        variants={item.variant_id: item.variant for item in items},
     )
     cart.status = Cart.Status.CHECKED_OUT
     cart.save(update_fields=["status", "updated_at"])
