@@ -15,10 +15,11 @@ from django.core.exceptions import ValidationError
 from django.core.mail import BadHeaderError, EmailMultiAlternatives
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from apps.core.activity import activity_record
+from apps.core.db import hot_cursor
 from apps.core.errors import Conflict, PayloadTooLarge
 from apps.core.selectors import site_settings_get
 from apps.core.services import enqueue_on_commit
@@ -70,12 +71,20 @@ def normalize_recipients(to, *, attr: str = "to") -> list[str]:
     return out
 
 
+_SUPPRESSED_SQL = f"SELECT email FROM {Suppression._meta.db_table} WHERE email = ANY(%s)"  # noqa: S608
+
+
 def suppressed_among(recipients) -> set[str]:
-    """The (lower-cased) addresses among ``recipients`` that must not be emailed."""
-    addresses = {address_of(r) for r in recipients}
+    """The (lower-cased) addresses among ``recipients`` that must not be emailed. Every email
+    queued asks: on PostgreSQL one prepared statement for any number of addresses."""
+    addresses = sorted({address_of(r) for r in recipients})
     if not addresses:
         return set()
-    return set(Suppression.objects.filter(email__in=addresses).values_list("email", flat=True))
+    if connection.vendor != "postgresql":
+        return set(Suppression.objects.filter(email__in=addresses).order_by().values_list("email", flat=True))
+    with hot_cursor() as cursor:
+        cursor.execute(_SUPPRESSED_SQL, [addresses])
+        return {row[0] for row in cursor.fetchall()}
 
 
 class _ContextEncoder(DjangoJSONEncoder):
@@ -113,7 +122,8 @@ def email_create(
     are listed in ``suppressed_recipients`` and skipped; with none left the row is created
     ``failed`` (with the reason) and is never sent."""
     recipients = normalize_recipients(to)
-    rendered = rendered or email_render(template=template, context=context, subject=subject)
+    site = site_settings_get()
+    rendered = rendered or email_render(template=template, context=context, subject=subject, site=site)
     files = list(attachments or [])
     total = sum(len(content) for _, content, _ in files)
     if total > settings.EMAIL_MAX_ATTACHMENT_BYTES:
@@ -127,7 +137,7 @@ def email_create(
     if reply_to:
         reply_to = normalize_recipients(reply_to, attr="reply_to")
     else:
-        support = site_settings_get().support_email
+        support = site.support_email
         reply_to = [support] if support else []
     now = timezone.now()
     message = EmailMessage(

@@ -57,17 +57,20 @@ def _template_subject(template: str, context: dict) -> str:
     return ""
 
 
-def email_context(context: dict | None = None) -> dict:
+def email_context(context: dict | None = None, *, site=None) -> dict:
     """What every email template gets: ``site`` (company name, support email...) and
     ``frontend_url``, then the caller's context (which may override neither by accident:
     callers' keys win, on purpose, for previews)."""
-    return {"site": site_settings_get(), "frontend_url": settings.FRONTEND_URL, **(context or {})}
+    return {"site": site or site_settings_get(), "frontend_url": settings.FRONTEND_URL, **(context or {})}
 
 
-def email_render(*, template: str, context: dict | None = None, subject: str | None = None) -> RenderedEmail:
+def email_render(
+    *, template: str, context: dict | None = None, subject: str | None = None, site=None
+) -> RenderedEmail:
     """Render both bodies and the subject of ``templates/emails/<template>.*``. A missing
-    template raises ``TemplateDoesNotExist`` (a programming error: fail in the caller)."""
-    full = email_context(context)
+    template raises ``TemplateDoesNotExist`` (a programming error: fail in the caller).
+    ``site``: the site settings, when the caller has read them already."""
+    full = email_context(context, site=site)
     html = render_to_string(f"emails/{template}.html", full)
     text = render_to_string(f"emails/{template}.txt", full)
     resolved = _one_line(subject or _template_subject(template, full) or full["site"].company_name)

@@ -198,10 +198,18 @@ def place_in_transaction(
 
 @transaction.atomic
 def checkout_place(
-    *, cart: Cart, email: str, shipping_address: dict, billing_address: dict | None, customer=None
+    *,
+    cart: Cart,
+    email: str,
+    shipping_address: dict,
+    billing_address: dict | None,
+    customer=None,
+    cart_locked: bool = False,
 ) -> CheckoutResult:
-    """Place the cart's order at the catalog's current prices in the cart's currency."""
-    cart = Cart.objects.select_for_update().get(pk=cart.pk)
+    """Place the cart's order at the catalog's current prices in the cart's currency.
+    ``cart_locked``: the caller read the cart FOR UPDATE in this transaction already."""
+    if not cart_locked:
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)
     if cart.status != Cart.Status.OPEN:
         raise Conflict("This cart has already been checked out.", code="cart_checked_out")
     items = list(cart.items.select_related("variant__product").order_by("created_at"))

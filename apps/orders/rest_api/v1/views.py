@@ -154,9 +154,11 @@ class CheckoutView(APIView):
     def post(self, request):
         data = CheckoutSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        cart = _cart(request, data.validated_data["cart_id"])
+        # Locked at once: the view runs inside the idempotency record's transaction.
+        cart = _cart(request, data.validated_data["cart_id"], for_update=True)
         result = checkout.checkout_place(
             cart=cart,
+            cart_locked=True,
             email=data.validated_data["email"],
             shipping_address=data.validated_data["shipping_address"],
             billing_address=data.validated_data["billing_address"],
