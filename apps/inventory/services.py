@@ -216,7 +216,8 @@ def _changes_apply(
     *, changes: list[tuple[StockLevel, int, int]], reason: str, reference: str, actor=None
 ) -> list[StockMovement]:
     """Several changes of LOCKED stock levels (level, on-hand delta, reserved delta) at once:
-    what ``stock_change`` does for one, in one savepoint and one insert of their movements."""
+    what ``stock_change`` does for one, in one UPDATE and one insert of their movements. Inside
+    a transaction that rolls back as a whole if this raises (StockConflict)."""
     if not changes:
         return []
     totals: dict = {}  # level pk → (on-hand delta, reserved delta), summed: one UPDATE for all
@@ -231,11 +232,10 @@ def _changes_apply(
             output_field=IntegerField(),
         )
 
-    try:
-        with transaction.atomic():
-            StockLevel.objects.filter(pk__in=list(totals)).update(
-                on_hand=F("on_hand") + delta(0), reserved=F("reserved") + delta(1), updated_at=timezone.now()
-            )
+    try:  # no savepoint: the caller's transaction rolls back as a whole when this raises
+        StockLevel.objects.filter(pk__in=list(totals)).update(
+            on_hand=F("on_hand") + delta(0), reserved=F("reserved") + delta(1), updated_at=timezone.now()
+        )
     except IntegrityError as exc:
         raise StockConflict("Those changes would take stock below zero or below what is reserved.") from exc
     for level, on_hand_delta, reserved_delta in changes:
