@@ -474,6 +474,11 @@ LEADS_INQUIRY_THROTTLE_DAY = env.str("LEADS_INQUIRY_THROTTLE_DAY", default="50/d
 # --- Tracking ---------------------------------------------------------------------------------
 # The public lookup by tracking code (GET /api/v1/track/{code}), per client IP; empty: off.
 TRACKING_THROTTLE_RATE = env.str("TRACKING_THROTTLE_RATE", default="60/min")
+# The live stream (GET /api/v1/track/{code}/stream, served by the ASGI app): how often it polls
+# the database when Redis is not configured, its keep-alive comment, and its longest life.
+TRACKING_STREAM_POLL_SECONDS = env.float("TRACKING_STREAM_POLL_SECONDS", default=2.0)
+TRACKING_STREAM_HEARTBEAT_SECONDS = env.float("TRACKING_STREAM_HEARTBEAT_SECONDS", default=15.0)
+TRACKING_STREAM_MAX_SECONDS = env.float("TRACKING_STREAM_MAX_SECONDS", default=3600.0)
 # New public inquiries go round-robin to the active sales users.
 LEADS_AUTO_ASSIGN = env.bool("LEADS_AUTO_ASSIGN", default=False)
 # The staff page of an inquiry ({id}), linked from the sales alert email.

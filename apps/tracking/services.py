@@ -22,6 +22,7 @@ from apps.core.roles import user_roles
 from apps.orders import api as orders
 from apps.orders.models import Order, OrderLine
 
+from . import streams
 from .models import Carrier, Shipment, ShipmentEvent, ShipmentLine
 from .workflows import REPEATABLE, SHIPMENT
 
@@ -225,6 +226,7 @@ def shipment_event_record(
     if when < shipment.status_at:
         event.applied = False
         event.save()
+        streams.publish_on_commit(shipment, event)
         return event, False
     if status == before:
         if SHIPMENT.is_final(before) or status not in REPEATABLE:
@@ -232,6 +234,7 @@ def shipment_event_record(
         event.save()
         shipment.status_at = when
         shipment.save(update_fields=["status_at", "updated_at"])
+        streams.publish_on_commit(shipment, event)
         return event, False
     if source == ShipmentEvent.Source.STAFF and actor is not None and not actor.is_superuser:
         SHIPMENT.check_request(current=before, target=status, roles=user_roles(actor))
@@ -244,6 +247,7 @@ def shipment_event_record(
         fields.append("delivered_at")
     shipment.save(update_fields=fields)
     event.save()
+    streams.publish_on_commit(shipment, event)
     SHIPMENT.run_hooks(shipment, target=status, before=before, actor=_actor(actor), event=event)
     return event, True
 

@@ -15,4 +15,5 @@ urlpatterns = [
     ),
     *optional_slash("orders/<str:number>/tracking", views.OrderTrackingView.as_view(), name="order-tracking"),
     *optional_slash("track/<str:tracking_code>", views.PublicTrackingView.as_view(), name="track"),
+    *optional_slash("track/<str:tracking_code>/stream", views.track_stream, name="track-stream"),
 ]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -148,3 +149,47 @@ class PublicTrackingView(APIView):
         if found is None:
             raise NotFound("No shipment with this tracking code.")
         return Response(PublicTrackingSerializer(found).data)
+
+
+# --- Live updates (ASGI) -------------------------------------------------------------------------
+
+
+async def track_stream(request, tracking_code):
+    """``GET /api/v1/track/{code}/stream``: Server-Sent Events of the shipment's public events
+    (``apps.tracking.streams``). Served by the ASGI app; a WSGI worker would be held for the
+    whole stream, so outside DEBUG it is refused there with 501."""
+    from asgiref.sync import sync_to_async
+    from django.core.handlers.asgi import ASGIRequest
+    from django.http import JsonResponse, StreamingHttpResponse
+
+    from apps.core.exceptions import error_body
+    from apps.tracking import streams
+
+    if request.method != "GET":
+        return JsonResponse(error_body(405, "method_not_allowed", f'Method "{request.method}" not allowed.'),
+                            status=405)  # fmt: skip
+    if not isinstance(request, ASGIRequest) and not settings.DEBUG:
+        return JsonResponse(
+            error_body(
+                501, "asgi_required", "The live stream is served by the ASGI app (uvicorn); see the README."
+            ),
+            status=501,
+        )
+    throttle = TrackingLookupThrottle()
+    if not await sync_to_async(throttle.allow_request)(request, None):  # reads request.user: sync
+        wait = throttle.wait()
+        response = JsonResponse(error_body(429, "throttled", "Too many requests."), status=429)
+        if wait:
+            response["Retry-After"] = str(int(wait) + 1)
+        return response
+    shipment = await streams._shipment(tracking_code)
+    if shipment is None:
+        return JsonResponse(error_body(404, "not_found", "No shipment with this tracking code."), status=404)
+    raw_last = request.headers.get("Last-Event-ID", "").strip()
+    last = int(raw_last) if raw_last.isdigit() else 0
+    response = StreamingHttpResponse(
+        streams.event_stream(shipment, last_event_id=last), content_type="text/event-stream"
+    )
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
+    return response

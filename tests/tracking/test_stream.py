@@ -1,0 +1,103 @@
+"""The live tracking stream, with a real client against the real ASGI app served by uvicorn (in
+a thread of the test process, so it shares the test database): a client connected to the
+stream receives an event recorded after it connected, and one that reconnects with
+``Last-Event-ID`` gets only what came after. On CI's PostgreSQL + Redis run the events go
+through Redis pub/sub; embedded, the stream polls the database."""
+
+import json
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+import uvicorn
+from django.test import override_settings
+
+from apps.tracking.models import ShipmentEvent
+from apps.tracking.services import shipment_create, shipment_event_record
+
+from .factories import carrier, paid_order
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def asgi_server():
+    from config.asgi import application
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="off"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _frames(lines):
+    """SSE frames from a line iterator: dicts of their fields (comments and retry skipped)."""
+    frame = {}
+    for line in lines:
+        if line == "":
+            if "data" in frame:
+                yield frame
+            frame = {}
+        elif not line.startswith(":") and ":" in line:
+            field, _, value = line.partition(":")
+            frame[field] = value.strip()
+
+
+def _shipment():
+    order = paid_order()
+    return shipment_create(order=order, carrier=carrier(), tracking_number="LIVE1", actor=None)
+
+
+@override_settings(TRACKING_STREAM_POLL_SECONDS=0.1, TRACKING_STREAM_HEARTBEAT_SECONDS=0.5)
+def test_a_connected_client_receives_new_events_and_resumes(asgi_server):
+    shipment = _shipment()
+    url = f"{asgi_server}/api/v1/track/{shipment.tracking_code}/stream"
+    received = []
+    with httpx.Client(timeout=10) as client, client.stream("GET", url) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        frames = _frames(response.iter_lines())
+        first = next(frames)  # the backlog: the shipment's creation
+        assert json.loads(first["data"])["status"] == "label_created"
+        threading.Timer(
+            0.3, lambda: shipment_event_record(shipment=shipment, status="in_transit", location="Memphis, TN")
+        ).start()
+        started = time.monotonic()
+        second = next(frames)
+        received.append(time.monotonic() - started)
+        assert json.loads(second["data"]) == {
+            "status": "in_transit",
+            "occurred_at": json.loads(second["data"])["occurred_at"],
+            "location": "Memphis, TN",
+        }
+    assert received[0] < 5
+    in_transit = ShipmentEvent.objects.get(shipment=shipment, to_status="in_transit")
+    assert int(second["id"]) == in_transit.pk
+
+    # Reconnect with Last-Event-ID: only what came after, then the end after delivery.
+    shipment_event_record(shipment=shipment, status="out_for_delivery", location="Austin, TX")
+    shipment_event_record(shipment=shipment, status="delivered", location="Austin, TX")
+    with httpx.Client(timeout=10) as client:
+        with client.stream("GET", url, headers={"Last-Event-ID": str(in_transit.pk)}) as response:
+            frames = list(_frames(response.iter_lines()))
+    statuses = [json.loads(f["data"])["status"] for f in frames]
+    assert statuses == ["out_for_delivery", "delivered", "delivered"]  # the last is the "end" event
+    assert frames[-1]["event"] == "end"
+
+
+def test_an_unknown_code_is_a_404_in_the_envelope(asgi_server):
+    response = httpx.get(f"{asgi_server}/api/v1/track/FD-NOPE-NOPE-NOPE/stream", timeout=10)
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == "not_found"
