@@ -7,12 +7,13 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test worker beat lint format bench check-migrations schema install demo help
+.PHONY: run test asgi worker beat lint format bench check-migrations schema install demo help
 
 help:
 	@echo "make run     install, migrate, load demo data, serve API + admin on http://$(HOST):$(PORT)"
 	@echo "make test    the whole test suite (embedded: SQLite, local cache, eager Celery)"
 	@echo "make worker  a Celery worker          make beat   the Celery beat scheduler"
+	@echo "make asgi    the ASGI app (uvicorn, port 8001): the live tracking stream"
 	@echo "make lint    ruff                      make bench  the benchmark suite (PostgreSQL + Redis)"
 
 $(STAMP): pyproject.toml
@@ -42,6 +43,9 @@ run: demo
 
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+asgi: install
+	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $${ASGI_PORT:-8001}
 
 worker: install
 	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=$${CELERY_CONCURRENCY:-2}
