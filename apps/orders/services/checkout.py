@@ -17,6 +17,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from apps.catalog.models import Price, Variant
@@ -197,7 +198,12 @@ def place_in_transaction(
 
 
 @transaction.atomic
-def checkout_place(
+def checkout_place(**kwargs) -> CheckoutResult:
+    """``checkout_in_transaction`` in a transaction of its own (a savepoint inside the caller's)."""
+    return checkout_in_transaction(**kwargs)
+
+
+def checkout_in_transaction(
     *,
     cart: Cart,
     email: str,
@@ -206,20 +212,22 @@ def checkout_place(
     customer=None,
     cart_locked: bool = False,
 ) -> CheckoutResult:
-    """Place the cart's order at the catalog's current prices in the cart's currency.
-    ``cart_locked``: the caller read the cart FOR UPDATE in this transaction already."""
+    """Place the cart's order at the catalog's current prices in the cart's currency, inside
+    the caller's transaction (which rolls back as a whole if this raises: the checkout view's,
+    with the idempotency record). ``cart_locked``: the caller read the cart FOR UPDATE in this
+    transaction already."""
     if not cart_locked:
         cart = Cart.objects.select_for_update().get(pk=cart.pk)
     if cart.status != Cart.Status.OPEN:
         raise Conflict("This cart has already been checked out.", code="cart_checked_out")
-    items = list(cart.items.select_related("variant__product").order_by("created_at"))
+    # The items with their variant, product and price in the cart's currency: one query.
+    price = Price.objects.filter(variant_id=OuterRef("variant_id"), currency=cart.currency).values("amount")
+    items = list(
+        cart.items.select_related("variant__product").annotate(price=Subquery(price[:1])).order_by("created_at")
+    )
     if not items:
         raise ApplicationError("The cart is empty.", code="empty_cart", attr="cart_id")
-    prices = dict(
-        Price.objects.filter(
-            variant_id__in=[i.variant_id for i in items], currency=cart.currency
-        ).values_list("variant_id", "amount")
-    )
+    prices = {item.variant_id: item.price for item in items if item.price is not None}
     for index, item in enumerate(items):
         if (
             item.variant_id not in prices

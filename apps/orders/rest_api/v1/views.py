@@ -156,7 +156,7 @@ class CheckoutView(APIView):
         data.is_valid(raise_exception=True)
         # Locked at once: the view runs inside the idempotency record's transaction.
         cart = _cart(request, data.validated_data["cart_id"], for_update=True)
-        result = checkout.checkout_place(
+        result = checkout.checkout_in_transaction(  # the idempotency record's transaction
             cart=cart,
             cart_locked=True,
             email=data.validated_data["email"],
