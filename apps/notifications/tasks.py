@@ -17,6 +17,13 @@ def send_email_message(message_id: str, retry_of: int | None = None) -> str:
     return outbox.email_send(message_id=message_id, retry_of=retry_of)
 
 
+@shared_task(name="notifications.send_email_messages", ignore_result=True)
+def send_email_messages(message_ids: list[str]) -> list[str]:
+    """Send the outbox emails one transaction queued (one task for all: one broker message
+    per business change). Each is claimed and retried on its own, as ``send_email_message``."""
+    return [outbox.email_send(message_id=message_id) for message_id in message_ids]
+
+
 @shared_task(name="notifications.send_sms_message", ignore_result=True)
 def send_sms_message(message_id: str, retry_of: int | None = None) -> str:
     return sms.sms_send(message_id=message_id, retry_of=retry_of)

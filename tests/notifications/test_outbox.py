@@ -293,3 +293,32 @@ def test_the_email_shows_the_current_site_settings(run_on_commit):
     [sent] = mail.outbox
     assert sent.subject == "Acme Pumps: test email" and sent.reply_to == ["help@acme.test"]
     assert "Write to help@acme.test" in sent.body and "Acme Pumps" in sent.body
+
+
+def test_the_emails_of_one_transaction_go_to_the_worker_in_one_task(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        first, second = queue(to="a@example.com"), queue(to="b@example.com")
+    assert len(callbacks) == 1  # one broker message for both
+    assert mail.outbox == []
+    callbacks[0]()
+    assert {m.to[0] for m in mail.outbox} == {"a@example.com", "b@example.com"}
+    assert set(
+        EmailMessage.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True)
+    ) == {Status.SENT}
+
+
+def test_an_email_queued_in_a_savepoint_that_rolls_back_is_not_in_the_batch(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        kept = queue(to="kept@example.com")
+        try:
+            with transaction.atomic():
+                queue(to="dropped@example.com")
+                raise RuntimeError("roll this savepoint back")
+        except RuntimeError:
+            pass
+    assert len(callbacks) == 1
+    assert [m.to[0] for m in mail.outbox] == ["kept@example.com"]
+    assert EmailMessage.objects.get(pk=kept.pk).status == Status.SENT
+    assert not any("dropped@example.com" in row.to for row in EmailMessage.objects.all())

@@ -89,9 +89,9 @@ def test_a_connected_client_receives_new_events_and_resumes(asgi_server):
     # Reconnect with Last-Event-ID: only what came after, then the end after delivery.
     shipment_event_record(shipment=shipment, status="out_for_delivery", location="Austin, TX")
     shipment_event_record(shipment=shipment, status="delivered", location="Austin, TX")
-    with httpx.Client(timeout=10) as client:
-        with client.stream("GET", url, headers={"Last-Event-ID": str(in_transit.pk)}) as response:
-            frames = list(_frames(response.iter_lines()))
+    headers = {"Last-Event-ID": str(in_transit.pk)}
+    with httpx.Client(timeout=10) as client, client.stream("GET", url, headers=headers) as response:
+        frames = list(_frames(response.iter_lines()))
     statuses = [json.loads(f["data"])["status"] for f in frames]
     assert statuses == ["out_for_delivery", "delivered", "delivered"]  # the last is the "end" event
     assert frames[-1]["event"] == "end"

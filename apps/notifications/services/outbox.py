@@ -170,13 +170,43 @@ def email_create(
     return message
 
 
-def email_queue(**kwargs) -> EmailMessage:
-    """``email_create`` + the send task, enqueued when the caller's transaction commits."""
-    from ..tasks import send_email_message
+class _SendOnCommit:
+    """The outbox rows queued in one transaction, handed to the worker in ONE task when it
+    commits (a public inquiry queues two emails: one broker message, not two). Rows join a
+    batch registered at the same savepoint only, so the batch stands or falls with them."""
 
+    def __init__(self):
+        self.ids: list[str] = []
+
+    def __call__(self):
+        from ..tasks import send_email_message, send_email_messages
+
+        if len(self.ids) == 1:
+            send_email_message.delay(self.ids[0])
+        else:
+            send_email_messages.delay(self.ids)
+
+
+def _send_on_commit(message_id: str) -> None:
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        current = set(connection.savepoint_ids)
+        for savepoints, callback, _robust in reversed(connection.run_on_commit):
+            # Only a batch of the same (save)point: it commits or rolls back with this row.
+            if isinstance(callback, _SendOnCommit) and savepoints == current:
+                callback.ids.append(message_id)
+                return
+    batch = _SendOnCommit()
+    batch.ids.append(message_id)
+    transaction.on_commit(batch)  # outside a transaction: at once
+
+
+def email_queue(**kwargs) -> EmailMessage:
+    """``email_create`` + sending, enqueued when the caller's transaction commits (with the
+    other emails of the same transaction, in one task)."""
     message = email_create(**kwargs)
     if message.status == EmailMessage.Status.PENDING:
-        enqueue_on_commit(send_email_message, str(message.pk))
+        _send_on_commit(str(message.pk))
     return message
 
 
