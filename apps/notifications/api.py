@@ -34,6 +34,7 @@ def email_queue(
     reply_to: list[str] | None = None,
     from_email: str | None = None,
     attachments: list[tuple[str, bytes, str]] | None = None,
+    render_at_send: bool = False,
 ) -> EmailMessage:
     """Render templates/emails/<template>.html and .txt (the base layout gets company name and
     support email from site settings), subject from ``subject`` or the template's
@@ -50,7 +51,10 @@ def email_queue(
     Suppressed addresses (hard bounce, spam complaint, unsubscribe) are skipped and listed in
     the row's ``suppressed_recipients``; when no recipient is left the row IS created, with
     status ``failed`` and the reason in ``error_message``, and nothing is sent.
-    Invalid addresses raise ``django.core.exceptions.ValidationError`` (attr ``to``)."""
+    Invalid addresses raise ``django.core.exceptions.ValidationError`` (attr ``to``).
+
+    ``render_at_send=True`` (hot public paths): the request only stores the row; the worker
+    renders it and checks suppressions when sending (the context must be plain JSON)."""
     return outbox.email_queue(
         to=to,
         template=template,
@@ -60,6 +64,7 @@ def email_queue(
         reply_to=reply_to,
         from_email=from_email,
         attachments=attachments,
+        render_at_send=render_at_send,
     )
 
 

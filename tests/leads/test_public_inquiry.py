@@ -40,14 +40,25 @@ def submit(client, django_capture_on_commit_callbacks=None, **overrides):
     )
 
 
-def test_an_inquiry_is_scored_stored_and_both_emails_are_queued(api_client, make_user):
+def test_an_inquiry_is_scored_stored_and_both_emails_are_queued(
+    api_client, make_user, django_capture_on_commit_callbacks
+):
     rule_make({"field": "metadata.budget", "gte": 500000}, 30, rule_type="budget", name="Big budget")
     rule_make({"field": "message", "contains_any": ["tender"]}, 15, name="Tender")
     rule_make({"field": "country", "eq": "US"}, 40, rule_type="country", name="US")
     make_user("sales", email="rep1@foundry.example")
     make_user("sales", email="rep2@foundry.example")
-    response = submit(api_client, lead_score=99, matched_rules=[{"rule_name": "forged"}], status="closed")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = submit(api_client, lead_score=99, matched_rules=[{"rule_name": "forged"}], status="closed")
     assert response.status_code == 201, response.content
+    # The request only stored the two rows; the worker renders and sends them (one task).
+    queued = EmailMessage.objects.order_by("template")
+    assert [(m.template, m.status, m.body_text) for m in queued] == [
+        ("inquiry_alert", "pending", ""),
+        ("inquiry_confirmation", "pending", ""),
+    ]
+    assert len(callbacks) == 1
+    callbacks[0]()
     body = response.json()
     assert body["status"] == "new" and body["lead_score"] == 45
     assert "matched_rules" not in body and "ip_address" not in body and "notes" not in body
@@ -57,7 +68,7 @@ def test_an_inquiry_is_scored_stored_and_both_emails_are_queued(api_client, make
     assert [m["rule_name"] for m in inquiry.matched_rules] == ["Big budget", "Tender"]
     assert inquiry.source == "website" and inquiry.assigned_to is None
     [confirmation] = emails_of("inquiry_confirmation")
-    assert confirmation.to == ["ngozi@example.com"]
+    assert confirmation.to == ["ngozi@example.com"] and confirmation.status == "sent"
     assert "Ngozi Adeyemi" in confirmation.body_text
     [alert] = emails_of("inquiry_alert")
     assert sorted(alert.to) == ["rep1@foundry.example", "rep2@foundry.example"]
@@ -166,14 +177,17 @@ def test_a_staff_member_sending_the_form_is_recorded_and_not_throttled(auth_clie
     )
 
 
-def test_the_emails_render_with_site_settings_and_do_not_escape_text(api_client, make_user):
+def test_the_emails_render_with_site_settings_and_do_not_escape_text(
+    api_client, make_user, django_capture_on_commit_callbacks
+):
     from apps.core.services import site_settings_update
 
     site_settings_update(
         actor=None, data={"company_name": "Okafor Agro", "support_email": "help@okafor.example"}
     )
     make_user("sales")
-    assert submit(api_client, company="Smith & Sons", message="Pumps <urgent> & fast").status_code == 201
+    with django_capture_on_commit_callbacks(execute=True):  # sent (and rendered) by the worker
+        assert submit(api_client, company="Smith & Sons", message="Pumps <urgent> & fast").status_code == 201
     [confirmation] = emails_of("inquiry_confirmation")
     assert "Okafor Agro" in confirmation.body_text and "help@okafor.example" in confirmation.body_text
     assert "Pumps <urgent> & fast" in confirmation.body_text

@@ -322,3 +322,48 @@ def test_an_email_queued_in_a_savepoint_that_rolls_back_is_not_in_the_batch(
     assert [m.to[0] for m in mail.outbox] == ["kept@example.com"]
     assert EmailMessage.objects.get(pk=kept.pk).status == Status.SENT
     assert not any("dropped@example.com" in row.to for row in EmailMessage.objects.all())
+
+
+# --- Rendered when sent ------------------------------------------------------------------------
+
+
+def test_render_at_send_stores_the_row_and_the_worker_renders_it(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        message = queue(to="a@example.com", render_at_send=True, subject="Hello & welcome")
+    message.refresh_from_db()
+    assert (message.status, message.subject, message.body_text, message.body_html) == (
+        Status.PENDING, "Hello & welcome", "", ""
+    )  # fmt: skip
+    site_settings_update(actor=None, data={"company_name": "Later Name Ltd"})
+    callbacks[0]()
+    message.refresh_from_db()
+    assert message.status == Status.SENT
+    assert "Later Name Ltd" in message.body_text and message.body_html  # rendered when sent
+    [sent] = mail.outbox
+    assert sent.subject == "Hello & welcome" and "Later Name Ltd" in sent.body
+
+
+def test_render_at_send_checks_suppressions_when_sending(django_capture_on_commit_callbacks):
+    SuppressionFactory(email="gone@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        message = queue(to="gone@example.com", render_at_send=True)
+    message.refresh_from_db()
+    assert message.status == Status.FAILED and message.suppressed_recipients == ["gone@example.com"]
+    assert mail.outbox == []
+
+
+def test_render_at_send_needs_a_plain_json_context():
+    from decimal import Decimal
+
+    # A Decimal would not come back from the stored JSON as it went in: rendered at once.
+    message = queue(render_at_send=True, context={"provider": "test", "amount": Decimal("1.50")})
+    assert message.body_text
+
+
+def test_a_template_that_cannot_render_fails_the_row_at_send(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        message = queue(render_at_send=True, template="no_such_template")
+    callbacks[0]()
+    message.refresh_from_db()
+    assert message.status == Status.FAILED and "render" in message.error_message
+    assert mail.outbox == []

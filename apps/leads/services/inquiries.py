@@ -144,6 +144,7 @@ def _queue_emails(inquiry: Inquiry) -> None:
         context=context,
         subject=f"We received your inquiry — {company}",
         related=inquiry,
+        render_at_send=True,  # the public form's request only stores the rows
     )
     recipients = [inquiry.assigned_to.email] if inquiry.assigned_to_id else notifications.role_emails(SALES)
     if recipients:
@@ -156,6 +157,7 @@ def _queue_emails(inquiry: Inquiry) -> None:
             subject=f"New {kind} inquiry (score {inquiry.lead_score}): {who}",
             related=inquiry,
             reply_to=[inquiry.email],
+            render_at_send=True,
         )
     else:
         logger.warning("inquiry %s: no active sales user to alert", inquiry.pk)

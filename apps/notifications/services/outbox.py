@@ -27,7 +27,7 @@ from apps.core.services import enqueue_on_commit
 from ..models import EmailAttachment, EmailMessage, Suppression
 from ..text import without_nul
 from . import delivery
-from .rendering import RenderedEmail, email_render
+from .rendering import RenderedEmail, _one_line, email_render
 
 logger = logging.getLogger(__name__)
 
@@ -117,12 +117,29 @@ def email_create(
     from_email: str | None = None,
     attachments: list[tuple[str, bytes, str]] | None = None,
     rendered: RenderedEmail | None = None,
+    render_at_send: bool = False,
 ) -> EmailMessage:
     """Render and store one outbox row (no task: see ``email_queue``). Suppressed recipients
     are listed in ``suppressed_recipients`` and skipped; with none left the row is created
-    ``failed`` (with the reason) and is never sent."""
+    ``failed`` (with the reason) and is never sent.
+
+    ``render_at_send``: for hot public paths (the inquiry form), the request only stores the
+    row; the worker renders the bodies (from the stored context, with the site settings of
+    that moment) and checks suppressions when it sends. Taken only when the context is plain
+    JSON (it renders the same from the stored copy) and the template keeps no secret."""
     recipients = normalize_recipients(to)
     site = site_settings_get()
+    stored_context = {} if template in SENSITIVE_TEMPLATES else _json_context(context or {})
+    if (
+        render_at_send
+        and rendered is None
+        and template not in SENSITIVE_TEMPLATES
+        and stored_context == (context or {})
+    ):
+        return _email_create_unrendered(
+            recipients=recipients, template=template, context=stored_context, subject=subject,
+            related=related, reply_to=reply_to, from_email=from_email, attachments=attachments, site=site,
+        )  # fmt: skip
     rendered = rendered or email_render(template=template, context=context, subject=subject, site=site)
     files = list(attachments or [])
     total = sum(len(content) for _, content, _ in files)
@@ -149,7 +166,7 @@ def email_create(
         body_text=without_nul(rendered.text),
         body_html=without_nul(rendered.html),
         template=template,
-        context={} if template in SENSITIVE_TEMPLATES else _json_context(context or {}),
+        context=stored_context,
         next_attempt_at=now,
         suppressed_recipients=skipped,
     )
@@ -168,6 +185,61 @@ def email_create(
             for name, content, mimetype in files
         )
     return message
+
+
+def _email_create_unrendered(
+    *, recipients, template, context, subject, related, reply_to, from_email, attachments, site
+) -> EmailMessage:
+    """``email_create`` for ``render_at_send``: the row with its subject (when given) and no
+    bodies yet; suppressions are checked when it is sent."""
+    files = list(attachments or [])
+    total = sum(len(content) for _, content, _ in files)
+    if total > settings.EMAIL_MAX_ATTACHMENT_BYTES:
+        raise PayloadTooLarge(
+            f"Attachments of {total} bytes exceed EMAIL_MAX_ATTACHMENT_BYTES "
+            f"({settings.EMAIL_MAX_ATTACHMENT_BYTES}).",
+            attr="attachments",
+        )
+    reply_to = normalize_recipients(reply_to, attr="reply_to") if reply_to else (
+        [site.support_email] if site.support_email else []
+    )  # fmt: skip
+    message = EmailMessage(
+        to=recipients,
+        from_email=without_nul(from_email or settings.DEFAULT_FROM_EMAIL),
+        reply_to=reply_to,
+        subject=without_nul(_one_line(subject)) if subject else "",
+        template=template,
+        context=context,
+        next_attempt_at=timezone.now(),
+    )
+    if related is not None:
+        message.related_content_type = ContentType.objects.get_for_model(related)
+        message.related_object_id = str(related.pk)
+    message.save()
+    if files:
+        EmailAttachment.objects.bulk_create(
+            EmailAttachment(
+                email=message, filename=name, content=content, mimetype=mimetype, size=len(content)
+            )
+            for name, content, mimetype in files
+        )
+    return message
+
+
+def _render_if_needed(message: EmailMessage) -> None:
+    """A row queued with ``render_at_send``: render it now (bodies, and the subject if none was
+    given) and keep what was rendered on the row."""
+    if message.body_text or not message.template or message.template in SENSITIVE_TEMPLATES:
+        return
+    rendered = email_render(
+        template=message.template, context=message.context, subject=message.subject or None
+    )
+    message.subject = without_nul(rendered.subject)
+    message.body_text = without_nul(rendered.text)
+    message.body_html = without_nul(rendered.html)
+    EmailMessage.objects.filter(pk=message.pk).update(
+        subject=message.subject, body_text=message.body_text, body_html=message.body_html
+    )
 
 
 class _SendOnCommit:
@@ -284,6 +356,16 @@ def email_send(
         return "skipped"
     message = EmailMessage.objects.get(pk=message_id)
     attempt = message.attempts
+    try:
+        _render_if_needed(message)
+    except Exception as exc:  # noqa: BLE001 - a template that cannot render never will
+        delivery.finish(
+            message,
+            attempt=attempt,
+            status=EmailMessage.Status.FAILED,
+            error_message=f"Could not render the email: {delivery.error_text(exc)}",
+        )
+        return "failed"
     suppressed = suppressed_among(message.to)
     recipients = [r for r in message.to if address_of(r) not in suppressed]
     skipped = [r for r in message.to if address_of(r) in suppressed]
