@@ -2,11 +2,12 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import path, re_path
+from django.urls.resolvers import RoutePattern
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.core.urls import api_not_found, optional_slash
+from apps.core.urls import SegmentIndexedResolver, api_not_found, optional_slash
 from apps.core.views import ceiling_view
 
 API_V1_APPS = [
@@ -29,7 +30,7 @@ api_v1 = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", include(api_v1)),
+    SegmentIndexedResolver(RoutePattern("api/v1/", is_endpoint=False), api_v1),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema")),
     # The benchmark's ceiling: a plain Django view, no DRF, no database.
