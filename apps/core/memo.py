@@ -9,7 +9,8 @@ between is dropped by the second change, and a rollback costs one recomputation.
 random (not counters), so a cleared cache can never bring back a token a process already
 holds values for.
 
-A read costs one cache round trip instead of the database query and the work built on it.
+A read costs one cache round trip instead of the database query and the work built on it,
+and at most one per request (``request_scope``: the version read once per request).
 Writes that bypass the ORM (``QuerySet.update``, raw SQL) must call ``invalidate()``
 themselves."""
 
@@ -18,12 +19,55 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Hashable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Generic, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
 
 T = TypeVar("T")
+
+# --- One request, one read -------------------------------------------------------------------
+
+_scope: ContextVar[dict | None] = ContextVar("foundry_request_scope", default=None)
+
+
+@contextmanager
+def request_scope():
+    """Values read once per request (``scoped``): opened by ``RequestScopeMiddleware``."""
+    token = _scope.set({})
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def scoped(key: str, compute: Callable[[], T]) -> T:
+    """``compute()`` once per request (every call outside a request: tasks, shells)."""
+    scope = _scope.get()
+    if scope is None:
+        return compute()
+    if key not in scope:
+        scope[key] = compute()
+    return scope[key]
+
+
+def forget_scoped(key: str) -> None:
+    """The value changed during this request: read it again next time."""
+    scope = _scope.get()
+    if scope is not None:
+        scope.pop(key, None)
+
+
+class RequestScopeMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with request_scope():
+            return self.get_response(request)
+
 
 
 class VersionedMemo(Generic[T]):
@@ -35,6 +79,9 @@ class VersionedMemo(Generic[T]):
         self._values: dict[Hashable, T] = {}
 
     def _current_version(self) -> str:
+        return scoped(self.key, self._read_version)  # one cache read per request at most
+
+    def _read_version(self) -> str:
         version = cache.get(self.key)
         if version is None:
             cache.add(self.key, uuid.uuid4().hex, timeout=None)
@@ -57,6 +104,7 @@ class VersionedMemo(Generic[T]):
 
     def _replace_version(self) -> None:
         cache.set(self.key, uuid.uuid4().hex, timeout=None)
+        forget_scoped(self.key)
 
     def invalidate(self) -> None:
         """The data changed: every process recomputes (now, and after the commit)."""

@@ -1,13 +1,19 @@
 from django.conf import settings
 from django.core.cache import cache
 
+from .memo import scoped
 from .models import ActivityLog, SiteSettings
 
 SITE_SETTINGS_CACHE_KEY = "core:site-settings:v1"
 
 
 def site_settings_get() -> SiteSettings:
-    """The site settings row (created with defaults on first use), cached until changed."""
+    """The site settings row (created with defaults on first use), cached until changed; read
+    once per request (an inquiry's two emails and its reply-to ask three times)."""
+    return scoped(SITE_SETTINGS_CACHE_KEY, _site_settings_read)
+
+
+def _site_settings_read() -> SiteSettings:
     cached = cache.get(SITE_SETTINGS_CACHE_KEY)
     if cached is not None:
         return cached

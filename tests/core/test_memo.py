@@ -71,3 +71,42 @@ def test_scoring_rules_and_role_emails_follow_their_writes(make_user):
     user.is_active = False
     user.save()
     assert accounts.role_emails("sales") == []
+
+
+# --- One read per request ------------------------------------------------------------------------
+
+
+def test_a_request_reads_the_site_settings_and_memo_versions_once():
+    from unittest import mock
+
+    from apps.core.memo import request_scope
+    from apps.core.selectors import site_settings_get
+    from apps.core.services import site_settings_update
+
+    site_settings_get()  # the row exists and is cached
+    calls = []
+    memo = VersionedMemo("test:scoped", lambda: calls.append(1) or len(calls))
+    assert memo.get() == 1  # its version exists
+    with request_scope(), mock.patch("apps.core.memo.cache.get", wraps=cache.get) as reads:
+        first = site_settings_get()
+        assert site_settings_get() is first and site_settings_get() is first
+        assert memo.get() == memo.get() == 1
+        assert reads.call_count == 2  # the settings once, the memo's version once
+        # A change inside the request is seen at once, by this request too.
+        site_settings_update(actor=None, data={"company_name": "Renamed Ltd"})
+        assert site_settings_get().company_name == "Renamed Ltd"
+        memo.invalidate()
+        assert memo.get() == 2
+    # Outside a request, every call reads.
+    with mock.patch("apps.core.memo.cache.get", wraps=cache.get) as reads:
+        site_settings_get()
+        site_settings_get()
+    assert reads.call_count == 2
+
+
+def test_requests_do_not_share_a_scope(client):
+    from apps.core.memo import _scope
+
+    assert _scope.get() is None
+    client.get("/api/v1/health")
+    assert _scope.get() is None
