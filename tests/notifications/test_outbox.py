@@ -367,3 +367,11 @@ def test_a_template_that_cannot_render_fails_the_row_at_send(django_capture_on_c
     message.refresh_from_db()
     assert message.status == Status.FAILED and "render" in message.error_message
     assert mail.outbox == []
+
+
+def test_a_send_task_carries_at_most_a_batch_of_emails(django_capture_on_commit_callbacks, monkeypatch):
+    monkeypatch.setattr(outbox, "EMAIL_TASK_BATCH", 3)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        for n in range(7):
+            queue(to=f"r{n}@example.com")
+    assert [len(callback.ids) for callback in callbacks] == [3, 3, 1]

@@ -11,13 +11,20 @@ from .factories import checkout, new_cart, sellable, stripe_delivery, succeeded_
 pytestmark = pytest.mark.django_db
 
 
-def test_checkout_queues_the_order_confirmation_with_lines_and_totals(api_client):
+def test_checkout_queues_the_order_confirmation_with_lines_and_totals(
+    api_client, django_capture_on_commit_callbacks
+):
     sellable("MAIL-1", usd="40.00", on_hand=5)
     cart = new_cart(api_client, items={"MAIL-1": 2})
-    number = checkout(api_client, cart, email="ada@example.com").json()["order"]["number"]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        number = checkout(api_client, cart, email="ada@example.com").json()["order"]["number"]
     order = Order.objects.get(number=number)
+    queued = EmailMessage.objects.get(template="order_confirmation")
+    assert (queued.status, queued.body_text) == ("pending", "")  # the worker renders it
+    for callback in callbacks:
+        callback()
     message = EmailMessage.objects.get(template="order_confirmation")
-    assert message.to == ["ada@example.com"]
+    assert message.to == ["ada@example.com"] and message.status == "sent"
     assert number in message.subject
     assert "2 x Product MAIL-1" in message.body_text and "MAIL-1" in message.body_html
     assert f"Total: {order.total:.2f} USD" in message.body_text

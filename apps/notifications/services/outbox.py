@@ -242,6 +242,9 @@ def _render_if_needed(message: EmailMessage) -> None:
     )
 
 
+EMAIL_TASK_BATCH = 50  # outbox rows per send task at most
+
+
 class _SendOnCommit:
     """The outbox rows queued in one transaction, handed to the worker in ONE task when it
     commits (a public inquiry queues two emails: one broker message, not two). Rows join a
@@ -266,8 +269,10 @@ def _send_on_commit(message_id: str) -> None:
         for savepoints, callback, _robust in reversed(connection.run_on_commit):
             # Only a batch of the same (save)point: it commits or rolls back with this row.
             if isinstance(callback, _SendOnCommit) and savepoints == current:
-                callback.ids.append(message_id)
-                return
+                if len(callback.ids) < EMAIL_TASK_BATCH:  # else a new batch: tasks stay short
+                    callback.ids.append(message_id)
+                    return
+                break
     batch = _SendOnCommit()
     batch.ids.append(message_id)
     transaction.on_commit(batch)  # outside a transaction: at once

@@ -49,6 +49,7 @@ def order_confirmation_queue(*, order: Order, lines) -> None:
             "payment_pending": order.status == Order.Status.PENDING_PAYMENT,
         },
         related=order,
+        render_at_send=True,  # checkout is a hot public path: the worker renders it
     )
 
 
