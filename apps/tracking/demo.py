@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.orders.models import Order
+from apps.orders.models import Order, OrderStatusHistory
 
 from . import services
 from .models import Carrier, Shipment, ShipmentEvent, ShipmentLine
@@ -53,7 +53,13 @@ def seed(*, stdout=None) -> None:
     made = []
     # Orders the orders demo marked shipped by hand: give them the shipment they lacked.
     for order in Order.objects.filter(status=Order.Status.SHIPPED, shipments__isnull=True):
-        started = timezone.now() - timedelta(hours=36)
+        # Placed two days ago (its history with it), shipped 12 hours later: a timeline that reads.
+        placed = timezone.now() - timedelta(hours=48)
+        for step, row in enumerate(order.history.order_by("created_at", "id")):
+            moved = placed + timedelta(minutes=10 * step)
+            OrderStatusHistory.objects.filter(pk=row.pk).update(created_at=moved)
+        Order.objects.filter(pk=order.pk).update(created_at=placed, paid_at=placed + timedelta(minutes=10))
+        started = placed + timedelta(hours=12)
         shipment = Shipment.objects.create(
             order=order,
             carrier=dhl,

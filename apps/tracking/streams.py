@@ -85,15 +85,39 @@ def _shipment(code: str) -> Shipment | None:
     )
 
 
-@sync_to_async
-def _events_after(shipment_id, last_id: int) -> list[tuple[int, dict, str]]:
-    rows = ShipmentEvent.objects.filter(shipment_id=shipment_id, id__gt=last_id).order_by("id")
-    return [(e.pk, event_payload(e), e.to_status if e.applied else "") for e in rows]
+def _events_after(shipment_id, last_id: int):
+    return sync_to_async(_new_events)(shipment_id, last_id)
 
 
 @sync_to_async
 def _status(shipment_id) -> str:
     return Shipment.objects.filter(pk=shipment_id).values_list("status", flat=True).first() or ""
+
+
+def _new_events(shipment_id, last_id: int) -> list[tuple[int, dict, str]]:
+    rows = ShipmentEvent.objects.filter(shipment_id=shipment_id, id__gt=last_id).order_by("id")
+    return [(e.pk, event_payload(e), e.to_status if e.applied else "") for e in rows]
+
+
+def event_stream_polling(shipment: Shipment, *, last_event_id: int = 0):
+    """The same stream as a plain iterator that polls the database: for the WSGI development
+    server (``make run``), which cannot serve an async iterator as a stream."""
+    heartbeat = settings.TRACKING_STREAM_HEARTBEAT_SECONDS
+    deadline = time.monotonic() + settings.TRACKING_STREAM_MAX_SECONDS
+    yield b"retry: 3000\n\n"
+    last, final, next_beat = last_event_id, False, time.monotonic() + heartbeat
+    while True:
+        for event_id, payload, status in _new_events(shipment.pk, last):
+            yield format_sse(data=payload, event_id=event_id)
+            last, final = event_id, bool(status) and SHIPMENT.is_final(status)
+        if final or time.monotonic() >= deadline:
+            break
+        if time.monotonic() >= next_beat:
+            yield b": keep-alive\n\n"
+            next_beat = time.monotonic() + heartbeat
+        time.sleep(settings.TRACKING_STREAM_POLL_SECONDS)
+    if final:
+        yield format_sse(data={"status": Shipment.objects.get(pk=shipment.pk).status}, event="end")
 
 
 async def event_stream(shipment: Shipment, *, last_event_id: int = 0):

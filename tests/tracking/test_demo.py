@@ -26,3 +26,8 @@ def test_demo_shipments_seeded_once(api_client):
     assert Shipment.objects.count() == 2 and Carrier.objects.count() == 3
     public = api_client.get(f"/api/v1/track/{shipped.tracking_code}").json()
     assert [e["location"] for e in public["events"]][-1] == "Dallas, TX"
+    # The order's own history comes first in its timeline: placed, paid, then shipped.
+    from apps.tracking.selectors import order_timeline
+
+    kinds = [entry["kind"] for entry in order_timeline(shipped.order)["timeline"]]
+    assert kinds == sorted(kinds, key=lambda kind: kind != "order")  # every order step first

@@ -101,3 +101,26 @@ def test_an_unknown_code_is_a_404_in_the_envelope(asgi_server):
     response = httpx.get(f"{asgi_server}/api/v1/track/FD-NOPE-NOPE-NOPE/stream", timeout=10)
     assert response.status_code == 404
     assert response.json()["errors"][0]["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_the_wsgi_development_server_streams_by_polling(client, settings):
+    settings.DEBUG = True
+    settings.TRACKING_STREAM_POLL_SECONDS = 0.01
+    shipment = _shipment()
+    shipment_event_record(shipment=shipment, status="in_transit", location="Memphis, TN")
+    shipment_event_record(shipment=shipment, status="delivered", location="Austin, TX")
+    response = client.get(f"/api/v1/track/{shipment.tracking_code}/stream")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/event-stream")
+    lines = b"".join(response.streaming_content).decode().split("\n")
+    statuses = [json.loads(f["data"])["status"] for f in _frames(lines)]
+    assert statuses == ["label_created", "in_transit", "delivered", "delivered"]
+
+
+@pytest.mark.django_db
+def test_outside_debug_the_wsgi_app_refuses_the_stream(client, settings):
+    settings.DEBUG = False
+    shipment = _shipment()
+    response = client.get(f"/api/v1/track/{shipment.tracking_code}/stream")
+    assert response.status_code == 501
+    assert response.json()["errors"][0]["code"] == "asgi_required"

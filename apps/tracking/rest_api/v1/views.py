@@ -168,7 +168,8 @@ async def track_stream(request, tracking_code):
     if request.method != "GET":
         return JsonResponse(error_body(405, "method_not_allowed", f'Method "{request.method}" not allowed.'),
                             status=405)  # fmt: skip
-    if not isinstance(request, ASGIRequest) and not settings.DEBUG:
+    served_by_asgi = isinstance(request, ASGIRequest)
+    if not served_by_asgi and not settings.DEBUG:
         return JsonResponse(
             error_body(
                 501, "asgi_required", "The live stream is served by the ASGI app (uvicorn); see the README."
@@ -187,9 +188,12 @@ async def track_stream(request, tracking_code):
         return JsonResponse(error_body(404, "not_found", "No shipment with this tracking code."), status=404)
     raw_last = request.headers.get("Last-Event-ID", "").strip()
     last = int(raw_last) if raw_last.isdigit() else 0
-    response = StreamingHttpResponse(
-        streams.event_stream(shipment, last_event_id=last), content_type="text/event-stream"
+    frames = (
+        streams.event_stream(shipment, last_event_id=last)
+        if served_by_asgi
+        else streams.event_stream_polling(shipment, last_event_id=last)  # the development server
     )
+    response = StreamingHttpResponse(frames, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
     return response
