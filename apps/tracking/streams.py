@@ -34,10 +34,15 @@ logger = logging.getLogger(__name__)
 CHANNEL = "foundry:tracking:{code}"
 
 
+def _iso(value) -> str:
+    text = value.isoformat()  # stored in UTC; written as the REST API writes it
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 def event_payload(event: ShipmentEvent) -> dict:
     return {
         "status": event.to_status,
-        "occurred_at": event.occurred_at.isoformat(),
+        "occurred_at": _iso(event.occurred_at),
         "location": event.location,
     }
 
