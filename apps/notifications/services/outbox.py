@@ -130,17 +130,14 @@ def email_create(
     recipients = normalize_recipients(to)
     site = site_settings_get()
     stored_context = {} if template in SENSITIVE_TEMPLATES else _json_context(context or {})
-    if (
+    later = (
         render_at_send
         and rendered is None
         and template not in SENSITIVE_TEMPLATES
         and stored_context == (context or {})
-    ):
-        return _email_create_unrendered(
-            recipients=recipients, template=template, context=stored_context, subject=subject,
-            related=related, reply_to=reply_to, from_email=from_email, attachments=attachments, site=site,
-        )  # fmt: skip
-    rendered = rendered or email_render(template=template, context=context, subject=subject, site=site)
+    )
+    if not later:
+        rendered = rendered or email_render(template=template, context=context, subject=subject, site=site)
     files = list(attachments or [])
     total = sum(len(content) for _, content, _ in files)
     if total > settings.EMAIL_MAX_ATTACHMENT_BYTES:
@@ -149,69 +146,30 @@ def email_create(
             f"({settings.EMAIL_MAX_ATTACHMENT_BYTES}).",
             attr="attachments",
         )
-    suppressed = suppressed_among(recipients)
-    skipped = [r for r in recipients if address_of(r) in suppressed]
     if reply_to:
         reply_to = normalize_recipients(reply_to, attr="reply_to")
     else:
-        support = site.support_email
-        reply_to = [support] if support else []
-    now = timezone.now()
+        reply_to = [site.support_email] if site.support_email else []
     message = EmailMessage(
         to=recipients,
         from_email=without_nul(from_email or settings.DEFAULT_FROM_EMAIL),
         reply_to=reply_to,
-        # Text quoted from other apps' data may hold NUL characters: PostgreSQL cannot store them.
-        subject=without_nul(rendered.subject),
-        body_text=without_nul(rendered.text),
-        body_html=without_nul(rendered.html),
         template=template,
         context=stored_context,
-        next_attempt_at=now,
-        suppressed_recipients=skipped,
-    )
-    if len(skipped) == len(recipients):
-        message.status = EmailMessage.Status.FAILED
-        message.error_message = SUPPRESSED_ERROR
-    if related is not None:
-        message.related_content_type = ContentType.objects.get_for_model(related)
-        message.related_object_id = str(related.pk)
-    message.save()
-    if files:
-        EmailAttachment.objects.bulk_create(
-            EmailAttachment(
-                email=message, filename=name, content=content, mimetype=mimetype, size=len(content)
-            )
-            for name, content, mimetype in files
-        )
-    return message
-
-
-def _email_create_unrendered(
-    *, recipients, template, context, subject, related, reply_to, from_email, attachments, site
-) -> EmailMessage:
-    """``email_create`` for ``render_at_send``: the row with its subject (when given) and no
-    bodies yet; suppressions are checked when it is sent."""
-    files = list(attachments or [])
-    total = sum(len(content) for _, content, _ in files)
-    if total > settings.EMAIL_MAX_ATTACHMENT_BYTES:
-        raise PayloadTooLarge(
-            f"Attachments of {total} bytes exceed EMAIL_MAX_ATTACHMENT_BYTES "
-            f"({settings.EMAIL_MAX_ATTACHMENT_BYTES}).",
-            attr="attachments",
-        )
-    reply_to = normalize_recipients(reply_to, attr="reply_to") if reply_to else (
-        [site.support_email] if site.support_email else []
-    )  # fmt: skip
-    message = EmailMessage(
-        to=recipients,
-        from_email=without_nul(from_email or settings.DEFAULT_FROM_EMAIL),
-        reply_to=reply_to,
-        subject=without_nul(_one_line(subject)) if subject else "",
-        template=template,
-        context=context,
         next_attempt_at=timezone.now(),
     )
+    if later:  # rendered, and suppressions checked, by the worker when it sends
+        message.subject = without_nul(_one_line(subject)) if subject else ""
+    else:
+        # Text quoted from other apps' data may hold NUL characters: PostgreSQL cannot store them.
+        message.subject = without_nul(rendered.subject)
+        message.body_text = without_nul(rendered.text)
+        message.body_html = without_nul(rendered.html)
+        suppressed = suppressed_among(recipients)
+        message.suppressed_recipients = [r for r in recipients if address_of(r) in suppressed]
+        if len(message.suppressed_recipients) == len(recipients):
+            message.status = EmailMessage.Status.FAILED
+            message.error_message = SUPPRESSED_ERROR
     if related is not None:
         message.related_content_type = ContentType.objects.get_for_model(related)
         message.related_object_id = str(related.pk)
