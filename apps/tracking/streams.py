@@ -26,6 +26,8 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import transaction
 
+from apps.core.renderers import iso_datetime
+
 from .models import Shipment, ShipmentEvent
 from .workflows import SHIPMENT
 
@@ -34,15 +36,10 @@ logger = logging.getLogger(__name__)
 CHANNEL = "foundry:tracking:{code}"
 
 
-def _iso(value) -> str:
-    text = value.isoformat()  # stored in UTC; written as the REST API writes it
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 def event_payload(event: ShipmentEvent) -> dict:
     return {
         "status": event.to_status,
-        "occurred_at": _iso(event.occurred_at),
+        "occurred_at": iso_datetime(event.occurred_at),
         "location": event.location,
     }
 

@@ -27,7 +27,7 @@ from apps.core.services import enqueue_on_commit
 from ..models import EmailAttachment, EmailMessage, Suppression
 from ..text import without_nul
 from . import delivery
-from .rendering import RenderedEmail, _one_line, email_render
+from .rendering import RenderedEmail, email_render, one_line
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ def email_create(
         next_attempt_at=timezone.now(),
     )
     if later:  # rendered, and suppressions checked, by the worker when it sends
-        message.subject = without_nul(_one_line(subject)) if subject else ""
+        message.subject = without_nul(one_line(subject)) if subject else ""
     else:
         # Text quoted from other apps' data may hold NUL characters: PostgreSQL cannot store them.
         message.subject = without_nul(rendered.subject)

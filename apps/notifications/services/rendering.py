@@ -26,7 +26,7 @@ class RenderedEmail:
     html: str
 
 
-def _one_line(value: str) -> str:
+def one_line(value: str) -> str:
     """Header-safe: no line breaks (they would be a header injection), trimmed to the column."""
     return " ".join(str(value).split())[:SUBJECT_MAX_LENGTH]
 
@@ -73,6 +73,6 @@ def email_render(
     full = email_context(context, site=site)
     html = render_to_string(f"emails/{template}.html", full)
     text = render_to_string(f"emails/{template}.txt", full)
-    resolved = _one_line(subject or _template_subject(template, full) or full["site"].company_name)
+    resolved = one_line(subject or _template_subject(template, full) or full["site"].company_name)
     text = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", text).strip() + "\n"  # template tags leave blank runs
     return RenderedEmail(subject=resolved, text=text, html=html)
