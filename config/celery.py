@@ -55,6 +55,10 @@ app.conf.beat_schedule = {
         "task": "leads.requeue_stale_imports",
         "schedule": crontab(minute="*/10"),
     },
+    "tracking.expire-job-offers": {
+        "task": "tracking.expire_job_offers",
+        "schedule": crontab(minute="*/15"),  # unanswered offers → next candidate; lost matches
+    },
     "leads.rescore-open-inquiries": {
         "task": "leads.rescore_open_inquiries_nightly",
         "schedule": crontab(hour=2, minute=40),  # nightly safety net

@@ -242,6 +242,7 @@ SPECTACULAR_SETTINGS = {
         "RefundStatusEnum": "apps.orders.models.Refund.Status",
         "MediaFileStatusEnum": "apps.cms.models.MediaFile.Status",
         "ShipmentStatusEnum": "apps.tracking.models.Shipment.Status",
+        "JobStatusEnum": "apps.tracking.models.Job.Status",
     },
 }
 
@@ -480,6 +481,14 @@ TRACKING_THROTTLE_RATE = env.str("TRACKING_THROTTLE_RATE", default="60/min")
 TRACKING_STREAM_POLL_SECONDS = env.float("TRACKING_STREAM_POLL_SECONDS", default=2.0)
 TRACKING_STREAM_HEARTBEAT_SECONDS = env.float("TRACKING_STREAM_HEARTBEAT_SECONDS", default=15.0)
 TRACKING_STREAM_MAX_SECONDS = env.float("TRACKING_STREAM_MAX_SECONDS", default=3600.0)
+# Service jobs: how far (km) from a job's site a resource may be to be offered it, and how
+# long a provider has to answer an offer before it goes to the next candidate.
+JOB_MATCH_RADIUS_KM = env.float("JOB_MATCH_RADIUS_KM", default=150.0)
+JOB_OFFER_TTL_HOURS = env.float("JOB_OFFER_TTL_HOURS", default=24.0)
+# The provider app's page of a job ({id}), linked from job emails.
+JOB_PROVIDER_URL = env.str("JOB_PROVIDER_URL", default="http://localhost:3000/provider/jobs/{id}")
+# The staff page of a job ({id}), linked from the "no provider available" alert.
+JOB_STAFF_URL = env.str("JOB_STAFF_URL", default="http://localhost:8000/admin/tracking/job/{id}/change/")
 # New public inquiries go round-robin to the active sales users.
 LEADS_AUTO_ASSIGN = env.bool("LEADS_AUTO_ASSIGN", default=False)
 # The staff page of an inquiry ({id}), linked from the sales alert email.

@@ -10,10 +10,11 @@ README.md (Roles and permissions) documents this table.
 from django.apps import apps as global_apps
 from django.db import DEFAULT_DB_ALIAS
 
-from apps.core.roles import ADMIN, ALL_ROLES, CONTENT, CUSTOMER, FINANCE, LOGISTICS, SALES, SUPPORT
+from apps.core.roles import ADMIN, ALL_ROLES, CONTENT, CUSTOMER, FINANCE, LOGISTICS, PROVIDER, SALES, SUPPORT
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     CUSTOMER: (),
+    PROVIDER: (),  # works through the API on the jobs offered or assigned to them
     ADMIN: ("*",),
     SALES: (
         "accounts.view_user",

@@ -7,9 +7,10 @@ SUPPORT = "support"
 FINANCE = "finance"
 LOGISTICS = "logistics"
 CONTENT = "content"
+PROVIDER = "provider"  # a service provider: hires out resources for jobs (apps.tracking)
 
 STAFF_ROLES = (ADMIN, SALES, SUPPORT, FINANCE, LOGISTICS, CONTENT)
-ALL_ROLES = (CUSTOMER, *STAFF_ROLES)
+ALL_ROLES = (CUSTOMER, PROVIDER, *STAFF_ROLES)
 
 
 def user_roles(user) -> set[str]:

@@ -139,7 +139,11 @@ class Payment(TimeStampedModel):
         REFUNDED = "refunded", "Refunded"
         PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    # What is paid for: an order, or a service job (apps.tracking); exactly one of the two.
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
+    job = models.ForeignKey(
+        "tracking.Job", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
     provider = models.CharField(max_length=10, choices=Provider.choices)
     reference = models.CharField(
         max_length=100, help_text="The provider's id: pi_… (Stripe), the reference (Paystack)."
@@ -157,6 +161,10 @@ class Payment(TimeStampedModel):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["provider", "reference"], name="payment_provider_reference"),
+            models.CheckConstraint(
+                condition=Q(order__isnull=False, job__isnull=True) | Q(order__isnull=True, job__isnull=False),
+                name="payment_for_order_or_job",
+            ),
             models.CheckConstraint(
                 condition=Q(amount_refunded__gte=0) & Q(amount_refunded__lte=F("amount_captured")),
                 name="payment_refunds_within_captured",

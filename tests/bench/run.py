@@ -8,13 +8,15 @@ queries per request, next to a ceiling row measured in the same run: a plain Dja
 (no DRF, no database). Targets are ratios to that ceiling. Nothing here is a timed test.
 
 Phases (``--phases``, default all): catalog (the response cache off, cold, then on, warm),
-commerce (carts, checkouts, reconciliation; tests/bench/commerce.py) and leads (inquiries,
-the sales list, rescoring, the email outbox; tests/bench/leads.py). The catalog data is seeded
-whichever phases run.
+commerce (carts, checkouts, reconciliation; tests/bench/commerce.py), leads (inquiries,
+the sales list, rescoring, the email outbox; tests/bench/leads.py) and tracking (the public
+lookup, the live stream on one uvicorn process, matching over 10,000 resources;
+tests/bench/tracking.py). The catalog data is seeded whichever phases run.
 
     make bench
     make bench BENCH_ARGS="--duration 20 --products 2000"
     .venv/bin/python tests/bench/run.py --phases leads --duration 10
+    .venv/bin/python tests/bench/run.py --phases tracking --duration 10
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LUA = Path(__file__).with_name("report.lua")
 BENCH_PASSWORD = "bench-Password-2026"
 BENCH_EMAIL = "bench@example.com"
-PHASES = ("catalog", "commerce", "leads")
+PHASES = ("catalog", "commerce", "leads", "tracking")
 
 
 def free_port() -> int:
@@ -262,6 +264,10 @@ def main() -> int:
     )
     parser.add_argument("--leads-inquiries", type=int, default=100_000, help="leads phase: open inquiries")
     parser.add_argument("--outbox-emails", type=int, default=2000, help="leads phase: emails to send")
+    parser.add_argument("--tracking-shipments", type=int, default=5000, help="tracking phase: shipments")
+    parser.add_argument("--stream-clients", type=int, default=200, help="tracking phase: SSE clients")
+    parser.add_argument("--stream-events", type=int, default=10, help="tracking phase: events streamed")
+    parser.add_argument("--resources", type=int, default=10_000, help="tracking phase: matching resources")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: sudo apt-get install wrk")
@@ -349,6 +355,7 @@ def main() -> int:
             return (name, conns, result)
 
         rows, commerce_rows, commerce_facts, leads_rows, leads_facts, leads_figures = [], [], [], [], [], {}
+        tracking_rows, tracking_facts, tracking_figures = [], [], {}
         out_dir = ROOT / "var" / "bench"
         if "catalog" in args.phases:
             # Phase 1: catalog response cache off (cold).
@@ -399,6 +406,15 @@ def main() -> int:
             )
             connection.close()
 
+        if "tracking" in args.phases:
+            # Phase 5: tracking (the public lookup, the live stream on uvicorn, matching).
+            from tests.bench import tracking
+
+            tracking_rows, tracking_facts, tracking_figures = tracking.run_tracking(
+                args, env, port, harness=sys.modules[__name__], out_dir=out_dir
+            )
+            connection.close()
+
         print()
         print(
             f"Foundry benchmark — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} — "
@@ -423,6 +439,11 @@ def main() -> int:
             print_table(leads_rows)
             for line in leads_facts:
                 print(line)
+        if tracking_rows:
+            print("\nTracking (ratios to the ceiling measured again in this phase)")
+            print_table(tracking_rows)
+            for line in tracking_facts:
+                print(line)
         if rows:
             print(
                 f"\nlogin hashes passwords with {hasher}"
@@ -445,6 +466,9 @@ def main() -> int:
                     "leads_rows": [{"endpoint": n, "connections": c, **r} for n, c, r in leads_rows],
                     "leads": leads_facts,
                     "leads_figures": leads_figures,
+                    "tracking_rows": [{"endpoint": n, "connections": c, **r} for n, c, r in tracking_rows],
+                    "tracking": tracking_facts,
+                    "tracking_figures": tracking_figures,
                 },
                 indent=2,
                 default=str,

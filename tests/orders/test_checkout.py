@@ -55,7 +55,7 @@ def test_a_provider_error_rolls_the_whole_checkout_back_with_502(api_client, mon
     sellable("PRV-1", on_hand=5)
     cart = new_cart(api_client, items={"PRV-1": 1})
 
-    def refuse(self, *, order, idempotency_key):
+    def refuse(self, *, charge, idempotency_key):
         raise PaymentProviderError("Stripe: the card network is down")
 
     monkeypatch.setattr("apps.orders.payments.offline.OfflineProvider.create_payment", refuse)

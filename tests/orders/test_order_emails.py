@@ -35,7 +35,7 @@ def test_a_checkout_that_rolls_back_sends_no_email(api_client, monkeypatch):
     sellable("MAIL-2", on_hand=5)
     cart = new_cart(api_client, items={"MAIL-2": 1})
 
-    def refuse(self, *, order, idempotency_key):
+    def refuse(self, *, charge, idempotency_key):
         raise PaymentProviderError("down")
 
     monkeypatch.setattr("apps.orders.payments.offline.OfflineProvider.create_payment", refuse)

@@ -4,7 +4,14 @@ from django.conf import settings
 
 from apps.core.errors import ServiceUnavailable
 
-from .base import PaymentProvider, PaymentProviderError, ProviderPayment, ProviderRecord, ProviderRefund
+from .base import (
+    Charge,
+    PaymentProvider,
+    PaymentProviderError,
+    ProviderPayment,
+    ProviderRecord,
+    ProviderRefund,
+)
 
 
 def provider_named(name: str) -> PaymentProvider:
@@ -35,6 +42,7 @@ def provider_for(currency: str) -> PaymentProvider:
 
 
 __all__ = [
+    "Charge",
     "PaymentProvider",
     "PaymentProviderError",
     "ProviderPayment",

@@ -19,6 +19,29 @@ class PaymentProviderError(ApplicationError):
 
 
 @dataclass(frozen=True)
+class Charge:
+    """What a provider is asked to collect: an order or a service job, described the same way."""
+
+    reference: str  # our number for it: the order number, the job's reference
+    amount: Decimal
+    currency: str
+    email: str
+    description: str
+    metadata: dict = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def of_order(cls, order) -> Charge:
+        return cls(
+            reference=order.number,
+            amount=order.total,
+            currency=order.currency,
+            email=order.email,
+            description=f"Order {order.number}",
+            metadata={"order_number": order.number},
+        )
+
+
+@dataclass(frozen=True)
 class ProviderPayment:
     reference: str  # pi_… (Stripe), the transaction reference (Paystack)
     client_secret: str  # what the frontend needs: PaymentIntent client secret / Paystack URL
@@ -47,7 +70,7 @@ class ProviderRecord:
 class PaymentProvider:
     name = ""
 
-    def create_payment(self, *, order, idempotency_key: str) -> ProviderPayment:
+    def create_payment(self, *, charge: Charge, idempotency_key: str) -> ProviderPayment:
         raise NotImplementedError
 
     def refund(self, *, payment, amount: Decimal, idempotency_key: str) -> ProviderRefund:

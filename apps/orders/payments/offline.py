@@ -9,13 +9,13 @@ simulate_payment FD-2026-000001`` sends one), exactly as with Stripe. Refunds su
 import secrets
 from decimal import Decimal
 
-from .base import PaymentProvider, ProviderPayment, ProviderRecord, ProviderRefund
+from .base import Charge, PaymentProvider, ProviderPayment, ProviderRecord, ProviderRefund
 
 
 class OfflineProvider(PaymentProvider):
     name = "offline"
 
-    def create_payment(self, *, order, idempotency_key: str) -> ProviderPayment:
+    def create_payment(self, *, charge: Charge, idempotency_key: str) -> ProviderPayment:
         reference = f"pi_{secrets.token_hex(12)}"
         return ProviderPayment(
             reference=reference,
@@ -72,7 +72,11 @@ def payment_intent_event(*, payment, event_type: str = "payment_intent.succeeded
                 "status": "succeeded"
                 if event_type == "payment_intent.succeeded"
                 else "requires_payment_method",
-                "metadata": {"order_number": payment.order.number},
+                "metadata": (
+                    {"order_number": payment.order.number}
+                    if payment.order_id
+                    else {"job_id": str(payment.job_id)}
+                ),
             }
         },
     }

@@ -11,7 +11,14 @@ from django.conf import settings
 
 from apps.orders.pricing import from_minor_units, to_minor_units
 
-from .base import PaymentProvider, PaymentProviderError, ProviderPayment, ProviderRecord, ProviderRefund
+from .base import (
+    Charge,
+    PaymentProvider,
+    PaymentProviderError,
+    ProviderPayment,
+    ProviderRecord,
+    ProviderRefund,
+)
 
 TIMEOUT = (5, 20)
 TRANSACTION_STATUS = {
@@ -42,16 +49,16 @@ def _call(method: str, path: str, **kwargs) -> dict:
 class PaystackProvider(PaymentProvider):
     name = "paystack"
 
-    def create_payment(self, *, order, idempotency_key: str) -> ProviderPayment:
+    def create_payment(self, *, charge: Charge, idempotency_key: str) -> ProviderPayment:
         body = _call(
             "POST",
             "/transaction/initialize",
             json={
-                "email": order.email,
-                "amount": to_minor_units(order.total, order.currency),
-                "currency": order.currency,
-                "reference": order.number,
-                "metadata": {"order_number": order.number},
+                "email": charge.email,
+                "amount": to_minor_units(charge.amount, charge.currency),
+                "currency": charge.currency,
+                "reference": charge.reference,
+                "metadata": charge.metadata,
             },
         )
         data = body["data"]

@@ -13,7 +13,14 @@ from django.conf import settings
 
 from apps.orders.pricing import from_minor_units, to_minor_units
 
-from .base import PaymentProvider, PaymentProviderError, ProviderPayment, ProviderRecord, ProviderRefund
+from .base import (
+    Charge,
+    PaymentProvider,
+    PaymentProviderError,
+    ProviderPayment,
+    ProviderRecord,
+    ProviderRefund,
+)
 
 INTENT_STATUS = {
     "succeeded": "succeeded",
@@ -51,15 +58,15 @@ def _error(exc: Exception) -> PaymentProviderError:
 class StripeProvider(PaymentProvider):
     name = "stripe"
 
-    def create_payment(self, *, order, idempotency_key: str) -> ProviderPayment:
+    def create_payment(self, *, charge: Charge, idempotency_key: str) -> ProviderPayment:
         try:
             intent = client().v1.payment_intents.create(
                 params={
-                    "amount": to_minor_units(order.total, order.currency),
-                    "currency": order.currency.lower(),
-                    "metadata": {"order_number": order.number},
-                    "description": f"Order {order.number}",
-                    "receipt_email": order.email,
+                    "amount": to_minor_units(charge.amount, charge.currency),
+                    "currency": charge.currency.lower(),
+                    "metadata": charge.metadata,
+                    "description": charge.description,
+                    "receipt_email": charge.email,
                 },
                 options={"idempotency_key": idempotency_key},
             )

@@ -25,7 +25,7 @@ from apps.core.errors import ApplicationError, Conflict
 from apps.inventory import api as inventory
 
 from ..models import Cart, Order, OrderLine, OrderStatusHistory, Payment
-from ..payments import provider_for
+from ..payments import Charge, provider_for
 from ..pricing import Totals, money_round, totals_for
 from . import emails
 from .numbers import order_number_for, order_sequence_next
@@ -182,7 +182,7 @@ def place_in_transaction(
     )
     provider = provider_for(currency)
     created = provider.create_payment(
-        order=order, idempotency_key=idempotency_key or f"order-{order.number}-payment"
+        charge=Charge.of_order(order), idempotency_key=idempotency_key or f"order-{order.number}-payment"
     )
     payment = Payment.objects.create(
         order=order,

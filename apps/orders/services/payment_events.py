@@ -48,6 +48,10 @@ def payment_succeeded(*, providers, reference: str, amount: Decimal, currency: s
         Payment.Status.REFUNDED,
     ):
         return "already applied"
+    if payment.job_id is not None:  # a service job's payment (apps.tracking)
+        from apps.tracking import jobs
+
+        return jobs.job_payment_succeeded(payment=payment, amount=amount, currency=currency, source=source)
     order = order_lock(payment.order)
     if amount != payment.amount or currency.upper() != payment.currency:
         payment.status = Payment.Status.NEEDS_REVIEW
@@ -111,9 +115,10 @@ def payment_refunded_upstream(*, providers, reference: str, amount_refunded: Dec
         else Payment.Status.PARTIALLY_REFUNDED
     )
     payment.save(update_fields=["amount_refunded", "status", "updated_at"])
-    from .refunds import _refunded_in_full
+    if payment.order_id is not None:
+        from .refunds import _refunded_in_full
 
-    _refunded_in_full(order=payment.order, actor=None)
+        _refunded_in_full(order=payment.order, actor=None)
     return f"refunded total {payment.amount_refunded:.2f}"
 
 
@@ -122,5 +127,10 @@ def payment_disputed(*, providers, reference: str, reason: str) -> str:
     payment = _payment_locked(providers=providers, reference=reference)
     if payment is None:
         return f"no local payment {reference}"
+    if payment.job_id is not None:
+        from apps.tracking import jobs
+
+        jobs.job_flag(job=payment.job, reason=f"dispute opened on payment {reference}: {reason}")
+        return "job flagged: dispute"
     _flag(order=order_lock(payment.order), reason=f"dispute opened: {reason}")
     return "order flagged: dispute"

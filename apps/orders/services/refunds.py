@@ -84,13 +84,13 @@ def refund_create(
         else Payment.Status.PARTIALLY_REFUNDED
     )
     payment.save(update_fields=["amount_refunded", "status", "updated_at"])
-    order = payment.order
-    if restock:
+    order = payment.order  # None for a service job's payment (apps.tracking)
+    if restock and order is not None:
         _restock_order(order=order, actor=actor)
     activity_record(
         actor=actor,
         action="refund",
-        entity=order,
+        entity=order if order is not None else payment.job,
         after={
             "payment": str(payment.pk),
             "amount": f"{amount:.2f}",
@@ -100,7 +100,7 @@ def refund_create(
         request=request,
         only_changes=False,
     )
-    if move_order:
+    if move_order and order is not None:
         _refunded_in_full(order=order, actor=actor)
     return refund
 

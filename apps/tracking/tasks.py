@@ -1,0 +1,64 @@
+"""Service-job tasks: matching a new job (enqueued when it is created) and the beat job that
+moves unanswered offers on."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
+from django.utils import timezone
+
+from apps.core.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="tracking.match_job", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def match_job(job_id: str) -> str:
+    """Offer a new job to the nearest available resource (``jobs.job_match``; idempotent: a
+    job already offered keeps its offer)."""
+    from .jobs import job_match
+    from .models import Job
+
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None:
+        return "missing"
+    try:
+        offer = job_match(job=job)
+    except ApplicationError as exc:  # e.g. cancelled before the task ran
+        return f"not matched: {exc.detail}"
+    return f"offered to {offer.resource_id}" if offer else "no candidate: staff alerted"
+
+
+@shared_task(
+    name="tracking.expire_job_offers", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3
+)
+def expire_job_offers() -> dict:
+    """Every 15 minutes: offers unanswered for JOB_OFFER_TTL_HOURS go to the next candidate,
+    and SENT jobs with no open offer and no staff alert (a lost match task) are matched again.
+    Each job is handled in its own transaction with the job locked, so two beats running at
+    once (or a provider answering meanwhile) cannot move a job twice."""
+    from .jobs import job_expire_offer, job_match
+    from .models import Job, JobOffer
+
+    now = timezone.now()
+    deadline = now - timedelta(hours=settings.JOB_OFFER_TTL_HOURS)
+    stale = Job.objects.filter(
+        status=Job.Status.RECEIVED,
+        offers__status=JobOffer.Status.OFFERED,
+        offers__updated_at__lt=deadline,
+    ).values_list("pk", flat=True)
+    expired = sum(job_expire_offer(job=Job(pk=pk)) for pk in stale.distinct()[:1000])
+    lost = Job.objects.filter(
+        status=Job.Status.SENT, needs_attention=False, updated_at__lt=now - timedelta(minutes=5)
+    ).values_list("pk", flat=True)
+    rematched = 0
+    for pk in lost[:1000]:
+        try:
+            rematched += job_match(job=Job(pk=pk)) is not None
+        except ApplicationError:
+            continue
+    return {"expired": expired, "rematched": rematched}
