@@ -1,10 +1,11 @@
-"""Demo data for accounts: a demo superuser, one user per staff role, two customers."""
+"""Demo data for accounts: a demo superuser, one user per staff role, two service providers
+(the provider role; their businesses and resources are the tracking demo's), two customers."""
 
 import json
 
 from django.conf import settings
 
-from apps.core.roles import ADMIN, CUSTOMER
+from apps.core.roles import ADMIN, CUSTOMER, PROVIDER
 
 from .models import User
 from .services import user_create
@@ -16,6 +17,7 @@ def seed(*, stdout=None) -> None:
     admin_spec = {**data["admin"], "email": settings.DEMO_ADMIN_EMAIL}
     entries = [(admin_spec, [ADMIN], True)]
     entries += [(spec, spec["roles"], False) for spec in data["staff"]]
+    entries += [(spec, [PROVIDER], False) for spec in data.get("providers", [])]
     entries += [(spec, [CUSTOMER], False) for spec in data["customers"]]
     created = 0
     for spec, roles, superuser in entries:
