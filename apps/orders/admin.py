@@ -133,6 +133,7 @@ class PaymentAdmin(admin.ModelAdmin):
     list_display = (
         "reference",
         "order",
+        "job",
         "provider",
         "amount",
         "currency",
@@ -142,10 +143,10 @@ class PaymentAdmin(admin.ModelAdmin):
     )
     list_filter = ("provider", "status", "currency")
     search_fields = ("reference", "order__number")
-    list_select_related = ("order",)
+    list_select_related = ("order", "job")
     inlines = [RefundInline]
     readonly_fields = (
-        "order", "provider", "reference", "amount", "currency", "status", "amount_captured",
+        "order", "job", "provider", "reference", "amount", "currency", "status", "amount_captured",
         "amount_refunded", "review_reason", "succeeded_at", "created_at",
     )  # fmt: skip
     fields = readonly_fields

@@ -369,7 +369,9 @@ def job_cancel(*, job: Job, user, reason: str = "") -> Job:
     """The customer who asked, or staff, from SENT, RECEIVED or ACCEPTED. A payment already
     taken is refunded in full."""
     job = job_lock(job)
-    if not is_job_staff(user) and job.customer_id != getattr(user, "pk", None):
+    user_id = getattr(user, "pk", None)
+    assigned = job.provider_id is not None and job.provider.user_id == user_id
+    if not (is_job_staff(user) or job.customer_id == user_id or assigned):
         raise NotFound("No such job.")
     roles = caller_roles(user) | ({CUSTOMER} if job.customer_id == user.pk else set())
     JOB.check_request(current=job.status, target=J.CANCELLED, roles=roles)

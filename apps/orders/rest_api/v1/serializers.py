@@ -101,7 +101,14 @@ class RefundSerializer(serializers.ModelSerializer):
 
 
 class PaymentSerializer(serializers.ModelSerializer):
-    order = serializers.CharField(source="order.number")
+    order = serializers.CharField(
+        source="order.number",
+        allow_null=True,
+        help_text="The order number; null for a service job's payment.",
+    )
+    job = serializers.UUIDField(
+        source="job_id", allow_null=True, help_text="The service job paid for, if any."
+    )
     refunds = RefundSerializer(many=True, read_only=True)
 
     class Meta:
@@ -109,6 +116,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "order",
+            "job",
             "provider",
             "reference",
             "amount",
