@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "apps.rfq",
     "apps.leads",
     "apps.search",
+    "apps.reports",
 ]
 
 MIDDLEWARE = [

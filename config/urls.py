@@ -12,7 +12,7 @@ from apps.core.views import ceiling_view
 
 API_V1_APPS = [
     "core", "accounts", "cms", "catalog", "inventory", "orders", "tracking", "notifications", "rfq", "leads",
-    "search",
+    "search", "reports",
 ]  # fmt: skip
 
 

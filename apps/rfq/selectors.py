@@ -29,6 +29,12 @@ def _items() -> QuerySet[RFQItem]:
     return RFQItem.objects.select_related("product").order_by("position", "created_at")
 
 
+def rfqs_visible(*, user) -> QuerySet[RFQ]:
+    """The RFQs ``user`` may see (no joins, no ordering): staff with the model-wide permission
+    all, a sales user the ones assigned to them, a customer their own."""
+    return _visible(user=user)
+
+
 def _visible(*, user) -> QuerySet[RFQ]:
     qs = RFQ.objects.all()
     if not user or not user.is_authenticated:
