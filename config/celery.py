@@ -55,6 +55,14 @@ app.conf.beat_schedule = {
         "task": "leads.requeue_stale_imports",
         "schedule": crontab(minute="*/10"),
     },
+    "reports.purge-old-reports": {
+        "task": "reports.purge_old_reports",
+        "schedule": crontab(hour=3, minute=30),  # nightly
+    },
+    "reports.sweep-stale-reports": {
+        "task": "reports.sweep_stale_reports",
+        "schedule": crontab(minute="*/10"),
+    },
     "tracking.expire-job-offers": {
         "task": "tracking.expire_job_offers",
         "schedule": crontab(minute="*/15"),  # unanswered offers → next candidate; lost matches

@@ -474,6 +474,21 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
 LEADS_INQUIRY_THROTTLE_MINUTE = env.str("LEADS_INQUIRY_THROTTLE_MINUTE", default="5/min")
 LEADS_INQUIRY_THROTTLE_DAY = env.str("LEADS_INQUIRY_THROTTLE_DAY", default="50/day")
 
+# --- Reports --------------------------------------------------------------------------------
+# Async reports (POST /api/v1/reports): how long files are kept, how long a download URL
+# lives, attempts before a report is failed, silence before a running report is re-queued, the
+# worker's time limit per report, where the worker writes before storing, and the frontend page
+# the "report ready" email links to ({id}).
+REPORT_RETENTION_DAYS = env.int("REPORT_RETENTION_DAYS", default=30)
+REPORT_URL_SECONDS = env.int("REPORT_URL_SECONDS", default=600)
+REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
+REPORT_STALE_MINUTES = env.int("REPORT_STALE_MINUTES", default=15)
+REPORT_TIME_LIMIT_SECONDS = env.int("REPORT_TIME_LIMIT_SECONDS", default=3600)
+REPORTS_TMP_DIR = env.str("REPORTS_TMP_DIR", default="")
+# Where report files go without S3 (never under MEDIA_ROOT: they are handed out by signed links).
+REPORTS_ROOT = env.str("REPORTS_ROOT", default=str(BASE_DIR / "var" / "reports"))
+REPORTS_PAGE_URL = env.str("REPORTS_PAGE_URL", default=f"{FRONTEND_URL}/reports/{{id}}")
+
 # --- Tracking ---------------------------------------------------------------------------------
 # The public lookup by tracking code (GET /api/v1/track/{code}), per client IP; empty: off.
 TRACKING_THROTTLE_RATE = env.str("TRACKING_THROTTLE_RATE", default="60/min")

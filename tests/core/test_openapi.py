@@ -10,6 +10,8 @@ PUBLIC = {
     # Provider webhooks: verified by their signature, never by a user's token.
     ("post", "/api/v1/webhooks/stripe"), ("post", "/api/v1/webhooks/paystack"),
     ("post", "/api/v1/webhooks/carriers/{carrier}"),
+    # A report's file: the signed, short-lived token in the link is the authentication.
+    ("get", "/api/v1/reports/{report_id}/download"),
 }
 
 

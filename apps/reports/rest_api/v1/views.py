@@ -1,13 +1,20 @@
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.permissions import IsAuthenticated
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import BaseRenderer
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.errors import NotFound
 from apps.core.filters import TRUE_VALUES
-from apps.reports import exports
+from apps.core.idempotency import idempotent
+from apps.reports import exports, services
 from apps.reports.datasets import DATASETS
+from apps.reports.models import Report
+
+from .serializers import ReportQueuedSerializer, ReportRequestSerializer, ReportSerializer
 
 TAG = ["reports"]
 
@@ -68,4 +75,73 @@ class ExportView(APIView):
         )
         response["Cache-Control"] = "no-store"
         response["X-Accel-Buffering"] = "no"
+        return response
+
+
+class ReportListCreateView(generics.ListAPIView):
+    """POST: queue a report of a dataset (the export's datasets, roles and filters) → 202; a
+    worker writes the file to storage. GET: the caller's reports, newest first."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ReportSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Report.objects.none()
+        return Report.objects.filter(requested_by=self.request.user).order_by("-created_at")
+
+    @extend_schema(tags=TAG)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(tags=TAG, request=ReportRequestSerializer, responses={202: ReportQueuedSerializer})
+    @idempotent()
+    def post(self, request):
+        data = ReportRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.report_request(user=request.user, request=request, **data.validated_data)
+        return Response({"id": str(report.pk), "status": report.status}, status=status.HTTP_202_ACCEPTED)
+
+
+class ReportDetailView(APIView):
+    """Its requester: status, rows written, progress and, when done, a download URL valid
+    REPORT_URL_SECONDS (S3: presigned; local disk: a signed link to /reports/{id}/download)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAG, responses=ReportSerializer)
+    def get(self, request, report_id):
+        report = Report.objects.filter(pk=report_id, requested_by=request.user).first()
+        if report is None:
+            raise NotFound("No such report.")
+        return Response(ReportSerializer(report, context={"request": request}).data)
+
+
+class ReportDownloadView(APIView):
+    """The file of a done report, for whoever holds a valid link (the token is the
+    authentication: signed, and expired after REPORT_URL_SECONDS → 403 ``link_expired``).
+    Local-disk storage only; with S3 the download URL is S3's own presigned URL."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    def get_renderers(self):
+        return [*super().get_renderers(), CSVRenderer()]
+
+    @extend_schema(
+        tags=TAG,
+        parameters=[OpenApiParameter("token", str, required=True, description="From download_url.")],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."),
+            403: OpenApiResponse(description="Expired or invalid link."),
+        },
+        auth=[{}],
+    )
+    def get(self, request, report_id):
+        report = services.report_for_token(report_id, request.query_params.get("token", ""))
+        name = report.file.rsplit("/", 1)[-1]
+        content_type = "application/gzip" if report.compress else "text/csv; charset=utf-8"
+        response = FileResponse(services.report_storage().open(report.file, "rb"), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "private, no-store"
         return response
