@@ -55,6 +55,14 @@ app.conf.beat_schedule = {
         "task": "leads.requeue_stale_imports",
         "schedule": crontab(minute="*/10"),
     },
+    "reports.snapshot-daily-metrics": {
+        "task": "reports.snapshot_daily_metrics",
+        "schedule": crontab(hour=0, minute=20),  # nightly: yesterday and the day before
+    },
+    "reports.prune-analytics-events": {
+        "task": "reports.prune_analytics_events",
+        "schedule": crontab(hour=4, minute=10),  # nightly
+    },
     "reports.purge-old-reports": {
         "task": "reports.purge_old_reports",
         "schedule": crontab(hour=3, minute=30),  # nightly

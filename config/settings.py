@@ -487,6 +487,10 @@ REPORT_TIME_LIMIT_SECONDS = env.int("REPORT_TIME_LIMIT_SECONDS", default=3600)
 REPORTS_TMP_DIR = env.str("REPORTS_TMP_DIR", default="")
 # Where report files go without S3 (never under MEDIA_ROOT: they are handed out by signed links).
 REPORTS_ROOT = env.str("REPORTS_ROOT", default=str(BASE_DIR / "var" / "reports"))
+# Analytics: raw frontend events are kept this long (their days live on in the daily
+# snapshot); the public POST /api/v1/analytics/events per client IP ("N/period"; empty: off).
+ANALYTICS_EVENT_RETENTION_DAYS = env.int("ANALYTICS_EVENT_RETENTION_DAYS", default=90)
+ANALYTICS_THROTTLE_RATE = env.str("ANALYTICS_THROTTLE_RATE", default="120/min")
 REPORTS_PAGE_URL = env.str("REPORTS_PAGE_URL", default=f"{FRONTEND_URL}/reports/{{id}}")
 
 # --- Tracking ---------------------------------------------------------------------------------

@@ -25,3 +25,20 @@ def purge_old_reports() -> int:
 def sweep_stale_reports() -> dict:
     """Every 10 minutes: reports whose worker died are re-queued (or failed after the maximum)."""
     return services.reports_sweep()
+
+
+@shared_task(name="reports.snapshot_daily_metrics")
+def snapshot_daily_metrics() -> dict:
+    """Nightly: yesterday's and the day before's figures into DailyMetric (again: late changes),
+    and any past day of the dashboards' range that has no snapshot yet (idempotent)."""
+    from .analytics import snapshot_missing, snapshot_recent
+
+    return {"refreshed": snapshot_recent(), "filled": snapshot_missing()}
+
+
+@shared_task(name="reports.prune_analytics_events")
+def prune_analytics_events() -> int:
+    """Nightly: raw analytics events past ANALYTICS_EVENT_RETENTION_DAYS."""
+    from .analytics import prune_events
+
+    return prune_events()

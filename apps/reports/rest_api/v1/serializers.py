@@ -48,3 +48,27 @@ class ReportSerializer(serializers.ModelSerializer):
     def get_download_expires_at(self, report) -> str | None:
         expires = self._link(report)[1]
         return serializers.DateTimeField().to_representation(expires) if expires else None
+
+
+class AnalyticsEventSerializer(serializers.Serializer):
+    event_type = serializers.RegexField(
+        r"^[a-z0-9_.:-]{1,50}$", help_text="e.g. page_view, add_to_cart, form_start (lower case)."
+    )
+    page_path = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    event_data = serializers.DictField(required=False, default=dict)
+    session_id = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    referrer = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+    def validate_event_data(self, value):
+        import json
+
+        if len(json.dumps(value, default=str)) > 4096:
+            raise serializers.ValidationError("event_data is limited to 4 KiB of JSON.")
+        return value
+
+
+PERIOD_CHOICES = ["7d", "30d", "90d"]
+
+
+class PeriodSerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=PERIOD_CHOICES, default="30d")

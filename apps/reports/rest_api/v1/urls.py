@@ -10,3 +10,15 @@ urlpatterns = [
         "reports/<uuid:report_id>/download", views.ReportDownloadView.as_view(), name="report-download"
     ),
 ]
+
+urlpatterns += [
+    *optional_slash("analytics/events", views.AnalyticsEventView.as_view(), name="analytics-events"),
+    *optional_slash("analytics/overview", views.AnalyticsOverviewView.as_view(), name="analytics-overview"),
+    *optional_slash(
+        "analytics/inquiries", views.AnalyticsInquiriesView.as_view(), name="analytics-inquiries"
+    ),
+    *optional_slash(
+        "analytics/rfq-funnel", views.AnalyticsRFQFunnelView.as_view(), name="analytics-rfq-funnel"
+    ),
+    *optional_slash("analytics/export", views.AnalyticsExportView.as_view(), name="analytics-export"),
+]

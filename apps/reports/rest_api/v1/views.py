@@ -1,4 +1,5 @@
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -7,14 +8,24 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.activity import client_ip
 from apps.core.errors import NotFound
 from apps.core.filters import TRUE_VALUES
 from apps.core.idempotency import idempotent
-from apps.reports import exports, services
+from apps.core.permissions import IsStaffRole
+from apps.core.throttles import SettingIPThrottle
+from apps.reports import analytics, exports, services
+from apps.reports.csv_stream import csv_chunks
 from apps.reports.datasets import DATASETS
 from apps.reports.models import Report
 
-from .serializers import ReportQueuedSerializer, ReportRequestSerializer, ReportSerializer
+from .serializers import (
+    AnalyticsEventSerializer,
+    PeriodSerializer,
+    ReportQueuedSerializer,
+    ReportRequestSerializer,
+    ReportSerializer,
+)
 
 TAG = ["reports"]
 
@@ -144,4 +155,104 @@ class ReportDownloadView(APIView):
         response = FileResponse(services.report_storage().open(report.file, "rb"), content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response["Cache-Control"] = "private, no-store"
+        return response
+
+
+# --- Analytics ----------------------------------------------------------------------------------
+
+
+class AnalyticsThrottle(SettingIPThrottle):
+    scope = "analytics"
+    setting = "ANALYTICS_THROTTLE_RATE"
+    staff_exempt = False
+
+
+def _period(request) -> str:
+    data = PeriodSerializer(data=request.query_params)
+    data.is_valid(raise_exception=True)
+    return data.validated_data["period"]
+
+
+PERIOD_PARAM = OpenApiParameter("period", str, enum=["7d", "30d", "90d"], description="Default 30d.")
+ANALYTICS_TAG = ["analytics"]
+
+
+class AnalyticsEventView(APIView):
+    """A frontend event (public, throttled per IP). Stored with the device type and browser
+    parsed from the User-Agent and the IP truncated (IPv4 /24, IPv6 /48) → 202."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [AnalyticsThrottle]
+
+    @extend_schema(
+        tags=ANALYTICS_TAG,
+        request=AnalyticsEventSerializer,
+        responses={202: None},
+        auth=[{}, {"jwtAuth": []}],
+    )
+    def post(self, request):
+        data = AnalyticsEventSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        analytics.event_record(
+            data=data.validated_data,
+            user_agent=request.headers.get("User-Agent", ""),
+            ip=client_ip(request),
+            user=request.user,
+        )
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class AnalyticsOverviewView(APIView):
+    """Staff: inquiries, RFQs, orders, revenue per currency, sessions and conversion rates over
+    the period, the previous period of the same length, the change in percent, and per day."""
+
+    permission_classes = [IsStaffRole]
+
+    @extend_schema(tags=ANALYTICS_TAG, parameters=[PERIOD_PARAM], responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response(analytics.overview(_period(request)))
+
+
+class AnalyticsInquiriesView(APIView):
+    """Staff: inquiries over the period by day, country, type and source."""
+
+    permission_classes = [IsStaffRole]
+
+    @extend_schema(tags=ANALYTICS_TAG, parameters=[PERIOD_PARAM], responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response(analytics.inquiries_breakdown(_period(request)))
+
+
+class AnalyticsRFQFunnelView(APIView):
+    """Staff: the RFQs received in the period by where they are now (pending → quoted →
+    won/lost, cancelled apart) and the conversion rates between the steps."""
+
+    permission_classes = [IsStaffRole]
+
+    @extend_schema(tags=ANALYTICS_TAG, parameters=[PERIOD_PARAM], responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response(analytics.rfq_funnel(_period(request)))
+
+
+class AnalyticsExportView(APIView):
+    """Staff: the period's daily figures as CSV (date, metric, dimension, value)."""
+
+    permission_classes = [IsStaffRole]
+
+    def get_renderers(self):
+        return [*super().get_renderers(), CSVRenderer()]
+
+    @extend_schema(
+        tags=ANALYTICS_TAG,
+        parameters=[PERIOD_PARAM],
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The CSV file.")},
+    )
+    def get(self, request):
+        period = _period(request)
+        response = StreamingHttpResponse(
+            csv_chunks(["date", "metric", "dimension", "value"], analytics.metric_rows(period)),
+            content_type="text/csv; charset=utf-8",
+        )
+        day = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="analytics_{period}_{day}.csv"'
         return response
