@@ -2,9 +2,24 @@ from django.contrib import admin
 
 
 class FoundryAdminSite(admin.AdminSite):
-    """The admin, branded with the company name from site settings."""
+    """The admin, branded with the company name from site settings, with a dashboard on the
+    index page (the last 30 days, from the analytics snapshot) and a finance page."""
 
     index_title = "Back office"
+    index_template = "admin/foundry_index.html"
+
+    def get_urls(self):
+        from django.urls import path
+
+        from apps.reports.admin_views import finance_view
+
+        finance = self.admin_view(lambda request: finance_view(request, self))
+        return [path("finance/", finance, name="finance"), *super().get_urls()]
+
+    def index(self, request, extra_context=None):
+        from apps.reports.admin_views import dashboard_context
+
+        return super().index(request, {**dashboard_context(request), **(extra_context or {})})
 
     def each_context(self, request):
         from .selectors import site_settings_get

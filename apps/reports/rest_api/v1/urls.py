@@ -22,3 +22,12 @@ urlpatterns += [
     ),
     *optional_slash("analytics/export", views.AnalyticsExportView.as_view(), name="analytics-export"),
 ]
+
+urlpatterns += [
+    *optional_slash("finance/revenue", views.FinanceRevenueView.as_view(), name="finance-revenue"),
+    *optional_slash("finance/payments", views.FinancePaymentsView.as_view(), name="finance-payments"),
+    *optional_slash("finance/refunds", views.FinanceRefundsView.as_view(), name="finance-refunds"),
+    *optional_slash(
+        "finance/outstanding", views.FinanceOutstandingView.as_view(), name="finance-outstanding"
+    ),
+]

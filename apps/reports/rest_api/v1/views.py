@@ -12,9 +12,10 @@ from apps.core.activity import client_ip
 from apps.core.errors import NotFound
 from apps.core.filters import TRUE_VALUES
 from apps.core.idempotency import idempotent
-from apps.core.permissions import IsStaffRole
+from apps.core.permissions import HasRole, IsStaffRole
+from apps.core.roles import ADMIN, FINANCE
 from apps.core.throttles import SettingIPThrottle
-from apps.reports import analytics, exports, services
+from apps.reports import analytics, exports, finance, services
 from apps.reports.csv_stream import csv_chunks
 from apps.reports.datasets import DATASETS
 from apps.reports.models import Report
@@ -256,3 +257,63 @@ class AnalyticsExportView(APIView):
         day = timezone.localdate().isoformat()
         response["Content-Disposition"] = f'attachment; filename="analytics_{period}_{day}.csv"'
         return response
+
+
+# --- Finance ------------------------------------------------------------------------------------
+
+FINANCE_TAG = ["finance"]
+IsFinance = HasRole.of(FINANCE, ADMIN)
+RANGE_PARAMS = [
+    OpenApiParameter(
+        "date_from", OpenApiTypes.DATE, description="Inclusive; default 30 days before date_to."
+    ),
+    OpenApiParameter("date_to", OpenApiTypes.DATE, description="Inclusive; default today. At most 366 days."),
+]
+
+
+class _FinanceView(APIView):
+    permission_classes = [IsFinance]
+    section = ""
+
+    @extend_schema(tags=FINANCE_TAG, parameters=RANGE_PARAMS, responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        start, end = finance.date_range(request.query_params)
+        return Response({"date_from": start, "date_to": end, "results": type(self).compute(start, end)})
+
+
+class FinanceRevenueView(_FinanceView):
+    """Orders paid per day and currency, with their totals (every day of the range)."""
+
+    compute = staticmethod(finance.revenue_daily)
+
+
+class FinancePaymentsView(_FinanceView):
+    """Payments created in the range by provider, status and currency (count, amount, captured)."""
+
+    compute = staticmethod(finance.payments_breakdown)
+
+
+class FinanceRefundsView(_FinanceView):
+    """Refunds in the range by currency and status (count, amount)."""
+
+    compute = staticmethod(
+        lambda start, end: [
+            {
+                "currency": r["payment__currency"],
+                "status": r["status"],
+                "count": r["count"],
+                "amount": r["amount"],
+            }
+            for r in finance.refunds_breakdown(start, end)
+        ]
+    )
+
+
+class FinanceOutstandingView(APIView):
+    """Orders waiting for payment now: totals per currency and the 20 oldest."""
+
+    permission_classes = [IsFinance]
+
+    @extend_schema(tags=FINANCE_TAG, responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response(finance.outstanding())

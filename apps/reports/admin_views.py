@@ -1,0 +1,80 @@
+"""The admin's dashboard (on the index page) and its finance page (Reports → Finance), with a
+date-range filter and server-rendered charts."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+
+from apps.core.errors import ApplicationError
+from apps.core.roles import ADMIN, FINANCE, STAFF_ROLES, has_role
+
+from . import analytics, finance
+from .charts import bar_chart
+
+logger = logging.getLogger(__name__)
+
+
+def dashboard_context(request) -> dict:
+    """The last 30 days for the index page (staff only; a failure never breaks the index)."""
+    if not has_role(request.user, *STAFF_ROLES):
+        return {}
+    try:
+        figures = analytics.overview("30d")
+        funnel = analytics.rfq_funnel("30d")
+    except Exception:  # noqa: BLE001 - the admin index must render whatever happens here
+        logger.exception("admin dashboard figures failed")
+        return {"dashboard_error": True}
+    daily = figures["daily"]
+    charts = [
+        bar_chart([(d["date"].isoformat(), d["orders"]) for d in daily], title="Orders per day"),
+        bar_chart([(d["date"].isoformat(), d["inquiries"]) for d in daily], title="Inquiries per day",
+                  color="#16a34a"),
+    ]  # fmt: skip
+    return {
+        "dashboard": figures,
+        "funnel": funnel,
+        "dashboard_charts": charts,
+        "can_see_finance": has_role(request.user, FINANCE, ADMIN),
+    }
+
+
+def finance_view(request, admin_site):
+    if not has_role(request.user, FINANCE, ADMIN):
+        raise PermissionDenied
+    error = None
+    try:
+        start, end = finance.date_range(request.GET)
+    except ApplicationError as exc:
+        error = str(exc.detail)
+        start, end = finance.date_range({})
+    data = finance.summary(start, end)
+    by_currency = defaultdict(list)
+    for row in data["revenue_daily"]:
+        by_currency[row["currency"]].append((row["date"].isoformat(), row["revenue"]))
+    charts = [
+        bar_chart(points, title=f"Revenue per day, {currency}")
+        for currency, points in sorted(by_currency.items())
+    ]
+    totals = defaultdict(lambda: {"orders": 0, "revenue": Decimal("0")})
+    for row in data["revenue_daily"]:
+        totals[row["currency"]]["orders"] += row["orders"]
+        totals[row["currency"]]["revenue"] += Decimal(row["revenue"])
+    return TemplateResponse(
+        request,
+        "admin/reports/finance.html",
+        {
+            **admin_site.each_context(request),
+            "title": "Finance",
+            "data": data,
+            "charts": charts,
+            "revenue_totals": dict(sorted(totals.items())),
+            "error": error,
+            "date_from": start.isoformat(),
+            "date_to": end.isoformat(),
+        },
+    )

@@ -1,0 +1,91 @@
+"""Finance figures (API and the admin page with its date range and charts) and the admin
+dashboard on the index page."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.orders.models import Order
+from apps.reports import finance
+from tests.helpers import assert_error
+from tests.tracking.factories import paid_order
+
+pytestmark = pytest.mark.django_db
+
+
+def _orders():
+    paid = [paid_order({f"FN{i}": 1}, email=f"f{i}@example.com") for i in range(3)]
+    Order.objects.filter(pk=paid[0].pk).update(paid_at=timezone.now() - timedelta(days=2))
+    waiting = paid_order({"FNW": 2}, email="w@example.com")
+    Order.objects.filter(pk=waiting.pk).update(status="pending_payment", paid_at=None)
+    return paid, waiting
+
+
+def test_revenue_payments_refunds_and_outstanding(auth_client, django_assert_max_num_queries):
+    paid, waiting = _orders()
+    client = auth_client("finance")
+    with django_assert_max_num_queries(8):  # auth + one grouped query
+        revenue = client.get("/api/v1/finance/revenue").json()
+    assert len(revenue["results"]) == 30  # every day of the default range, one currency
+    assert sum(r["orders"] for r in revenue["results"]) == 3
+    today = [r for r in revenue["results"] if r["date"] == timezone.localdate().isoformat()][0]
+    assert today["orders"] == 2 and today["revenue"] == f"{paid[1].total + paid[2].total:.2f}"
+    outstanding = client.get("/api/v1/finance/outstanding").json()
+    assert outstanding["totals"] == [{"currency": "USD", "count": 1, "amount": f"{waiting.total:.2f}"}]
+    assert outstanding["oldest"][0]["number"] == waiting.number
+    assert client.get("/api/v1/finance/payments").status_code == 200
+    assert client.get("/api/v1/finance/refunds").json()["results"] == []
+    one_day = client.get(f"/api/v1/finance/revenue?date_from={timezone.localdate()}").json()
+    assert [r["orders"] for r in one_day["results"]] == [2]
+
+
+@pytest.mark.parametrize(
+    ("query", "attr"),
+    [("date_from=yesterday", "date_from"), ("date_to=2026-13-01", "date_to"),
+     ("date_from=2026-02-01&date_to=2026-01-01", "date_from"),
+     ("date_from=2024-01-01&date_to=2026-01-01", "date_from")],
+)  # fmt: skip
+def test_bad_ranges_are_400(auth_client, query, attr):
+    assert_error(auth_client("admin").get(f"/api/v1/finance/revenue?{query}"), 400, attr=attr)
+
+
+def test_only_finance_and_admin(auth_client):
+    for role in ("sales", "support", "logistics", "customer"):
+        assert_error(auth_client(role).get("/api/v1/finance/outstanding"), 403)
+
+
+@pytest.fixture
+def admin_browser(client, make_user):
+    client.force_login(make_user("admin", is_staff=True, is_superuser=True))
+    return client
+
+
+def test_admin_index_shows_the_dashboard_with_charts(admin_browser):
+    _orders()
+    page = admin_browser.get(reverse("admin:index")).content.decode()
+    assert 'id="dashboard"' in page and "Last 30 days" in page
+    assert page.count('class="foundry-chart"') == 2
+    assert "Orders per day" in page and "Inquiries per day" in page
+    assert reverse("admin:finance") in page
+
+
+def test_admin_finance_page_with_a_date_range(admin_browser, client, make_user):
+    paid, waiting = _orders()
+    url = reverse("admin:finance")
+    page = admin_browser.get(url).content.decode()
+    assert "Revenue per day, USD" in page and waiting.number in page and "<svg" in page
+    start = (timezone.localdate() - timedelta(days=1)).isoformat()
+    narrowed = admin_browser.get(f"{url}?date_from={start}").content.decode()
+    assert f'value="{start}"' in narrowed
+    bad = admin_browser.get(f"{url}?date_from=nonsense").content.decode()
+    assert "date_from must be a date" in bad
+    sales = make_user("sales", is_staff=True)
+    client.force_login(sales)
+    assert client.get(url).status_code == 403
+
+
+def test_date_range_default():
+    start, end = finance.date_range({})
+    assert end == timezone.localdate() and (end - start).days == 29
