@@ -11,10 +11,14 @@ class FoundryAdminSite(admin.AdminSite):
     def get_urls(self):
         from django.urls import path
 
-        from apps.reports.admin_views import finance_view
+        from apps.reports.admin_views import export_view, finance_view
 
         finance = self.admin_view(lambda request: finance_view(request, self))
-        return [path("finance/", finance, name="finance"), *super().get_urls()]
+        return [
+            path("finance/", finance, name="finance"),
+            path("export/<str:dataset>/", self.admin_view(export_view), name="export"),
+            *super().get_urls(),
+        ]
 
     def index(self, request, extra_context=None):
         from apps.reports.admin_views import dashboard_context

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
@@ -76,5 +77,50 @@ def finance_view(request, admin_site):
             "error": error,
             "date_from": start.isoformat(),
             "date_to": end.isoformat(),
+            "date_to_next": (end + timedelta(days=1)).isoformat(),
         },
     )
+
+
+def export_view(request, dataset: str):
+    """``/admin/export/<dataset>/?<filters>``: the API's streamed CSV export for a staff
+    session (same datasets, roles, filters, activity-log entry)."""
+    from types import SimpleNamespace
+
+    from django.http import HttpResponseBadRequest, StreamingHttpResponse
+    from rest_framework.exceptions import ValidationError
+
+    from apps.core.errors import NotFound as ApiNotFound
+    from apps.core.errors import PermissionDenied as ApiPermissionDenied
+
+    from . import exports
+
+    try:
+        chosen = exports.dataset_for(user=request.user, name=dataset)
+    except ApiNotFound as exc:
+        from django.http import Http404
+
+        raise Http404(str(exc.detail)) from exc
+    except ApiPermissionDenied as exc:
+        raise PermissionDenied(str(exc.detail)) from exc
+    shim = SimpleNamespace(user=request.user, query_params=request.GET, GET=request.GET, META=request.META)
+    try:
+        queryset = exports.filtered_queryset(chosen, shim)
+    except ValidationError as exc:
+        return HttpResponseBadRequest(f"Bad filter: {exc.detail}", content_type="text/plain; charset=utf-8")
+    excel = request.GET.get("excel", "").lower() in ("1", "true")
+    filters = {k: v for k, v in request.GET.items() if k not in exports.CONTROL_PARAMS}
+    response = StreamingHttpResponse(
+        exports.export_stream(
+            dataset=chosen,
+            queryset=queryset,
+            user=request.user,
+            filters=filters,
+            excel=excel,
+            request=request,
+        ),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{exports.file_name(chosen, request.GET)}"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -89,3 +89,18 @@ def test_admin_finance_page_with_a_date_range(admin_browser, client, make_user):
 def test_date_range_default():
     start, end = finance.date_range({})
     assert end == timezone.localdate() and (end - start).days == 29
+
+
+def test_admin_export_streams_the_csv_for_a_staff_session(admin_browser, client, make_user):
+    paid, _ = _orders()
+    page = admin_browser.get(reverse("admin:finance")).content.decode()
+    assert reverse("admin:export", args=["orders"]) in page
+    response = admin_browser.get(reverse("admin:export", args=["orders"]) + "?status=paid")
+    body = b"".join(response.streaming_content).decode()
+    assert response.status_code == 200 and body.startswith("number,created_at,status")
+    assert body.count("\r\n") == 1 + 3 and paid[0].number in body
+    assert admin_browser.get(reverse("admin:export", args=["orders"]) + "?status=nope").status_code == 400
+    assert admin_browser.get(reverse("admin:export", args=["nothing"])).status_code == 404
+    client.force_login(make_user("sales", is_staff=True))
+    assert client.get(reverse("admin:export", args=["orders"])).status_code == 403
+    assert client.get(reverse("admin:export", args=["inquiries"])).status_code == 200
