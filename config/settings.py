@@ -224,6 +224,7 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["apps.core.openapi.drop_trailing_slash_duplicates"],
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "apps.core.openapi.document_error_envelope",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",

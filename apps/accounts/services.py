@@ -20,7 +20,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.core.activity import activity_log_scrub_person, activity_record, is_staff_user, snapshot
 from apps.core.errors import ApplicationError
-from apps.core.roles import ALL_ROLES, CUSTOMER, STAFF_ROLES
+from apps.core.roles import ADMIN, ALL_ROLES, CUSTOMER, STAFF_ROLES
 from apps.core.selectors import site_settings_get
 from apps.core.services import model_update
 
@@ -112,6 +112,13 @@ def user_create(
 @transaction.atomic
 def user_update(*, user: User, data: dict, actor, request=None, fields=None) -> User:
     before = {**snapshot(user), "roles": sorted(user.groups.values_list("name", flat=True))}
+    if actor is not None and actor.pk == user.pk:  # no locking oneself out of the admin API
+        if "is_active" in data and not data["is_active"]:
+            raise ApplicationError("You cannot deactivate your own account here.",
+                                   code="cannot_deactivate_self", attr="is_active")
+        if "roles" in data and ADMIN in before["roles"] and ADMIN not in (data["roles"] or []):
+            raise ApplicationError("You cannot remove your own admin role.",
+                                   code="cannot_remove_own_admin", attr="roles")
     user, _ = model_update(instance=user, fields=fields or PROFILE_FIELDS, data=data)
     if "roles" in data:
         _apply_roles(user, _validate_roles(data["roles"]))

@@ -239,3 +239,18 @@ def job_paid(job: Job, payment) -> None:
         related=job,
     )
     _tell_provider(job, f"Job paid: {payment.amount} {payment.currency}.", email=False)
+
+
+def job_taken_back(job: Job) -> None:
+    """Staff reassign an accepted job: its provider loses it (in-app notice) and the customer is
+    told that another provider will be confirmed."""
+    _tell_provider(
+        job,
+        f"Job reassigned by staff: {job.service_type.name} on {job.preferred_date.isoformat()}.",
+        email=False,
+    )
+    _tell_customer(
+        job,
+        f"Your {job.service_type.name.lower()} job for {job.preferred_date.isoformat()} is being "
+        "moved to another provider; you will hear when they accept it.",
+    )

@@ -49,9 +49,16 @@ def caller_roles(user) -> set[str]:
 
 
 def job_lock(job: Job) -> Job:
-    return (
-        Job.objects.select_for_update().select_related("service_type", "resource", "provider").get(pk=job.pk)
-    )
+    """The job, its row locked for this transaction. The row is locked on its own (PostgreSQL
+    cannot lock the nullable side of an outer join), then read with its relations."""
+    Job.objects.select_for_update().filter(pk=job.pk).values_list("pk").get()
+    return Job.objects.select_related("service_type", "resource", "provider").get(pk=job.pk)
+
+
+def resource_lock(resource_id) -> None:
+    """Serialise bookings of one resource: its row is locked before "is it free that day?" is
+    asked, so two acceptances (or a reassignment) cannot both find it free."""
+    Resource.objects.select_for_update().filter(pk=resource_id).values_list("pk").get()
 
 
 def _move(
@@ -239,10 +246,11 @@ def _require_offered_to(job: Job, user) -> None:
 
 
 @transaction.atomic
-def job_accept(*, job: Job, user, note: str = "") -> Job:
+def job_accept(*, job: Job, user, note: str = "", location: str = "") -> Job:
     job = job_lock(job)
     _require_offered_to(job, user)
     JOB.check_request(current=job.status, target=J.ACCEPTED, roles=caller_roles(user))
+    resource_lock(job.resource_id)
     busy = Job.objects.filter(
         resource=job.resource_id, preferred_date=job.preferred_date, status__in=matching.BOOKED_STATES
     ).exclude(pk=job.pk)
@@ -259,7 +267,7 @@ def job_accept(*, job: Job, user, note: str = "") -> Job:
             defaults={"status": JobOffer.Status.ACCEPTED, "responded_at": timezone.now(),
                       "distance_km": job.distance_km or Decimal("0")},
         )  # fmt: skip
-    _move(job, target=J.ACCEPTED, actor=user, note=note or f"Accepted by {job.provider}.")
+    _move(job, target=J.ACCEPTED, actor=user, location=location, note=note or f"Accepted by {job.provider}.")
     return job
 
 
@@ -299,6 +307,7 @@ def job_reassign(*, job: Job, resource: Resource, actor, note: str = "") -> Job:
         raise Conflict("The job is already with this resource.", code="already_assigned")
     if not resource.is_active or not resource.capabilities.filter(pk=job.service_type_id).exists():
         raise ApplicationError(f"{resource.name} cannot do {job.service_type.name}.", attr="resource")
+    resource_lock(resource.pk)
     if resource.currency != job.currency:
         raise ApplicationError(
             f"{resource.name} charges in {resource.currency}; this job is in {job.currency}.", attr="resource"
@@ -316,6 +325,9 @@ def job_reassign(*, job: Job, resource: Resource, actor, note: str = "") -> Job:
         job.offers.filter(status=JobOffer.Status.ACCEPTED).update(
             status=JobOffer.Status.WITHDRAWN, reason="reassigned by staff", updated_at=timezone.now()
         )
+        from .hooks import job_taken_back
+
+        job_taken_back(job)  # the provider who had it, and the customer, are told
         _unassign(job)
         distance = matching.distance_to(job, resource)
         JobOffer.objects.update_or_create(
@@ -365,7 +377,7 @@ def job_expire_offer(*, job: Job) -> bool:
 
 
 @transaction.atomic
-def job_cancel(*, job: Job, user, reason: str = "") -> Job:
+def job_cancel(*, job: Job, user, reason: str = "", location: str = "") -> Job:
     """The customer who asked, or staff, from SENT, RECEIVED or ACCEPTED. A payment already
     taken is refunded in full."""
     job = job_lock(job)
@@ -376,7 +388,7 @@ def job_cancel(*, job: Job, user, reason: str = "") -> Job:
     roles = caller_roles(user) | ({CUSTOMER} if job.customer_id == user.pk else set())
     JOB.check_request(current=job.status, target=J.CANCELLED, roles=roles)
     _close_open_offer(job, status=JobOffer.Status.WITHDRAWN, reason="job cancelled")
-    _move(job, target=J.CANCELLED, actor=user, note=reason or "Cancelled.")
+    _move(job, target=J.CANCELLED, actor=user, location=location, note=reason or "Cancelled.")
     for payment in job.payments.filter(status=Payment.Status.SUCCEEDED).select_for_update():
         from apps.orders.services.refunds import refund_create
 
@@ -396,9 +408,9 @@ def job_status_change(
     if status not in J.values:
         raise ApplicationError(f"'{status}' is not a job status.", attr="status")
     if status == J.ACCEPTED:
-        return job_accept(job=job, user=user, note=note)
+        return job_accept(job=job, user=user, note=note, location=location)
     if status == J.CANCELLED:
-        return job_cancel(job=job, user=user, reason=note)
+        return job_cancel(job=job, user=user, reason=note, location=location)
     job = job_lock(job)
     _require_offered_to(job, user)
     JOB.check_request(current=job.status, target=status, roles=caller_roles(user))

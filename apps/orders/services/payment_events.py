@@ -20,7 +20,7 @@ STRIPE_LIKE = (Payment.Provider.STRIPE, Payment.Provider.OFFLINE)
 
 def _payment_locked(*, providers, reference: str) -> Payment | None:
     return (
-        Payment.objects.select_for_update()
+        Payment.objects.select_for_update(of=("self",))  # the order is nullable: an outer join
         .select_related("order")
         .filter(provider__in=providers, reference=reference)
         .first()

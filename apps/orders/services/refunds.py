@@ -53,7 +53,7 @@ def refund_create(
     request=None,
     move_order: bool = True,
 ) -> Refund:
-    payment = Payment.objects.select_for_update().select_related("order").get(pk=payment.pk)
+    payment = Payment.objects.select_for_update(of=("self",)).select_related("order").get(pk=payment.pk)
     amount = money_round(amount, payment.currency)
     if payment.status not in REFUNDABLE:
         raise Conflict(

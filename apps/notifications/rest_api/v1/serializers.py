@@ -130,6 +130,9 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 class NotificationPreferenceSerializer(serializers.ModelSerializer):
     phone = serializers.CharField(source="user.phone", read_only=True)
+    updated_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Null until the preferences are first saved."
+    )
 
     class Meta:
         model = NotificationPreference
