@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test asgi worker beat lint format bench check-migrations schema install demo help
+.PHONY: run test asgi worker beat lint format fuzz bench check-migrations schema install demo help
 
 help:
 	@echo "make run     install, migrate, load demo data, serve API + admin on http://$(HOST):$(PORT)"
@@ -64,6 +64,9 @@ check-migrations: install
 
 schema: install
 	$(PY) manage.py spectacular --validate --fail-on-warn --file var/schema.yaml
+
+fuzz: install
+	$(PY) tests/fuzz/run.py $(FUZZ_ARGS)
 
 bench: install
 	$(PY) tests/bench/run.py $(BENCH_ARGS)

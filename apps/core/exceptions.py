@@ -29,6 +29,10 @@ class FoundryExceptionFormatter(ExceptionFormatter):
         if isinstance(self.exc, DomainAPIException) and self.exc.attr:
             for item in data["errors"]:
                 item["attr"] = self.exc.attr
+        for item in data["errors"]:
+            # A Django form error raised without a code (a filter's own check) still gets one.
+            if not item.get("code"):
+                item["code"] = "invalid"
         return data
 
 

@@ -34,7 +34,14 @@ def document_error_envelope(result, generator, request, public, **kwargs):
     """Every operation may answer an error other than those it lists (a 404 for an unknown id,
     409 from a workflow, 413 for an oversized body, 429 when throttled...), always in the error
     envelope: document that once per operation as its ``default`` response."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    for schema in schemas.values():
+        # A response whose shape depends on the caller (staff rows carry more fields than a
+        # customer's): without a discriminator a staff row matches both shapes, which "oneOf"
+        # forbids; "anyOf" says what is meant.
+        if "oneOf" in schema and "discriminator" not in schema:
+            schema["anyOf"] = schema.pop("oneOf")
     for item in result.get("paths", {}).values():
         for method, operation in item.items():
             if method not in ("get", "post", "put", "patch", "delete"):

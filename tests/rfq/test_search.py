@@ -66,3 +66,17 @@ def test_the_query_plan_uses_the_gin_index():
 def test_the_index_document_and_the_query_document_are_the_same():
     migration = importlib.import_module("apps.rfq.migrations.0004_rfq_search_index")
     assert migration.RFQ_VECTOR == RFQ_VECTOR
+
+
+def test_an_unknown_category_filter_is_a_400_with_a_code(auth_client):
+    """A filter's own check raises a Django form error without a code: the envelope still
+    carries one (found by the API fuzzer: "code": null)."""
+    from tests.helpers import assert_error
+
+    body = assert_error(
+        auth_client("admin").get("/api/v1/rfqs?product_category=nope"),
+        400,
+        kind="validation_error",
+        attr="product_category",
+    )
+    assert all(isinstance(error["code"], str) and error["code"] for error in body["errors"])

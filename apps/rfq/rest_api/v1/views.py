@@ -1,7 +1,7 @@
 import hashlib
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -98,6 +98,12 @@ class RFQListCreateView(generics.ListAPIView):
         description="Staff see every RFQ (a sales user without the model-wide rfq.view_rfq "
         "permission: those assigned to them); customers their own. Staff rows add "
         "assigned_to, customer and inquiry_id.",
+        responses=PolymorphicProxySerializer(
+            component_name="RFQListItem",
+            serializers=[RFQStaffListSerializer, RFQListSerializer],
+            resource_type_field_name=None,
+            many=True,
+        ),
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
