@@ -87,7 +87,7 @@ def export_view(request, dataset: str):
     session (same datasets, roles, filters, activity-log entry)."""
     from types import SimpleNamespace
 
-    from django.http import HttpResponseBadRequest, StreamingHttpResponse
+    from django.http import HttpResponseBadRequest
     from rest_framework.exceptions import ValidationError
 
     from apps.core.errors import NotFound as ApiNotFound
@@ -108,19 +108,4 @@ def export_view(request, dataset: str):
         queryset = exports.filtered_queryset(chosen, shim)
     except ValidationError as exc:
         return HttpResponseBadRequest(f"Bad filter: {exc.detail}", content_type="text/plain; charset=utf-8")
-    excel = request.GET.get("excel", "").lower() in ("1", "true")
-    filters = {k: v for k, v in request.GET.items() if k not in exports.CONTROL_PARAMS}
-    response = StreamingHttpResponse(
-        exports.export_stream(
-            dataset=chosen,
-            queryset=queryset,
-            user=request.user,
-            filters=filters,
-            excel=excel,
-            request=request,
-        ),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{exports.file_name(chosen, request.GET)}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return exports.export_response(dataset=chosen, queryset=queryset, request=request, params=request.GET)

@@ -40,9 +40,11 @@ def bar_chart(points: list[tuple[str, Decimal | int]], *, title: str, width: int
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="{color}">'
             f"<title>{escape(label)}: {escape(_short(value))}</title></rect>"
         )
-        if i in label_at:
+        if i in label_at:  # the first and last labels are anchored inwards, so none is cut off
+            anchor = "start" if i == 0 else "end" if i == n - 1 else "middle"
+            lx = x if i == 0 else x + bar_w if i == n - 1 else x + bar_w / 2
             parts.append(
-                f'<text x="{x + bar_w / 2:.1f}" y="{height - 6}" font-size="10" text-anchor="middle" '
+                f'<text x="{lx:.1f}" y="{height - 6}" font-size="10" text-anchor="{anchor}" '
                 f'fill="currentColor">{escape(label)}</text>'
             )
     parts.append("</svg>")

@@ -84,3 +84,27 @@ def export_stream(
                 request=request,
                 only_changes=False,
             )
+
+
+def export_response(*, dataset: Dataset, queryset, request, params):
+    """The streamed CSV response (API and admin): ``?excel=true`` for a BOM, the dated file
+    name, never cached."""
+    from django.http import StreamingHttpResponse
+
+    excel = params.get("excel", "").lower() in ("1", "true")
+    filters = {k: v for k, v in params.items() if k not in CONTROL_PARAMS}
+    response = StreamingHttpResponse(
+        export_stream(
+            dataset=dataset,
+            queryset=queryset,
+            user=request.user,
+            filters=filters,
+            excel=excel,
+            request=request,
+        ),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{file_name(dataset, params)}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass the rows on as they come
+    return response

@@ -433,7 +433,7 @@ class QuoteAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
     )
 
     class Media:
-        js = ("rfq/quote_builder.js",)
+        js = ("admin/js/jquery.init.js", "rfq/quote_builder.js")  # after django.jQuery exists
 
     def get_queryset(self, request):
         visible = objects_visible_to(user=request.user, queryset=RFQ.objects.all(), perm="view")

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.orders.models import Order, OrderStatusHistory
+from apps.orders.services import payment_events
 
 from . import jobs, services
 from .models import (
@@ -227,8 +228,12 @@ def _seed_jobs(*, stdout=None) -> None:
             job.refresh_from_db()
         if job.status == J.COMPLETED:
             payment = jobs.job_payment_intent(job=job, user=customer)
-            jobs.job_payment_succeeded(
-                payment=payment, amount=payment.amount, currency=payment.currency, source="demo"
+            payment_events.payment_succeeded(  # what the provider's webhook does
+                providers=(payment.provider,),
+                reference=payment.reference,
+                amount=payment.amount,
+                currency=payment.currency,
+                source="demo",
             )
         made.append(f"{code} {job.status}")
     if stdout:

@@ -550,27 +550,18 @@ def job_payment_intent(*, job: Job, user) -> Payment:
     )
 
 
-def job_payment_succeeded(*, payment: Payment, amount: Decimal, currency: str, source: str) -> str:
-    """Called by the payment webhooks (apps.orders.services.payment_events) with the payment
-    locked: the job is marked paid, once; a wrong amount is flagged for review."""
-    job = job_lock(payment.job)
-    if amount != payment.amount or currency.upper() != payment.currency:
-        payment.status = Payment.Status.NEEDS_REVIEW
-        payment.review_reason = (
-            f"{source}: provider reports {amount:.2f} {currency.upper()}, "
-            f"expected {payment.amount:.2f} {payment.currency}."
-        )
-        payment.save(update_fields=["status", "review_reason", "updated_at"])
-        job_flag(job=job, reason=payment.review_reason)
-        return "amount mismatch: flagged"
-    payment.status = Payment.Status.SUCCEEDED
-    payment.amount_captured = amount
-    payment.succeeded_at = timezone.now()
-    payment.save(update_fields=["status", "amount_captured", "succeeded_at", "updated_at"])
+def job_payment_applied(*, job: Job, payment: Payment, source: str) -> str:
+    """A job's payment succeeded (the webhook, through apps.orders.services.payment_events,
+    with the payment and the job locked, the amount checked): the job is marked paid once; paid
+    after it was cancelled, the money goes back."""
     if job.status == J.CANCELLED:
         from apps.orders.services.refunds import refund_create
 
-        refund_create(payment=payment, amount=amount, reason=f"paid after the job was cancelled ({source})")
+        refund_create(
+            payment=payment,
+            amount=payment.amount_captured,
+            reason=f"paid after the job was cancelled ({source})",
+        )
         job_flag(
             job=job, reason=f"{source}: payment {payment.reference} succeeded after cancellation; refunded."
         )

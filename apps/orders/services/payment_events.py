@@ -48,11 +48,13 @@ def payment_succeeded(*, providers, reference: str, amount: Decimal, currency: s
         Payment.Status.REFUNDED,
     ):
         return "already applied"
+    jobs = None
     if payment.job_id is not None:  # a service job's payment (apps.tracking)
         from apps.tracking import jobs
 
-        return jobs.job_payment_succeeded(payment=payment, amount=amount, currency=currency, source=source)
-    order = order_lock(payment.order)
+        job = jobs.job_lock(payment.job)
+    else:
+        order = order_lock(payment.order)
     if amount != payment.amount or currency.upper() != payment.currency:
         payment.status = Payment.Status.NEEDS_REVIEW
         payment.review_reason = (
@@ -60,12 +62,17 @@ def payment_succeeded(*, providers, reference: str, amount: Decimal, currency: s
             f"expected {payment.amount:.2f} {payment.currency}."
         )
         payment.save(update_fields=["status", "review_reason", "updated_at"])
-        _flag(order=order, reason=payment.review_reason)
+        if jobs is not None:
+            jobs.job_flag(job=job, reason=payment.review_reason)
+        else:
+            _flag(order=order, reason=payment.review_reason)
         return "amount mismatch: flagged"
     payment.status = Payment.Status.SUCCEEDED
     payment.amount_captured = amount
     payment.succeeded_at = timezone.now()
     payment.save(update_fields=["status", "amount_captured", "succeeded_at", "updated_at"])
+    if jobs is not None:
+        return jobs.job_payment_applied(job=job, payment=payment, source=source)
     if order.status == Order.Status.PENDING_PAYMENT:
         order_mark_paid(order=order, reason=f"payment {reference} succeeded ({source})")
         emails.payment_received_queue(order=order, payment=payment)

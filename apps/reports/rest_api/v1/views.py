@@ -10,7 +10,6 @@ from rest_framework.views import APIView
 
 from apps.core.activity import client_ip
 from apps.core.errors import NotFound
-from apps.core.filters import TRUE_VALUES
 from apps.core.idempotency import idempotent
 from apps.core.permissions import HasRole, IsStaffRole
 from apps.core.roles import ADMIN, FINANCE
@@ -69,25 +68,9 @@ class ExportView(APIView):
     def get(self, request, dataset):
         chosen = exports.dataset_for(user=request.user, name=dataset)
         queryset = exports.filtered_queryset(chosen, request)  # a bad filter: 400 before streaming
-        excel = request.query_params.get("excel", "").lower() in TRUE_VALUES
-        filters = {k: v for k, v in request.query_params.items() if k not in exports.CONTROL_PARAMS}
-        response = StreamingHttpResponse(
-            exports.export_stream(
-                dataset=chosen,
-                queryset=queryset,
-                user=request.user,
-                filters=filters,
-                excel=excel,
-                request=request,
-            ),
-            content_type="text/csv; charset=utf-8",
+        return exports.export_response(
+            dataset=chosen, queryset=queryset, request=request, params=request.query_params
         )
-        response["Content-Disposition"] = (
-            f'attachment; filename="{exports.file_name(chosen, request.query_params)}"'
-        )
-        response["Cache-Control"] = "no-store"
-        response["X-Accel-Buffering"] = "no"
-        return response
 
 
 class ReportListCreateView(generics.ListAPIView):
