@@ -18,6 +18,8 @@ that one. The stream ends after a final status (delivered, returned) or after
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
 import logging
 import time
@@ -44,7 +46,9 @@ def event_payload(event: ShipmentEvent) -> dict:
     }
 
 
+@functools.cache
 def _redis_client():
+    """One client (and its connection pool) per process for publishing."""
     import redis
 
     return redis.Redis.from_url(settings.REDIS_URL)
@@ -78,8 +82,28 @@ def format_sse(*, data: dict, event_id: int | None = None, event: str | None = N
     return ("\n".join(lines) + "\n\n").encode()
 
 
-@sync_to_async
-def _shipment(code: str) -> Shipment | None:
+def _db(function):
+    """Run ``function`` in the request's thread, then close that thread's database connection:
+    a stream lives for minutes, and a connection held for each open stream would exhaust the
+    database's connection limit long before the process runs out of coroutines."""
+
+    def run(*args):
+        from django.db import connection
+
+        try:
+            return function(*args)
+        finally:
+            if not connection.in_atomic_block:  # (a test's transaction stays open)
+                connection.close()
+
+    return sync_to_async(run)
+
+
+async def _shipment(code: str) -> Shipment | None:
+    return await _db(_find_shipment)(code)
+
+
+def _find_shipment(code: str) -> Shipment | None:
     return (
         Shipment.objects.filter(tracking_code=code.strip().upper())
         .only("id", "tracking_code", "status")
@@ -88,11 +112,14 @@ def _shipment(code: str) -> Shipment | None:
 
 
 def _events_after(shipment_id, last_id: int):
-    return sync_to_async(_new_events)(shipment_id, last_id)
+    return _db(_new_events)(shipment_id, last_id)
 
 
-@sync_to_async
-def _status(shipment_id) -> str:
+async def _status(shipment_id) -> str:
+    return await _db(_current_status)(shipment_id)
+
+
+def _current_status(shipment_id) -> str:
     return Shipment.objects.filter(pk=shipment_id).values_list("status", flat=True).first() or ""
 
 
@@ -122,17 +149,85 @@ def event_stream_polling(shipment: Shipment, *, last_event_id: int = 0):
         yield format_sse(data={"status": Shipment.objects.get(pk=shipment.pk).status}, event="end")
 
 
+class Hub:
+    """One Redis pub/sub connection per process for all its open streams: it listens on every
+    shipment's channel (a pattern subscription) and hands each message to the queues of the
+    streams of that shipment. 200 clients cost 200 small queues, not 200 Redis connections.
+    If the connection drops, it reconnects and tells every stream to catch up from the database
+    (``RESYNC``), so no event is lost in between."""
+
+    RESYNC = object()
+
+    def __init__(self):
+        self.queues: dict[str, set[asyncio.Queue]] = {}
+        self.task: asyncio.Task | None = None
+        self.loop = None
+        self.ready: asyncio.Event | None = None
+
+    async def subscribe(self, code: str) -> asyncio.Queue | None:
+        """A queue of this shipment's messages, or None if Redis cannot be reached (the stream
+        then polls the database)."""
+        loop = asyncio.get_running_loop()
+        if self.task is None or self.task.done() or self.loop is not loop:
+            self.loop, self.ready = loop, asyncio.Event()
+            self.task = loop.create_task(self._listen())
+        try:
+            await asyncio.wait_for(self.ready.wait(), timeout=5)
+        except TimeoutError:
+            return None
+        queue: asyncio.Queue = asyncio.Queue()
+        self.queues.setdefault(code, set()).add(queue)
+        return queue
+
+    def unsubscribe(self, code: str, queue: asyncio.Queue) -> None:
+        queues = self.queues.get(code)
+        if queues is not None:
+            queues.discard(queue)
+            if not queues:
+                del self.queues[code]
+
+    async def _listen(self) -> None:
+        import redis.asyncio as aioredis
+
+        prefix = CHANNEL.format(code="")
+        first = True
+        while True:
+            client = aioredis.Redis.from_url(settings.REDIS_URL)
+            pubsub = client.pubsub()
+            try:
+                await pubsub.psubscribe(CHANNEL.format(code="*"))
+                if not first:  # messages may have been lost while reconnecting
+                    for queues in self.queues.values():
+                        for queue in queues:
+                            queue.put_nowait(self.RESYNC)
+                first = False
+                self.ready.set()
+                async for message in pubsub.listen():
+                    if message.get("type") != "pmessage":
+                        continue
+                    code = message["channel"].decode()[len(prefix) :]
+                    for queue in tuple(self.queues.get(code, ())):
+                        queue.put_nowait(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - reconnect; the streams resync from the database
+                logger.warning("tracking stream hub: Redis connection lost; reconnecting", exc_info=True)
+                await asyncio.sleep(1)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                    await client.aclose()
+
+
+HUB = Hub()
+
+
 async def event_stream(shipment: Shipment, *, last_event_id: int = 0):
     """The async iterator of SSE frames for one client."""
     heartbeat = settings.TRACKING_STREAM_HEARTBEAT_SECONDS
     deadline = time.monotonic() + settings.TRACKING_STREAM_MAX_SECONDS
-    pubsub = None
-    if settings.REDIS_URL:
-        import redis.asyncio as aioredis
-
-        client = aioredis.Redis.from_url(settings.REDIS_URL)
-        pubsub = client.pubsub()
-        await pubsub.subscribe(CHANNEL.format(code=shipment.tracking_code))  # before the backlog: no gap
+    code = shipment.tracking_code
+    queue = await HUB.subscribe(code) if settings.REDIS_URL else None  # before the backlog: no gap
     try:
         yield b"retry: 3000\n\n"
         last = last_event_id
@@ -142,11 +237,18 @@ async def event_stream(shipment: Shipment, *, last_event_id: int = 0):
             last, final = event_id, bool(status) and SHIPMENT.is_final(status)
         next_beat = time.monotonic() + heartbeat
         while not final and time.monotonic() < deadline:
-            if pubsub is not None:
+            if queue is not None:
                 wait = max(0.0, min(next_beat, deadline) - time.monotonic())
-                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=wait)
-                if message and message.get("type") == "message":
-                    data = json.loads(message["data"])
+                try:
+                    message = await asyncio.wait_for(queue.get(), timeout=wait)
+                except TimeoutError:
+                    message = None
+                if message is Hub.RESYNC:
+                    for event_id, payload, status in await _events_after(shipment.pk, last):
+                        yield format_sse(data=payload, event_id=event_id)
+                        last, final = event_id, bool(status) and SHIPMENT.is_final(status)
+                elif message is not None:
+                    data = json.loads(message)
                     event_id, applied = data.pop("id"), data.pop("applied", True)
                     if event_id > last:
                         yield format_sse(data=data, event_id=event_id)
@@ -162,6 +264,5 @@ async def event_stream(shipment: Shipment, *, last_event_id: int = 0):
         if final:
             yield format_sse(data={"status": await _status(shipment.pk)}, event="end")
     finally:
-        if pubsub is not None:
-            await pubsub.aclose()
-            await client.aclose()
+        if queue is not None:
+            HUB.unsubscribe(code, queue)

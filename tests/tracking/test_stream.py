@@ -124,3 +124,47 @@ def test_outside_debug_the_wsgi_app_refuses_the_stream(client, settings):
     response = client.get(f"/api/v1/track/{shipment.tracking_code}/stream")
     assert response.status_code == 501
     assert response.json()["errors"][0]["code"] == "asgi_required"
+
+
+@override_settings(TRACKING_STREAM_POLL_SECONDS=0.1, TRACKING_STREAM_HEARTBEAT_SECONDS=0.5)
+def test_many_clients_share_the_process_and_hold_no_database_connection(asgi_server):
+    """Ten clients of one shipment: each gets the new event; while they wait, the server holds
+    no database connection for them (a stream closes its connection after each read), and on
+    Redis the process listens through one pub/sub connection (the hub), not one per client."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.conf import settings
+    from django.db import connection
+
+    from apps.tracking.streams import HUB
+
+    shipment = _shipment()
+    url = f"{asgi_server}/api/v1/track/{shipment.tracking_code}/stream"
+    connected = threading.Barrier(11, timeout=20)
+
+    def client():
+        with httpx.stream("GET", url, timeout=20) as response:
+            lines = response.iter_lines()
+            frames = _frames(lines)
+            first = next(frames)  # the backlog: label_created
+            connected.wait()
+            second = next(frames)
+            return [json.loads(first["data"])["status"], json.loads(second["data"])["status"]]
+
+    with ThreadPoolExecutor(10) as pool:
+        futures = [pool.submit(client) for _ in range(10)]
+        connected.wait()
+        time.sleep(0.3)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                held = cursor.fetchone()[0]
+            assert held == 0, f"{held} database connections held by open streams"
+        if settings.REDIS_URL:
+            assert len(HUB.queues.get(shipment.tracking_code, ())) == 10  # ten queues, one listener
+        shipment_event_record(shipment=shipment, status="picked_up", location="Houston, TX")
+        results = [future.result(timeout=20) for future in futures]
+    assert results == [["label_created", "picked_up"]] * 10
