@@ -497,6 +497,9 @@ REPORTS_PAGE_URL = env.str("REPORTS_PAGE_URL", default=f"{FRONTEND_URL}/reports/
 # --- Tracking ---------------------------------------------------------------------------------
 # The public lookup by tracking code (GET /api/v1/track/{code}), per client IP; empty: off.
 TRACKING_THROTTLE_RATE = env.str("TRACKING_THROTTLE_RATE", default="60/min")
+# The public lookup's answer is cached until the shipment's next event (which drops it), at
+# most this long; 0: no cache.
+TRACKING_PUBLIC_CACHE_SECONDS = env.int("TRACKING_PUBLIC_CACHE_SECONDS", default=300)
 # The live stream (GET /api/v1/track/{code}/stream, served by the ASGI app): how often it polls
 # the database when Redis is not configured, its keep-alive comment, and its longest life.
 TRACKING_STREAM_POLL_SECONDS = env.float("TRACKING_STREAM_POLL_SECONDS", default=2.0)

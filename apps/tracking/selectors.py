@@ -109,3 +109,16 @@ def public_tracking(code: str) -> dict | None:
             for e in events.only("to_status", "occurred_at", "location")
         ],
     }
+
+
+def public_tracking_key(code: str) -> str:
+    return f"tracking:public:v1:{code.strip().upper()}"
+
+
+def forget_public_tracking(code: str) -> None:
+    """Drop the cached public lookup once the current transaction commits (a new event)."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    key = public_tracking_key(code)
+    transaction.on_commit(lambda: cache.delete(key))

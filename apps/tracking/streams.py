@@ -55,9 +55,12 @@ def _redis_client():
 
 
 def publish_on_commit(shipment: Shipment, event: ShipmentEvent) -> None:
-    """After the event's transaction commits, tell the streams of this shipment (Redis only;
-    without Redis they poll). A publish that fails is logged: the streams catch up from the
-    database on reconnect."""
+    """After the event's transaction commits, drop the cached public lookup of this shipment
+    and tell its streams (Redis only; without Redis they poll). A publish that fails is logged:
+    the streams catch up from the database on reconnect."""
+    from .selectors import forget_public_tracking
+
+    forget_public_tracking(shipment.tracking_code)
     if not settings.REDIS_URL:
         return
     message = json.dumps({"id": event.pk, "applied": event.applied, **event_payload(event)})

@@ -257,3 +257,21 @@ def test_public_tracking_is_throttled(api_client, settings):
     settings.TRACKING_THROTTLE_RATE = "3/min"
     codes = [api_client.get("/api/v1/track/FD-AAAA-BBBB-CCCC").status_code for _ in range(4)]
     assert codes == [404, 404, 404, 429]
+
+
+def test_public_tracking_is_cached_until_the_next_event(
+    auth_client, api_client, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """The lookup's answer is served from the cache (no SQL) until an event is recorded, which
+    drops it when its transaction commits: the next lookup shows the new event."""
+    staff = auth_client("logistics")
+    carrier()
+    shipment = _ship(staff, paid_order()).json()
+    url = f"/api/v1/track/{shipment['tracking_code']}"
+    first = api_client.get(url).json()
+    with django_assert_num_queries(0):
+        assert api_client.get(url).json() == first
+    with django_capture_on_commit_callbacks(execute=True):
+        _event(staff, shipment["id"], "in_transit", location="Memphis, TN")
+    after = api_client.get(url).json()
+    assert after["status"] == "in_transit" and after["events"][-1]["location"] == "Memphis, TN"

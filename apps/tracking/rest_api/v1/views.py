@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.cache import cache
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -145,10 +146,19 @@ class PublicTrackingView(APIView):
 
     @extend_schema(tags=TAG, responses=PublicTrackingSerializer, auth=[{}, {"jwtAuth": []}])
     def get(self, request, tracking_code):
-        found = selectors.public_tracking(tracking_code)
-        if found is None:
-            raise NotFound("No shipment with this tracking code.")
-        return Response(PublicTrackingSerializer(found).data)
+        # The answer is the same for everyone until the shipment's next event, which drops it
+        # from the cache (streams.publish_on_commit); TRACKING_PUBLIC_CACHE_SECONDS bounds it.
+        key, seconds = selectors.public_tracking_key(tracking_code), settings.TRACKING_PUBLIC_CACHE_SECONDS
+        data = cache.get(key) if seconds else None
+        if data is None:
+            found = selectors.public_tracking(tracking_code)
+            if found is None:
+                raise NotFound("No shipment with this tracking code.")
+            serialized = PublicTrackingSerializer(found).data
+            data = {**serialized, "events": [dict(event) for event in serialized["events"]]}
+            if seconds:
+                cache.set(key, data, seconds)
+        return Response(data)
 
 
 # --- Live updates (ASGI) -------------------------------------------------------------------------
