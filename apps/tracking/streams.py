@@ -114,8 +114,16 @@ def _find_shipment(code: str) -> Shipment | None:
     )
 
 
-def _events_after(shipment_id, last_id: int):
-    return _db(_new_events)(shipment_id, last_id)
+async def _events_after(shipment_id, last_id: int) -> list[tuple[int, dict, str]]:
+    """Events after ``last_id``; a database that is briefly unavailable (SQLite locked by a
+    writer, a PostgreSQL failover) is asked again at the next poll instead of ending the stream."""
+    from django.db import OperationalError
+
+    try:
+        return await _db(_new_events)(shipment_id, last_id)
+    except OperationalError:
+        logger.info("tracking stream: database unavailable for shipment %s; retrying", shipment_id)
+        return []
 
 
 async def _status(shipment_id) -> str:

@@ -141,30 +141,48 @@ def test_many_clients_share_the_process_and_hold_no_database_connection(asgi_ser
     shipment = _shipment()
     url = f"{asgi_server}/api/v1/track/{shipment.tracking_code}/stream"
     connected = threading.Barrier(11, timeout=20)
+    deadline = time.monotonic() + 30
+
+    def statuses(lines, wanted: int) -> list[str]:
+        """The first ``wanted`` statuses, within the deadline (heartbeats keep a read alive)."""
+        found = []
+        for frame in _frames(line for line in lines if time.monotonic() < deadline or _timeout()):
+            found.append(json.loads(frame["data"])["status"])
+            if len(found) == wanted:
+                return found
+        raise AssertionError("the stream ended early")
 
     def client():
         with httpx.stream("GET", url, timeout=20) as response:
             lines = response.iter_lines()
-            frames = _frames(lines)
-            first = next(frames)  # the backlog: label_created
+            first = statuses(lines, 1)  # the backlog: label_created
             connected.wait()
-            second = next(frames)
-            return [json.loads(first["data"])["status"], json.loads(second["data"])["status"]]
+            return first + statuses(lines, 1)
 
+    def database_connections() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            return cursor.fetchone()[0]
+
+    before = database_connections() if connection.vendor == "postgresql" else 0
     with ThreadPoolExecutor(10) as pool:
         futures = [pool.submit(client) for _ in range(10)]
         connected.wait()
         time.sleep(0.3)
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-                held = cursor.fetchone()[0]
-            assert held == 0, f"{held} database connections held by open streams"
+            # Other processes (CI's worker) may hold a connection or two; ten open streams
+            # holding one each would show as ten more.
+            held = database_connections() - before
+            assert held < 3, f"{held} more database connections while the streams are open"
         if settings.REDIS_URL:
             assert len(HUB.queues.get(shipment.tracking_code, ())) == 10  # ten queues, one listener
         shipment_event_record(shipment=shipment, status="picked_up", location="Houston, TX")
-        results = [future.result(timeout=20) for future in futures]
+        results = [future.result(timeout=40) for future in futures]
     assert results == [["label_created", "picked_up"]] * 10
+
+
+def _timeout():
+    raise TimeoutError("no event within the test's deadline")
