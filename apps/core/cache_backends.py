@@ -1,4 +1,5 @@
-"""Django's Redis cache backend, with one Redis client per connection pool.
+"""Django's Redis cache backend, with one Redis client per connection pool, and one pool per
+process.
 
 Django's ``RedisCacheClient.get_client`` builds a new ``redis.Redis`` for every cache call, and
 each one copies redis-py's table of ~170 response callbacks: on a cache hit that is a good part
@@ -8,6 +9,7 @@ pool), so each pool gets one, built once per process.
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
+from django.utils.functional import cached_property
 
 
 class SharedClientRedisCacheClient(RedisCacheClient):
@@ -23,7 +25,22 @@ class SharedClientRedisCacheClient(RedisCacheClient):
         return client
 
 
+# Django builds a cache object (and so a connection pool) per thread and per async context: a
+# request that lives long (a live stream) would keep a Redis connection for its whole life, one
+# per open stream. The pools are shared by the process instead (redis-py's pools are
+# thread-safe and reset themselves after a fork), so connections go back to one pool.
+_CLIENTS: dict[tuple, SharedClientRedisCacheClient] = {}
+
+
 class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = SharedClientRedisCacheClient
+
+    @cached_property
+    def _cache(self):
+        key = (tuple(self._servers), repr(sorted(self._options.items(), key=lambda item: item[0])))
+        client = _CLIENTS.get(key)
+        if client is None:
+            client = _CLIENTS[key] = self._class(self._servers, **self._options)
+        return client
