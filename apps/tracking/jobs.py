@@ -17,8 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.activity import activity_record
-from apps.core.errors import ApplicationError, Conflict, NotFound
-from apps.core.roles import ADMIN, CUSTOMER, LOGISTICS, has_role, user_roles
+from apps.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from apps.core.roles import ADMIN, CUSTOMER, LOGISTICS, PROVIDER, has_role, user_roles
 from apps.core.services import enqueue_on_commit
 from apps.orders.models import Payment
 from apps.orders.payments import Charge, provider_for
@@ -237,19 +237,28 @@ def job_match(*, job: Job, actor=None) -> JobOffer | None:
     return _offer_next(job, actor=actor)
 
 
-def _require_offered_to(job: Job, user) -> None:
-    """The provider the job is offered or assigned to, or job staff."""
-    if is_job_staff(user):
-        return
-    if job.provider_id is None or job.provider.user_id != getattr(user, "pk", None):
+def roles_on(job: Job, user) -> set[str]:
+    """The roles ``user`` acts in on this job: staff as staff, its customer as the customer,
+    the provider it is offered or assigned to as the provider (a provider-role user has no
+    say on other providers' jobs). Anyone else does not see the job: 404."""
+    user_id = getattr(user, "pk", None)
+    roles = caller_roles(user)
+    assigned = job.provider_id is not None and job.provider.user_id == user_id
+    if not assigned:
+        roles.discard(PROVIDER)
+    if job.customer_id == user_id:
+        roles.add(CUSTOMER)
+    else:
+        roles.discard(CUSTOMER)
+    if not (roles & {PROVIDER, CUSTOMER} or is_job_staff(user)):
         raise NotFound("No such job.")
+    return roles
 
 
 @transaction.atomic
 def job_accept(*, job: Job, user, note: str = "", location: str = "") -> Job:
     job = job_lock(job)
-    _require_offered_to(job, user)
-    JOB.check_request(current=job.status, target=J.ACCEPTED, roles=caller_roles(user))
+    JOB.check_request(current=job.status, target=J.ACCEPTED, roles=roles_on(job, user))
     resource_lock(job.resource_id)
     busy = Job.objects.filter(
         resource=job.resource_id, preferred_date=job.preferred_date, status__in=matching.BOOKED_STATES
@@ -275,7 +284,11 @@ def job_accept(*, job: Job, user, note: str = "", location: str = "") -> Job:
 def job_decline(*, job: Job, user, reason: str = "") -> Job:
     """The provider turns the offer down: the job goes to the next candidate (or to staff)."""
     job = job_lock(job)
-    _require_offered_to(job, user)
+    if PROVIDER not in roles_on(job, user) and not is_job_staff(user):
+        raise PermissionDenied(
+            "Only the provider the job is offered to (or staff) can decline it.",
+            code="transition_not_allowed",
+        )
     if job.status != J.RECEIVED:
         raise Conflict(
             f"This job is {job.status}: only an open offer can be declined.",
@@ -381,12 +394,7 @@ def job_cancel(*, job: Job, user, reason: str = "", location: str = "") -> Job:
     """The customer who asked, or staff, from SENT, RECEIVED or ACCEPTED. A payment already
     taken is refunded in full."""
     job = job_lock(job)
-    user_id = getattr(user, "pk", None)
-    assigned = job.provider_id is not None and job.provider.user_id == user_id
-    if not (is_job_staff(user) or job.customer_id == user_id or assigned):
-        raise NotFound("No such job.")
-    roles = caller_roles(user) | ({CUSTOMER} if job.customer_id == user.pk else set())
-    JOB.check_request(current=job.status, target=J.CANCELLED, roles=roles)
+    JOB.check_request(current=job.status, target=J.CANCELLED, roles=roles_on(job, user))
     _close_open_offer(job, status=JobOffer.Status.WITHDRAWN, reason="job cancelled")
     _move(job, target=J.CANCELLED, actor=user, location=location, note=reason or "Cancelled.")
     for payment in job.payments.filter(status=Payment.Status.SUCCEEDED).select_for_update():
@@ -412,8 +420,7 @@ def job_status_change(
     if status == J.CANCELLED:
         return job_cancel(job=job, user=user, reason=note, location=location)
     job = job_lock(job)
-    _require_offered_to(job, user)
-    JOB.check_request(current=job.status, target=status, roles=caller_roles(user))
+    JOB.check_request(current=job.status, target=status, roles=roles_on(job, user))
     _move(job, target=status, actor=user, location=location, note=note)
     return job
 

@@ -281,8 +281,10 @@ def test_the_provider_declines_and_the_job_goes_to_the_next_resource(auth_client
     assert (offer.status, offer.reason) == (JobOffer.Status.DECLINED, "harvest week")
     event = JobEvent.objects.get(job=job, from_status=J.RECEIVED, to_status=J.SENT)
     assert event.actor_id == worker.user.pk and "harvest week" in event.note
-    # The customer cannot decline; the declining provider can no longer act on it.
-    assert auth_client(user=job.customer).post(f"/api/v1/jobs/{job.pk}/decline").status_code == 404
+    # The customer (who sees the job) may not decline it: 403; the declining provider no longer
+    # sees it: 404.
+    declined_by_customer = auth_client(user=job.customer).post(f"/api/v1/jobs/{job.pk}/decline")
+    assert_error(declined_by_customer, 403, code="transition_not_allowed")
     assert worker.post(f"/api/v1/jobs/{job.pk}/decline").status_code == 404
     assert_error(
         auth_client(user=second.provider.user).post(
@@ -458,3 +460,23 @@ def test_the_site_and_the_base_give_the_estimate_distance():
     assert estimate.total == _half_up(res.rate_per_hour * job.estimated_hours) + _half_up(
         res.travel_fee_per_km * Decimal("10.00")
     )
+
+
+def test_the_customer_gets_the_workflow_answer_on_their_own_job(auth_client):
+    """The job's customer sees it, so a refused move is explained (409 with the allowed next
+    states, or 403 for a move that is the provider's), never a 404."""
+    job = job_in(J.RECEIVED)
+    owner = auth_client(user=job.customer)
+    jump = assert_error(
+        owner.post(f"/api/v1/jobs/{job.pk}/status", {"status": "COMPLETED"}, format="json"),
+        409,
+        code="invalid_transition",
+    )
+    assert "ACCEPTED" in jump["errors"][0]["detail"]
+    assert_error(
+        owner.post(f"/api/v1/jobs/{job.pk}/status", {"status": "ACCEPTED"}, format="json"),
+        403,
+        code="transition_not_allowed",
+    )
+    job.refresh_from_db()
+    assert job.status == J.RECEIVED
