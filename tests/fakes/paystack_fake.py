@@ -447,7 +447,11 @@ class PaystackFake(FakeServer):
             raise PaystackError(400, f"Invalid status: {status}")
         refs = self._filtered(start, end, status, query.get("customer") or None)
         skipped = (page - 1) * per_page
-        data = [self._public(self.transactions[r]) for r in refs[skipped : skipped + per_page]]
+        # Shallow views, not deep copies: the page is encoded as JSON before this request ends,
+        # and a deep copy of each row was most of a list page's cost.
+        txns = self.transactions
+        page_refs = refs[skipped : skipped + per_page]
+        data = [{k: v for k, v in txns[r].items() if not k.startswith("_")} for r in page_refs]
         meta = {
             "total": len(refs),
             "skipped": skipped,
