@@ -45,7 +45,7 @@ test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 asgi: install
-	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $${ASGI_PORT:-8001}
+	DATABASE_CONN_MAX_AGE=0 $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $${ASGI_PORT:-8001}
 
 worker: install
 	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=$${CELERY_CONCURRENCY:-2}

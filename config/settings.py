@@ -135,7 +135,16 @@ if REDIS_URL:
             "BACKEND": "apps.core.cache_backends.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="foundry"),
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            # One pool per process (apps.core.cache_backends), bounded: a burst of requests waits
+            # up to 2 s for a free connection instead of opening one each (or failing past
+            # redis-py's default cap of 100).
+            "OPTIONS": {
+                "socket_connect_timeout": 2,
+                "socket_timeout": 2,
+                "pool_class": "redis.BlockingConnectionPool",
+                "max_connections": env.int("REDIS_CACHE_MAX_CONNECTIONS", default=50),
+                "timeout": 2,
+            },
         }
     }
 else:

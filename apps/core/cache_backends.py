@@ -7,6 +7,8 @@ of the request. A ``redis.Redis`` is safe to share between threads (connections 
 pool), so each pool gets one, built once per process.
 """
 
+import threading
+
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.utils.functional import cached_property
@@ -30,6 +32,7 @@ class SharedClientRedisCacheClient(RedisCacheClient):
 # per open stream. The pools are shared by the process instead (redis-py's pools are
 # thread-safe and reset themselves after a fork), so connections go back to one pool.
 _CLIENTS: dict[tuple, SharedClientRedisCacheClient] = {}
+_LOCK = threading.Lock()
 
 
 class RedisCache(DjangoRedisCache):
@@ -42,5 +45,8 @@ class RedisCache(DjangoRedisCache):
         key = (tuple(self._servers), repr(sorted(self._options.items(), key=lambda item: item[0])))
         client = _CLIENTS.get(key)
         if client is None:
-            client = _CLIENTS[key] = self._class(self._servers, **self._options)
+            with _LOCK:  # many threads at once (ASGI) must still end up with one pool
+                client = _CLIENTS.get(key)
+                if client is None:
+                    client = _CLIENTS[key] = self._class(self._servers, **self._options)
         return client
