@@ -3,6 +3,10 @@ from django.db.models import Count, QuerySet, Window
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 
+# The largest offset a page may start at: beyond it there are no rows (and the databases refuse
+# the number: SQLite and PostgreSQL take 64-bit offsets at most).
+MAX_OFFSET = 2**53
+
 
 class PageNumberPagination(pagination.PageNumberPagination):
     """The contract's page envelope: {count, next, previous, results}; page_size max 100."""
@@ -25,6 +29,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
             number = int(raw)
             if number < 1:
                 raise InvalidPage("That page number is less than 1")
+            if (number - 1) * size > MAX_OFFSET:  # past any real list, and past what SQL takes
+                raise InvalidPage("That page contains no results")
             total, rows = fetch((number - 1) * size, size)
             paginator = Paginator(range(total), size)  # len(range) costs nothing
             number = paginator.validate_number(number)

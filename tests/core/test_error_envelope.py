@@ -147,3 +147,10 @@ def test_page_size_is_capped_at_100(auth_client):
     assert set(response.json()) == {"count", "next", "previous", "results"}
     response = client.get("/api/v1/users?page=999")
     assert_envelope(response, 404, "not_found")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/products", "/api/v1/inquiries", "/api/v1/jobs", "/api/v1/users"])
+def test_an_absurd_page_number_is_a_404_not_a_500(auth_client, path):
+    """Found by the API fuzzer: page=9635871898449372774400 overflowed the SQL OFFSET (500)."""
+    response = auth_client("admin").get(f"{path}?page=9635871898449372774400&page_size=100")
+    assert_envelope(response, 404, "not_found")
