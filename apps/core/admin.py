@@ -4,16 +4,42 @@ from .activity import activity_record, snapshot
 from .models import ActivityLog, SiteSettings
 
 
+def action_form_page(model_admin, request, template: str, *, title: str, **context):
+    """The page of an admin action that asks for input before it applies (templates extend
+    admin/action_form.html): the admin's context, the title, the model's options and the name
+    of the selected-rows checkbox, plus the action's own ``context``."""
+    from django.template.response import TemplateResponse
+
+    return TemplateResponse(
+        request,
+        template,
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": title,
+            "opts": model_admin.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            **context,
+        },
+    )
+
+
 def _collect_inline_changes(formsets, out: list) -> None:
     """What the admin's inline formsets (and nested ones, e.g. prices under variants) changed."""
     for formset in formsets:
         added = [str(o) for o in getattr(formset, "new_objects", [])]
-        changed = [{"object": str(o), "fields": fields}
-                   for o, fields in getattr(formset, "changed_objects", [])]
+        changed = [
+            {"object": str(o), "fields": fields} for o, fields in getattr(formset, "changed_objects", [])
+        ]
         deleted = [str(o) for o in getattr(formset, "deleted_objects", [])]
         if added or changed or deleted:
-            out.append({"model": formset.model._meta.label_lower, "added": added,
-                        "changed": changed, "deleted": deleted})
+            out.append(
+                {
+                    "model": formset.model._meta.label_lower,
+                    "added": added,
+                    "changed": changed,
+                    "deleted": deleted,
+                }
+            )
         for inline_form in getattr(formset, "forms", []):
             _collect_inline_changes(getattr(inline_form, "nested_formsets", []), out)
 
@@ -30,8 +56,12 @@ class ActivityLoggedAdminMixin:
             before = snapshot(previous)
         super().save_model(request, obj, form, change)
         activity_record(
-            actor=request.user, action="update" if change else "create", entity=obj,
-            before=before, after=snapshot(obj), request=request,
+            actor=request.user,
+            action="update" if change else "create",
+            entity=obj,
+            before=before,
+            after=snapshot(obj),
+            request=request,
         )
 
     def save_related(self, request, form, formsets, change):
@@ -39,27 +69,52 @@ class ActivityLoggedAdminMixin:
         inlines = []
         _collect_inline_changes(formsets, inlines)
         if inlines:
-            activity_record(actor=request.user, action="update_related", entity=form.instance,
-                            after={"inlines": inlines}, request=request, only_changes=False)
+            activity_record(
+                actor=request.user,
+                action="update_related",
+                entity=form.instance,
+                after={"inlines": inlines},
+                request=request,
+                only_changes=False,
+            )
 
     def delete_model(self, request, obj):
         before, entity_type, entity_id = snapshot(obj), obj._meta.label_lower, str(obj.pk)
         super().delete_model(request, obj)
-        activity_record(actor=request.user, action="delete", entity_type=entity_type,
-                        entity_id=entity_id, before=before, request=request)
+        activity_record(
+            actor=request.user,
+            action="delete",
+            entity_type=entity_type,
+            entity_id=entity_id,
+            before=before,
+            request=request,
+        )
 
     def delete_queryset(self, request, queryset):
         rows = [(snapshot(o), o._meta.label_lower, str(o.pk)) for o in queryset]
         super().delete_queryset(request, queryset)
         for before, entity_type, entity_id in rows:
-            activity_record(actor=request.user, action="delete", entity_type=entity_type,
-                            entity_id=entity_id, before=before, request=request)
+            activity_record(
+                actor=request.user,
+                action="delete",
+                entity_type=entity_type,
+                entity_id=entity_id,
+                before=before,
+                request=request,
+            )
 
 
 @admin.register(ActivityLog)
 class ActivityLogAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "actor_email", "action", "entity_type", "entity_id",
-                    "entity_repr", "ip_address")
+    list_display = (
+        "created_at",
+        "actor_email",
+        "action",
+        "entity_type",
+        "entity_id",
+        "entity_repr",
+        "ip_address",
+    )
     list_filter = ("action", "entity_type", ("created_at", admin.DateFieldListFilter))
     search_fields = ("actor_email", "entity_id", "entity_repr", "action")
     date_hierarchy = "created_at"
@@ -78,8 +133,7 @@ class ActivityLogAdmin(admin.ModelAdmin):
 
 @admin.register(SiteSettings)
 class SiteSettingsAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
-    list_display = ("company_name", "support_email", "default_currency", "low_stock_threshold",
-                    "updated_at")
+    list_display = ("company_name", "support_email", "default_currency", "low_stock_threshold", "updated_at")
 
     def has_add_permission(self, request):
         return not SiteSettings.objects.exists()

@@ -1,8 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
-from django.template.response import TemplateResponse
 
-from apps.core.admin import ActivityLoggedAdminMixin
+from apps.core.admin import ActivityLoggedAdminMixin, action_form_page
 from apps.core.errors import ApplicationError
 
 from . import services
@@ -119,17 +118,8 @@ class StockLevelAdmin(admin.ModelAdmin):
             if done:
                 self.message_user(request, f"Adjusted {done} stock level(s).", messages.SUCCESS)
             return None
-        return TemplateResponse(
-            request,
-            "admin/inventory/adjust_stock.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": "Adjust stock",
-                "levels": levels,
-                "form": form,
-                "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            },
+        return action_form_page(
+            self, request, "admin/inventory/adjust_stock.html", title="Adjust stock", levels=levels, form=form
         )
 
 

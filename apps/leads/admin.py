@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from apps.core.admin import action_form_page
 from apps.core.errors import ApplicationError
 from apps.core.roles import ADMIN, SALES
 
@@ -272,17 +273,9 @@ class InquiryAdmin(admin.ModelAdmin):
                 "Assigned",
             )
             return None
-        return TemplateResponse(
-            request,
-            "admin/leads/inquiry/assign.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": "Assign inquiries",
-                "inquiries": queryset,
-                "form": form,
-                "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            },
+        return action_form_page(
+            self, request, "admin/leads/inquiry/assign.html", title="Assign inquiries", inquiries=queryset,
+            form=form,
         )
 
     def get_actions(self, request):

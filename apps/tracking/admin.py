@@ -1,9 +1,9 @@
 from django import forms
 from django.contrib import admin, messages
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from apps.core.admin import action_form_page
 from apps.core.errors import ApplicationError
 
 from . import jobs, services
@@ -122,17 +122,9 @@ class ShipmentAdmin(admin.ModelAdmin):
             if done:
                 self.message_user(request, f"Recorded the event on {done} shipment(s).", messages.SUCCESS)
             return None
-        return TemplateResponse(
-            request,
-            "admin/tracking/add_event.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": "Add a shipment event",
-                "shipments": shipments,
-                "form": form,
-                "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            },
+        return action_form_page(
+            self, request, "admin/tracking/add_event.html", title="Add a shipment event", shipments=shipments,
+            form=form,
         )
 
 
@@ -314,15 +306,6 @@ class JobAdmin(admin.ModelAdmin):
             if done:
                 self.message_user(request, f"Reassigned {done} job(s).", messages.SUCCESS)
             return None
-        return TemplateResponse(
-            request,
-            "admin/tracking/reassign.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": "Reassign jobs",
-                "jobs": selected,
-                "form": form,
-                "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            },
+        return action_form_page(
+            self, request, "admin/tracking/reassign.html", title="Reassign jobs", jobs=selected, form=form
         )
