@@ -48,20 +48,33 @@ def cell(value) -> str:
     return neutralise(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
 
 
-def csv_chunks(header: list[str], rows: Iterable[tuple], *, bom: bool = False) -> Iterator[str]:
-    """The header, then the rows, as text chunks of about CHUNK_ROWS rows each."""
+def header_text(header: list[str], *, bom: bool = False) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
     if bom:
         buffer.write(BOM)
-    writer.writerow(header)
+    csv.writer(buffer, lineterminator="\r\n").writerow(header)
+    return buffer.getvalue()
+
+
+def row_chunks(rows: Iterable[tuple]) -> Iterator[tuple[str, int]]:
+    """The rows as text chunks of about CHUNK_ROWS rows, each with the number of rows in it."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
     pending = 0
     for row in rows:
         writer.writerow([cell(value) for value in row])
         pending += 1
         if pending >= CHUNK_ROWS:
-            yield buffer.getvalue()
+            yield buffer.getvalue(), pending
             buffer.seek(0)
             buffer.truncate()
             pending = 0
-    yield buffer.getvalue()
+    if pending:
+        yield buffer.getvalue(), pending
+
+
+def csv_chunks(header: list[str], rows: Iterable[tuple], *, bom: bool = False) -> Iterator[str]:
+    """The header, then the rows, as text chunks of about CHUNK_ROWS rows each."""
+    yield header_text(header, bom=bom)
+    for text, _ in row_chunks(rows):
+        yield text

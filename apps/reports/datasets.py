@@ -6,7 +6,7 @@ million rows stream from a server-side cursor without being held in memory."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import django_filters
@@ -24,6 +24,9 @@ from apps.orders.filters import OrderFilter, PaymentFilter
 from apps.orders.models import Order, OrderLine, Payment, Refund
 from apps.rfq.filters import RFQFilter
 from apps.rfq.selectors import rfqs_visible
+
+from .copy_csv import copy_rows, copy_statement
+from .csv_stream import header_text, row_chunks
 
 
 @dataclass(frozen=True)
@@ -209,3 +212,16 @@ def dataset_rows(dataset: Dataset, queryset: QuerySet):
     """The filtered queryset's rows as tuples in the dataset's column order, from a server-side
     cursor (PostgreSQL) in chunks: memory stays flat whatever the row count."""
     return queryset.order_by(*dataset.order_by).values_list(*dataset.paths).iterator(chunk_size=2000)
+
+
+def dataset_csv(dataset: Dataset, queryset: QuerySet, *, bom: bool = False) -> Iterator[tuple[bytes, int]]:
+    """The CSV file of the filtered queryset as UTF-8 chunks, each with the number of rows in
+    it (the header's chunk: 0). PostgreSQL writes the rows itself where it can (``copy_csv``);
+    elsewhere Python does, from a server-side cursor. Same bytes either way."""
+    yield header_text(dataset.header, bom=bom).encode(), 0
+    statement = copy_statement(dataset.paths, dataset.order_by, queryset)
+    if statement is not None:
+        yield from copy_rows(statement, using=queryset.db)
+        return
+    for text, rows in row_chunks(dataset_rows(dataset, queryset)):
+        yield text.encode(), rows

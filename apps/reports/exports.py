@@ -17,8 +17,7 @@ from apps.core.errors import NotFound, PermissionDenied
 from apps.core.filters import FilterBackend
 from apps.core.roles import has_role
 
-from .csv_stream import csv_chunks
-from .datasets import DATASETS, Dataset, dataset_rows
+from .datasets import DATASETS, Dataset, dataset_csv
 
 CONTROL_PARAMS = frozenset({"excel"})
 
@@ -60,19 +59,15 @@ def file_name(dataset: Dataset, params) -> str:
 
 def export_stream(
     *, dataset: Dataset, queryset, user, filters: dict, excel: bool, request=None
-) -> Iterator[str]:
-    """The CSV text, chunk by chunk. The activity log entry is written when the stream ends:
+) -> Iterator[bytes]:
+    """The CSV bytes, chunk by chunk. The activity log entry is written when the stream ends:
     complete, or cut short by the client (``complete: false``)."""
     counted = {"rows": 0}
-
-    def rows():
-        for row in dataset_rows(dataset, queryset):
-            counted["rows"] += 1
-            yield row
-
     complete = False
     try:
-        yield from csv_chunks(dataset.header, rows(), bom=excel)
+        for chunk, rows in dataset_csv(dataset, queryset, bom=excel):
+            counted["rows"] += rows
+            yield chunk
         complete = True
     finally:
         with transaction.atomic():

@@ -12,7 +12,6 @@ it ``failed``."""
 from __future__ import annotations
 
 import gzip
-import io
 import logging
 import tempfile
 from datetime import timedelta
@@ -32,8 +31,7 @@ from apps.core.errors import ApplicationError
 from apps.core.services import enqueue_on_commit
 
 from . import exports
-from .csv_stream import csv_chunks
-from .datasets import dataset_rows
+from .datasets import dataset_csv
 from .models import Report
 
 logger = logging.getLogger(__name__)
@@ -135,22 +133,13 @@ def report_generate(report_id) -> str:
         queryset = _filtered(dataset, user=report.requested_by, filters=report.filters)
         Report.objects.filter(pk=report.pk).update(total_rows=queryset.count())
         written = 0
-
-        def rows():
-            nonlocal written
-            for row in dataset_rows(dataset, queryset):
-                written += 1
-                if written % PROGRESS_EVERY == 0:
-                    _progress(report, written)
-                yield row
-
         with tempfile.TemporaryFile(dir=settings.REPORTS_TMP_DIR or None) as raw:
             target = gzip.GzipFile(fileobj=raw, mode="wb") if report.compress else raw
-            text = io.TextIOWrapper(target, encoding="utf-8", newline="")
-            for chunk in csv_chunks(dataset.header, rows()):
-                text.write(chunk)
-            text.flush()
-            text.detach()
+            for chunk, rows in dataset_csv(dataset, queryset):
+                target.write(chunk)
+                if (written + rows) // PROGRESS_EVERY > written // PROGRESS_EVERY:
+                    _progress(report, written + rows)
+                written += rows
             if report.compress:
                 target.close()  # writes the gzip trailer; ``raw`` stays open
             size = raw.tell()

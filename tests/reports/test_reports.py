@@ -130,22 +130,22 @@ def test_a_worker_killed_mid_way_never_leaves_the_report_done(auth_client, monke
     admin = auth_client("admin")
     with transaction.atomic():
         report = services.report_request(user=admin.user, dataset="orders", filters={})
-    real_rows = services.dataset_rows
+    real_csv = services.dataset_csv
 
-    def dying(dataset, queryset):
-        for i, row in enumerate(real_rows(dataset, queryset)):
-            if i == 2:
+    def dying(dataset, queryset, **kwargs):
+        for chunk, rows in real_csv(dataset, queryset, **kwargs):
+            if rows:  # the header went out; the worker dies before the rows are written
                 raise WorkerKilled
-            yield row
+            yield chunk, rows
 
-    monkeypatch.setattr(services, "dataset_rows", dying)
+    monkeypatch.setattr(services, "dataset_csv", dying)
     with pytest.raises(WorkerKilled):
         services.report_generate(report.pk)
     report.refresh_from_db()
     assert report.status == "running" and report.file == "" and report.attempts == 1
     assert admin.get(f"/api/v1/reports/{report.pk}").json()["download_url"] is None
     # The task is delivered again (late acks): from scratch, complete.
-    monkeypatch.setattr(services, "dataset_rows", real_rows)
+    monkeypatch.setattr(services, "dataset_csv", real_csv)
     assert services.report_generate(report.pk) == "done: 3 rows"
     report.refresh_from_db()
     assert (report.status, report.rows, report.attempts) == ("done", 3, 2)
@@ -159,11 +159,11 @@ def test_an_error_fails_the_report_and_the_sweeper_requeues_or_gives_up(
     with transaction.atomic():
         report = services.report_request(user=admin.user, dataset="orders", filters={})
 
-    def broken(dataset, queryset):
+    def broken(dataset, queryset, **kwargs):
         raise RuntimeError("disk full")
         yield  # pragma: no cover
 
-    monkeypatch.setattr(services, "dataset_rows", broken)
+    monkeypatch.setattr(services, "dataset_csv", broken)
     assert services.report_generate(report.pk) == "failed"
     report.refresh_from_db()
     assert report.status == "failed" and "disk full" in report.error and report.file == ""
