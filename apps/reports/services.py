@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import logging
 import tempfile
+from contextlib import closing
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -21,7 +22,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, storages
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -119,8 +120,33 @@ def _claim(report_id) -> Report | None:
         return report
 
 
-def _progress(report: Report, rows: int) -> None:
-    Report.objects.filter(pk=report.pk, attempts=report.attempts).update(rows=rows, updated_at=timezone.now())
+class _Progress:
+    """Writes the report's row count as the file grows. On PostgreSQL, on a connection of its
+    own: while the database streams the rows (COPY) the worker's connection can run nothing
+    else, and a query there would wait for the COPY that waits for it."""
+
+    def __init__(self, report: Report):
+        self.report = report
+        self.side = (
+            connections.create_connection(DEFAULT_DB_ALIAS) if connection.vendor == "postgresql" else None
+        )
+
+    def __call__(self, rows: int) -> None:
+        if self.side is None:
+            Report.objects.filter(pk=self.report.pk, attempts=self.report.attempts).update(
+                rows=rows, updated_at=timezone.now()
+            )
+            return
+        with self.side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Report._meta.db_table} SET rows = %s, updated_at = now() "  # noqa: S608 - our table name
+                "WHERE id = %s AND attempts = %s",
+                [rows, self.report.pk, self.report.attempts],
+            )
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
 
 
 def report_generate(report_id) -> str:
@@ -133,12 +159,13 @@ def report_generate(report_id) -> str:
         queryset = _filtered(dataset, user=report.requested_by, filters=report.filters)
         Report.objects.filter(pk=report.pk).update(total_rows=queryset.count())
         written = 0
-        with tempfile.TemporaryFile(dir=settings.REPORTS_TMP_DIR or None) as raw:
+        progress = _Progress(report)
+        with closing(progress), tempfile.TemporaryFile(dir=settings.REPORTS_TMP_DIR or None) as raw:
             target = gzip.GzipFile(fileobj=raw, mode="wb") if report.compress else raw
             for chunk, rows in dataset_csv(dataset, queryset):
                 target.write(chunk)
                 if (written + rows) // PROGRESS_EVERY > written // PROGRESS_EVERY:
-                    _progress(report, written + rows)
+                    progress(written + rows)
                 written += rows
             if report.compress:
                 target.close()  # writes the gzip trailer; ``raw`` stays open

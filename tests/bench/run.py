@@ -11,12 +11,16 @@ Phases (``--phases``, default all): catalog (the response cache off, cold, then 
 commerce (carts, checkouts, reconciliation; tests/bench/commerce.py), leads (inquiries,
 the sales list, rescoring, the email outbox; tests/bench/leads.py) and tracking (the public
 lookup, the live stream on one uvicorn process, matching over 10,000 resources;
-tests/bench/tracking.py). The catalog data is seeded whichever phases run.
+tests/bench/tracking.py) and reports (every authenticated list endpoint, deep cursor pages,
+the analytics overview, million-row CSV exports, report generation through a worker, on
+100,000 orders, a million order lines and stock movements and 200,000 inquiries;
+tests/bench/reports.py). The catalog data is seeded whichever phases run.
 
     make bench
     make bench BENCH_ARGS="--duration 20 --products 2000"
     .venv/bin/python tests/bench/run.py --phases leads --duration 10
     .venv/bin/python tests/bench/run.py --phases tracking --duration 10
+    .venv/bin/python tests/bench/run.py --phases reports --duration 5
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LUA = Path(__file__).with_name("report.lua")
 BENCH_PASSWORD = "bench-Password-2026"
 BENCH_EMAIL = "bench@example.com"
-PHASES = ("catalog", "commerce", "leads", "tracking")
+PHASES = ("catalog", "commerce", "leads", "tracking", "reports")
 
 
 def free_port() -> int:
@@ -234,7 +238,8 @@ def print_table(rows) -> None:
     for name, conns, r in rows:
         print(
             f"{name:36} {conns:>5} {r['rps']:>9.1f} {r['rps'] / ceiling:>6.3f} {r['p50_ms']:>8.2f} "
-            f"{r['p95_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>6} {r['queries']:>7}"
+            f"{r['p95_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>6} "
+            f"{'-' if r['queries'] is None else r['queries']:>7}"
         )
 
 
@@ -268,6 +273,11 @@ def main() -> int:
     parser.add_argument("--stream-clients", type=int, default=200, help="tracking phase: SSE clients")
     parser.add_argument("--stream-events", type=int, default=10, help="tracking phase: events streamed")
     parser.add_argument("--resources", type=int, default=10_000, help="tracking phase: matching resources")
+    parser.add_argument(
+        "--report-orders", type=int, default=100_000, help="reports phase: orders (10 lines each)"
+    )
+    parser.add_argument("--movements", type=int, default=1_000_000, help="reports phase: stock movements")
+    parser.add_argument("--report-inquiries", type=int, default=200_000, help="reports phase: inquiries")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: sudo apt-get install wrk")
@@ -356,6 +366,7 @@ def main() -> int:
 
         rows, commerce_rows, commerce_facts, leads_rows, leads_facts, leads_figures = [], [], [], [], [], {}
         tracking_rows, tracking_facts, tracking_figures = [], [], {}
+        reports_rows, reports_facts, reports_figures = [], [], {}
         out_dir = ROOT / "var" / "bench"
         if "catalog" in args.phases:
             # Phase 1: catalog response cache off (cold).
@@ -415,6 +426,15 @@ def main() -> int:
             )
             connection.close()
 
+        if "reports" in args.phases:
+            # Phase 6: lists, deep pages, analytics, exports and reports on the scaled history.
+            from tests.bench import reports
+
+            reports_rows, reports_facts, reports_figures = reports.run_reports(
+                args, env, port, harness=sys.modules[__name__], password=BENCH_PASSWORD, out_dir=out_dir
+            )
+            connection.close()
+
         print()
         print(
             f"Foundry benchmark — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} — "
@@ -444,6 +464,11 @@ def main() -> int:
             print_table(tracking_rows)
             for line in tracking_facts:
                 print(line)
+        if reports_rows:
+            print("\nReports, lists and exports (ratios to the ceiling measured again in this phase)")
+            print_table(reports_rows)
+            for line in reports_facts:
+                print(line)
         if rows:
             print(
                 f"\nlogin hashes passwords with {hasher}"
@@ -469,6 +494,9 @@ def main() -> int:
                     "tracking_rows": [{"endpoint": n, "connections": c, **r} for n, c, r in tracking_rows],
                     "tracking": tracking_facts,
                     "tracking_figures": tracking_figures,
+                    "reports_rows": [{"endpoint": n, "connections": c, **r} for n, c, r in reports_rows],
+                    "reports": reports_facts,
+                    "reports_figures": reports_figures,
                 },
                 indent=2,
                 default=str,

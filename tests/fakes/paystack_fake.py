@@ -116,6 +116,9 @@ class PaystackFake(FakeServer):
         self._dirty = False
         self._version = 0
         self._filtered_cache: tuple | None = None
+        # Work counters (tests assert paging is linear by counting, not by timing).
+        self.list_builds = 0
+        self.rows_rendered = 0
         self._next_id = 4_000_000_001
         self._next_refund_id = 9_000_001
         self._next_customer_id = 200_000_001
@@ -432,6 +435,7 @@ class PaystackFake(FakeServer):
                 )
             ]
         self._filtered_cache = (cache_key, refs)
+        self.list_builds += 1
         return refs
 
     def _api_list(self, query: dict):
@@ -452,6 +456,7 @@ class PaystackFake(FakeServer):
         txns = self.transactions
         page_refs = refs[skipped : skipped + per_page]
         data = [{k: v for k, v in txns[r].items() if not k.startswith("_")} for r in page_refs]
+        self.rows_rendered += len(data)
         meta = {
             "total": len(refs),
             "skipped": skipped,

@@ -278,6 +278,9 @@ class _Index:
         self._key_of: dict[str, tuple[int, int, str]] = {}
         self._seq = 0
         self._dirty = False
+        # Work counters (tests assert paging is linear by counting, not by timing).
+        self.sorts = 0
+        self.examined = 0
 
     def __len__(self):
         return len(self._keys)
@@ -315,6 +318,7 @@ class _Index:
         if self._dirty:
             self._keys.sort()
             self._dirty = False
+            self.sorts += 1
         keys = self._keys
         lo = 0 if created_min is None else bisect_left(keys, (created_min, -1, ""))
         hi = len(keys) if created_max is None else bisect_right(keys, (created_max, math.inf, ""))
@@ -327,6 +331,7 @@ class _Index:
             positions = range(hi - 1, lo - 1, -1)  # newest first
         found: list[str] = []
         for pos in positions:
+            self.examined += 1
             object_id = keys[pos][2]
             if predicate is None or predicate(object_id):
                 found.append(object_id)

@@ -343,9 +343,10 @@ def test_list_with_created_filter_and_auto_pagination(fake, client, monkeypatch)
     assert expanded.data[0].latest_charge.object == "charge"
 
 
-def test_pages_through_50000_intents_quickly(fake, client):
+def test_pages_through_50000_intents_in_linear_work(fake, client):
+    """Paging is linear, counted rather than timed (a timed bound fails on a loaded machine):
+    the index is sorted at most once, and each page visits at most limit + 1 entries."""
     base = 1_750_000_000
-    started = time.perf_counter()
     for i in range(50_000):
         fake.add_payment_intent(
             amount=1000 + i,
@@ -354,12 +355,10 @@ def test_pages_through_50000_intents_quickly(fake, client):
             metadata={"order_number": f"FD-{i}"},
             created=base + i // 4,
         )
-    added = time.perf_counter() - started
 
     # The wire protocol, as any client pages it: starting_after = last id, until has_more is false.
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {fake.api_key}"
-    started = time.perf_counter()
     seen, after, pages = [], None, 0
     while True:
         query = {"limit": 100, "created[gte]": base, **({"starting_after": after} if after else {})}
@@ -369,11 +368,12 @@ def test_pages_through_50000_intents_quickly(fake, client):
         if not page["has_more"]:
             break
         after = page["data"][-1]["id"]
-    paged = time.perf_counter() - started
     session.close()
     assert pages == 500 and len(seen) == 50_000
     assert seen == sorted(seen, reverse=True)  # newest first, nothing repeated or skipped
-    assert added < 6 and paged < 8, (added, paged)
+    index = fake._indexes["payment_intent"]
+    assert index.sorts <= 1
+    assert index.examined <= 50_000 + pages, index.examined  # not 500 pages × 50,000
 
     # And through the library (it builds a StripeObject per intent, ~0.2 ms each: keep this slice small).
     tail = client.v1.payment_intents.list(params={"limit": 100, "created": {"gte": base + 12_000}})
@@ -558,11 +558,13 @@ def test_paystack_list_pages_and_filters(ps, ps_http):
     assert failed["meta"]["total"] == 40 and {t["status"] for t in failed["data"]} == {"failed"}
 
 
-def test_paystack_lists_50000_transactions_quickly(ps, ps_http):
+def test_paystack_lists_50000_transactions_in_linear_work(ps, ps_http):
+    """Paging is linear, counted rather than timed: the filtered list is built once for the
+    500 pages (not once per page), and each row is rendered once."""
     start = datetime(2026, 3, 1, tzinfo=UTC)
     for i in range(50_000):
         ps.add_transaction(reference=f"R{i}", amount=5_000 + i, created_at=start + timedelta(seconds=i))
-    began = time.perf_counter()
+    builds, rendered = ps.list_builds, ps.rows_rendered
     seen, page = 0, 1
     while True:
         body = ps_http.get(
@@ -573,7 +575,7 @@ def test_paystack_lists_50000_transactions_quickly(ps, ps_http):
             break
         page += 1
     assert (seen, page) == (50_000, 500)
-    assert time.perf_counter() - began < 8
+    assert (ps.list_builds - builds, ps.rows_rendered - rendered) == (1, 50_000)
 
 
 def test_paystack_refunds(ps, ps_http):

@@ -8,9 +8,10 @@ import csv
 import io
 from datetime import UTC, datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from apps.core.models import ActivityLog
 from apps.inventory.models import StockMovement
@@ -134,3 +135,54 @@ def test_a_client_leaving_mid_stream_leaves_the_connection_usable(nasty_rows, mo
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
     assert StockMovement.objects.count() > 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_report_writes_its_progress_while_the_database_streams_the_rows(
+    auth_client, monkeypatch, tmp_path, settings
+):
+    """The progress updates go through a connection of their own: on the worker's connection
+    they would wait for the COPY that waits for them (the worker hung before this)."""
+    import threading
+
+    from django.db import transaction
+
+    from apps.reports import services
+
+    settings.REPORTS_ROOT = str(tmp_path)
+    paid_order({f"PR-{i}": 1 for i in range(7)}, email="progress@example.com")
+    monkeypatch.setattr("apps.reports.copy_csv.CHUNK_BYTES", 1)  # one chunk per row
+    monkeypatch.setattr(services, "PROGRESS_EVERY", 2)
+    seen = []
+    real_call = services._Progress.__call__
+    reader = []  # a connection of the worker thread's own: its default one is busy with the COPY
+
+    def spy(self, rows):
+        real_call(self, rows)
+        if not reader:
+            reader.append(connections.create_connection(DEFAULT_DB_ALIAS))
+        with reader[0].cursor() as cursor:  # committed: visible to every connection
+            cursor.execute("SELECT rows FROM reports_report WHERE id = %s", [self.report.pk])
+            seen.append(cursor.fetchone()[0])
+
+    monkeypatch.setattr(services._Progress, "__call__", spy)
+    admin = auth_client("admin")
+    with mock.patch("apps.reports.tasks.generate_report.delay"), transaction.atomic():
+        report = services.report_request(user=admin.user, dataset="order-lines", filters={})
+    outcome = []
+
+    def generate():
+        try:
+            outcome.append(services.report_generate(report.pk))
+        finally:
+            for opened in (connection, *reader):  # this thread's connections
+                opened.close()
+
+    worker = threading.Thread(target=generate, daemon=True)
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "the report hung"
+    assert outcome == ["done: 7 rows"]
+    assert seen == [2, 4, 6]
+    report.refresh_from_db()
+    assert (report.status, report.rows) == ("done", 7)
