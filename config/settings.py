@@ -167,6 +167,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=300)
 USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=300)
+# A list's total (the page envelope's ``count``) is exact up to LIST_COUNT_CACHE_MIN_ROWS rows;
+# above, it is counted at most once per LIST_COUNT_CACHE_SECONDS per query (counting 100,000
+# wide rows costs more than the rest of a page). 0 seconds: always exact.
+LIST_COUNT_CACHE_SECONDS = env.int("LIST_COUNT_CACHE_SECONDS", default=10)
+LIST_COUNT_CACHE_MIN_ROWS = env.int("LIST_COUNT_CACHE_MIN_ROWS", default=10_000)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 3)
 
 SIMPLE_JWT = {
@@ -501,6 +506,9 @@ REPORTS_ROOT = env.str("REPORTS_ROOT", default=str(BASE_DIR / "var" / "reports")
 # snapshot); the public POST /api/v1/analytics/events per client IP ("N/period"; empty: off).
 ANALYTICS_EVENT_RETENTION_DAYS = env.int("ANALYTICS_EVENT_RETENTION_DAYS", default=90)
 ANALYTICS_THROTTLE_RATE = env.str("ANALYTICS_THROTTLE_RATE", default="120/min")
+# Today's figures (past days come from the snapshot) are computed at most once per this many
+# seconds for all dashboards; 0: on every request.
+ANALYTICS_TODAY_CACHE_SECONDS = env.int("ANALYTICS_TODAY_CACHE_SECONDS", default=60)
 REPORTS_PAGE_URL = env.str("REPORTS_PAGE_URL", default=f"{FRONTEND_URL}/reports/{{id}}")
 
 # --- Tracking ---------------------------------------------------------------------------------

@@ -1,5 +1,10 @@
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.db.models import Count, QuerySet, Window
+from django.utils.functional import cached_property
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 
@@ -8,9 +13,37 @@ from rest_framework.exceptions import NotFound
 MAX_OFFSET = 2**53
 
 
-class PageNumberPagination(pagination.PageNumberPagination):
-    """The contract's page envelope: {count, next, previous, results}; page_size max 100."""
+def list_count(queryset) -> int:
+    """The queryset's row count: exact for lists up to LIST_COUNT_CACHE_MIN_ROWS; a larger one
+    is counted once and kept LIST_COUNT_CACHE_SECONDS for the same query (same SQL, same
+    parameters: one caller's visibility filters are part of the key), so a staff list of
+    100,000 orders does not count them on every page view. A small list is never cached: it
+    is cheap to count and any write shows at once."""
+    seconds = settings.LIST_COUNT_CACHE_SECONDS
+    if not seconds or not isinstance(queryset, QuerySet):
+        return queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+    sql, params = queryset.query.sql_with_params()
+    digest = hashlib.blake2b(f"{queryset.db}\x00{sql}\x00{params!r}".encode(), digest_size=16).hexdigest()
+    key = f"list-count:{digest}"
+    total = cache.get(key)
+    if total is None:
+        total = queryset.count()
+        if total >= settings.LIST_COUNT_CACHE_MIN_ROWS:
+            cache.set(key, total, seconds)
+    return total
 
+
+class CountCachingPaginator(Paginator):
+    @cached_property
+    def count(self) -> int:
+        return list_count(self.object_list)
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """The contract's page envelope: {count, next, previous, results}; page_size max 100. The
+    count of a large list may be up to LIST_COUNT_CACHE_SECONDS old (``list_count``)."""
+
+    django_paginator_class = CountCachingPaginator
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100

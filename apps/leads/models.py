@@ -126,6 +126,19 @@ class Inquiry(TimeStampedModel):
             ),
             models.Index(fields=["-lead_score", "-created_at"], name="leads_inquiry_score"),
             models.Index(fields=["country"], name="leads_inquiry_country"),
+            # The staff list (newest first) and its count: a narrow index of the live rows, so
+            # neither reads the wide rows (messages, metadata) of the whole table.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(deleted_at__isnull=True),
+                name="leads_inquiry_live_new",
+            ),
+            # The analytics day (conversions of the day).
+            models.Index(
+                fields=["converted_at"],
+                condition=Q(converted_at__isnull=False),
+                name="leads_inquiry_converted",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

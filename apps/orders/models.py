@@ -87,6 +87,10 @@ class Order(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The analytics day and the finance views (orders paid in a period).
+            models.Index(fields=["paid_at"], condition=Q(paid_at__isnull=False), name="orders_order_paid_at"),
+        ]
         constraints = [
             models.CheckConstraint(
                 # ROUND: SQLite adds decimals as floats.

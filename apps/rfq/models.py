@@ -87,7 +87,16 @@ class RFQ(TimeStampedModel):
         verbose_name = "RFQ"
         verbose_name_plural = "RFQs"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "-created_at"], name="rfq_status_created")]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="rfq_status_created"),
+            # The analytics day (quotes sent, decisions of the day).
+            models.Index(
+                fields=["quote_sent_at"], condition=Q(quote_sent_at__isnull=False), name="rfq_quote_sent"
+            ),
+            models.Index(
+                fields=["decision_date"], condition=Q(decision_date__isnull=False), name="rfq_decided"
+            ),
+        ]
 
     def __str__(self):
         return self.number

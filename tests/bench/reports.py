@@ -183,8 +183,24 @@ def _cursors_main() -> None:
 # --- HTTP measurements ------------------------------------------------------------------------------------
 
 
+def settle(port: int, *, quiet_ms: float = 20, timeout: float = 60) -> None:
+    """Wait until the server answers /status quickly: the requests wrk left in flight when it
+    stopped are done (they would otherwise count in the next measurement)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        started = time.perf_counter()
+        conn.request("GET", "/api/v1/status")
+        conn.getresponse().read()
+        conn.close()
+        if (time.perf_counter() - started) * 1000 < quiet_ms:
+            return
+        time.sleep(0.5)
+
+
 def export(port: int, token: str, path: str, master_pid: int) -> dict:
     """Stream one export, throwing the body away; rows/s, first byte, first row, RSS growth."""
+    settle(port)
     workers = _workers(master_pid)
     before = {pid: _rss_mib(pid) for pid in workers}
     peak = dict(before)
@@ -209,7 +225,7 @@ def export(port: int, token: str, path: str, master_pid: int) -> dict:
         now = time.perf_counter()
         if first_byte is None:
             first_byte = now - started
-        newlines += chunk.count(b"\r\n")
+        newlines += chunk.count(b"\n")  # (a read may split a CRLF; LF alone counts once)
         if first_row is None and newlines >= 2:
             first_row = now - started
         size += len(chunk)
@@ -324,6 +340,7 @@ def run_reports(args, env: dict, port: int, *, harness, password: str, out_dir: 
         auth = f"Bearer {token}"
 
         def measure(name, path, queries, conns=args.connections):
+            settle(port)
             result = harness.run_wrk(f"{base}{path}", duration=args.duration, connections=conns, auth=auth)
             rows.append((name, conns, {**result, "queries": queries}))
             return result

@@ -185,3 +185,18 @@ def test_prune_keeps_recent_events(settings):
     AnalyticsEvent.objects.filter(event_type="old").update(created_at=timezone.now() - timedelta(days=31))
     assert analytics.prune_events() == 1
     assert list(AnalyticsEvent.objects.values_list("event_type", flat=True)) == ["new"]
+
+
+def test_todays_figures_are_computed_once_per_period(auth_client, settings, django_assert_max_num_queries):
+    """Past days come from the snapshot; today's live figures are shared for
+    ANALYTICS_TODAY_CACHE_SECONDS (0: computed on every request)."""
+    analytics.snapshot_missing()
+    staff = auth_client("sales")
+    settings.ANALYTICS_TODAY_CACHE_SECONDS = 60
+    Inquiry.objects.create(full_name="Now", email="now@example.com", country="NG")
+    assert staff.get("/api/v1/analytics/overview?period=7d").json()["current"]["inquiries"] == 1
+    Inquiry.objects.create(full_name="Later", email="later@example.com", country="NG")
+    with django_assert_max_num_queries(3):  # the user, the snapshot: nothing computed
+        assert staff.get("/api/v1/analytics/overview?period=7d").json()["current"]["inquiries"] == 1
+    settings.ANALYTICS_TODAY_CACHE_SECONDS = 0
+    assert staff.get("/api/v1/analytics/overview?period=7d").json()["current"]["inquiries"] == 2
