@@ -506,9 +506,9 @@ REPORTS_ROOT = env.str("REPORTS_ROOT", default=str(BASE_DIR / "var" / "reports")
 # snapshot); the public POST /api/v1/analytics/events per client IP ("N/period"; empty: off).
 ANALYTICS_EVENT_RETENTION_DAYS = env.int("ANALYTICS_EVENT_RETENTION_DAYS", default=90)
 ANALYTICS_THROTTLE_RATE = env.str("ANALYTICS_THROTTLE_RATE", default="120/min")
-# Today's figures (past days come from the snapshot) are computed at most once per this many
-# seconds for all dashboards; 0: on every request.
-ANALYTICS_TODAY_CACHE_SECONDS = env.int("ANALYTICS_TODAY_CACHE_SECONDS", default=60)
+# The dashboards' figures (past days from the snapshot, today's live) are computed at most once
+# per this many seconds; a new snapshot shows at once. 0: on every request.
+ANALYTICS_CACHE_SECONDS = env.int("ANALYTICS_CACHE_SECONDS", default=60)
 REPORTS_PAGE_URL = env.str("REPORTS_PAGE_URL", default=f"{FRONTEND_URL}/reports/{{id}}")
 
 # --- Tracking ---------------------------------------------------------------------------------

@@ -17,8 +17,10 @@ Metrics per day (``metric`` / ``dimension``):
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
+import uuid
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -156,9 +158,48 @@ def compute_day(day: date) -> dict[tuple[str, str], Decimal]:
     return {key: Decimal(value) for key, value in figures.items() if value}
 
 
+VERSION_KEY = "analytics:version"
+
+
+def _version() -> str:
+    """The snapshot's version in the cache keys of the dashboards: a new snapshot changes it."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(VERSION_KEY) or "none"
+    return version
+
+
+def _snapshot_changed() -> None:
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def dashboard_cached(compute):
+    """``compute(period)`` at most once per ANALYTICS_CACHE_SECONDS for the day and the
+    snapshot's version (a new snapshot shows at once)."""
+
+    @functools.wraps(compute)
+    def cached(period: str):
+        seconds = settings.ANALYTICS_CACHE_SECONDS
+        if not seconds:
+            return compute(period)
+        key = f"analytics:{compute.__name__}:{period}:{timezone.localdate().isoformat()}:{_version()}"
+        result = cache.get(key)
+        if result is None:
+            result = compute(period)
+            cache.set(key, result, seconds)
+        return result
+
+    return cached
+
+
 @transaction.atomic
 def snapshot_day(day: date) -> int:
-    """Replace the day's snapshot rows with its figures now (idempotent)."""
+    """Replace the day's snapshot rows with its figures now (idempotent). The dashboards'
+    cached figures are dropped now and again on commit (a dashboard read in between would
+    otherwise keep the old snapshot's figures under the new version)."""
+    _snapshot_changed()
+    transaction.on_commit(_snapshot_changed)
     figures = compute_day(day)
     DailyMetric.objects.filter(date=day).delete()
     rows = [DailyMetric(date=day, metric=m, dimension=d, value=v) for (m, d), v in figures.items()]
@@ -226,8 +267,8 @@ def figures_for(start: date, end: date) -> dict[date, dict[tuple[str, str], Deci
 
 def _live(day: date) -> dict[tuple[str, str], Decimal]:
     """Today's figures from the source tables, shared by every dashboard for
-    ANALYTICS_TODAY_CACHE_SECONDS (a dozen grouped queries over the day's rows)."""
-    seconds = settings.ANALYTICS_TODAY_CACHE_SECONDS
+    ANALYTICS_CACHE_SECONDS (a dozen grouped queries over the day's rows)."""
+    seconds = settings.ANALYTICS_CACHE_SECONDS
     if not seconds:
         return compute_day(day)
     key = f"analytics:live:{day.isoformat()}"
@@ -303,6 +344,7 @@ def _change(now, before):
     return ((now - before) / before * 100).quantize(Decimal("0.1"))
 
 
+@dashboard_cached
 def overview(period: str) -> dict:
     """The period (ending today) against the previous period of the same length."""
     n = period_days(period)
@@ -335,6 +377,7 @@ def overview(period: str) -> dict:
     }
 
 
+@dashboard_cached
 def inquiries_breakdown(period: str) -> dict:
     n = period_days(period)
     today = timezone.localdate()
@@ -353,6 +396,7 @@ def inquiries_breakdown(period: str) -> dict:
     }
 
 
+@dashboard_cached
 def rfq_funnel(period: str) -> dict:
     """RFQs received in the period by where they are now: pending → quoted → won / lost
     (cancelled apart), with the conversion rates between the steps. One grouped query."""

@@ -189,14 +189,28 @@ def test_prune_keeps_recent_events(settings):
 
 def test_todays_figures_are_computed_once_per_period(auth_client, settings, django_assert_max_num_queries):
     """Past days come from the snapshot; today's live figures are shared for
-    ANALYTICS_TODAY_CACHE_SECONDS (0: computed on every request)."""
+    ANALYTICS_CACHE_SECONDS (0: computed on every request)."""
     analytics.snapshot_missing()
     staff = auth_client("sales")
-    settings.ANALYTICS_TODAY_CACHE_SECONDS = 60
+    settings.ANALYTICS_CACHE_SECONDS = 60
     Inquiry.objects.create(full_name="Now", email="now@example.com", country="NG")
     assert staff.get("/api/v1/analytics/overview?period=7d").json()["current"]["inquiries"] == 1
     Inquiry.objects.create(full_name="Later", email="later@example.com", country="NG")
     with django_assert_max_num_queries(3):  # the user, the snapshot: nothing computed
         assert staff.get("/api/v1/analytics/overview?period=7d").json()["current"]["inquiries"] == 1
-    settings.ANALYTICS_TODAY_CACHE_SECONDS = 0
+    settings.ANALYTICS_CACHE_SECONDS = 0
     assert staff.get("/api/v1/analytics/overview?period=7d").json()["current"]["inquiries"] == 2
+
+
+def test_the_dashboards_are_cached_until_a_new_snapshot(auth_client, settings, django_assert_max_num_queries):
+    day, _ = _seed_yesterday()
+    analytics.snapshot_missing()
+    staff = auth_client("sales")
+    first = staff.get("/api/v1/analytics/rfq-funnel?period=7d").json()
+    with django_assert_max_num_queries(1):  # the user at most: the figures come from the cache
+        assert staff.get("/api/v1/analytics/rfq-funnel?period=7d").json() == first
+    Inquiry.objects.create(full_name="Late", email="late@example.com", country="GH")
+    Inquiry.objects.filter(full_name="Late").update(created_at=timezone.now() - timedelta(days=1))
+    assert staff.get("/api/v1/analytics/overview?period=7d").json()["current"]["inquiries"] == 3
+    analytics.snapshot_recent()  # a new snapshot: shown at once
+    assert staff.get("/api/v1/analytics/overview?period=7d").json()["current"]["inquiries"] == 4
