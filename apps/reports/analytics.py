@@ -184,11 +184,7 @@ def dashboard_cached(compute):
         if not seconds:
             return compute(period)
         key = f"analytics:{compute.__name__}:{period}:{timezone.localdate().isoformat()}:{_version()}"
-        result = cache.get(key)
-        if result is None:
-            result = compute(period)
-            cache.set(key, result, seconds)
-        return result
+        return cache.get_or_set(key, lambda: compute(period), seconds)
 
     return cached
 
@@ -271,12 +267,7 @@ def _live(day: date) -> dict[tuple[str, str], Decimal]:
     seconds = settings.ANALYTICS_CACHE_SECONDS
     if not seconds:
         return compute_day(day)
-    key = f"analytics:live:{day.isoformat()}"
-    figures = cache.get(key)
-    if figures is None:
-        figures = compute_day(day)
-        cache.set(key, figures, seconds)
-    return dict(figures)
+    return dict(cache.get_or_set(f"analytics:live:{day.isoformat()}", lambda: compute_day(day), seconds))
 
 
 def _stored(day: date) -> dict[tuple[str, str], Decimal]:

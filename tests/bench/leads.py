@@ -90,13 +90,10 @@ def _emit(payload: dict) -> None:
     print("BENCH_JSON " + json.dumps(payload), flush=True)
 
 
-def _run_main(env: dict, function: str, *args: str) -> dict:
-    """Run ``tests.bench.leads.<function>(*args)`` in a fresh Python (Django set up with
-    ``env``) and return the BENCH_JSON it printed."""
-    code = (
-        "import sys, django; django.setup(); "
-        f"from tests.bench.leads import {function}; {function}(*sys.argv[1:])"
-    )
+def _run_main(env: dict, function: str, *args: str, module: str = "tests.bench.leads") -> dict:
+    """Run ``<module>.<function>(*args)`` in a fresh Python (Django set up with ``env``) and
+    return the BENCH_JSON it printed."""
+    code = f"import sys, django; django.setup(); from {module} import {function}; {function}(*sys.argv[1:])"
     out = subprocess.run(
         [sys.executable, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True
     )

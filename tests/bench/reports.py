@@ -51,21 +51,10 @@ def _emit(payload: dict) -> None:
 
 
 def _run_main(env: dict, function: str, *args: str) -> dict:
-    """``tests.bench.reports.<function>(*args)`` in a fresh Python (Django set up with ``env``);
-    returns the BENCH_JSON it printed."""
-    code = (
-        "import sys, django; django.setup(); "
-        f"from tests.bench.reports import {function}; {function}(*sys.argv[1:])"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if out.returncode != 0:
-        raise RuntimeError(
-            f"{function} failed ({out.returncode}):\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}"
-        )
-    line = next(line for line in out.stdout.splitlines() if line.startswith("BENCH_JSON "))
-    return json.loads(line.removeprefix("BENCH_JSON "))
+    """``tests.bench.reports.<function>(*args)`` in a fresh Python (Django set up with ``env``)."""
+    from tests.bench.leads import _run_main as run_main
+
+    return run_main(env, function, *args, module=__name__)
 
 
 def _manage(env: dict, *args: str) -> float:
