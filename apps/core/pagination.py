@@ -19,9 +19,11 @@ def list_count(queryset) -> int:
     parameters: one caller's visibility filters are part of the key), so a staff list of
     100,000 orders does not count them on every page view. A small list is never cached: it
     is cheap to count and any write shows at once."""
+    if not isinstance(queryset, QuerySet):
+        return len(queryset)
     seconds = settings.LIST_COUNT_CACHE_SECONDS
-    if not seconds or not isinstance(queryset, QuerySet):
-        return queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+    if not seconds:
+        return queryset.count()
     sql, params = queryset.query.sql_with_params()
     digest = hashlib.blake2b(f"{queryset.db}\x00{sql}\x00{params!r}".encode(), digest_size=16).hexdigest()
     key = f"list-count:{digest}"

@@ -1,8 +1,9 @@
 """The datasets finance and sales export as CSV (``GET /api/v1/export/{dataset}``), each with
 its columns, who may export it, and the filters of its list endpoint.
 
-A dataset reads ``values_list`` tuples (no model instances) ordered by an indexed column, so a
-million rows stream from a server-side cursor without being held in memory."""
+A dataset's rows are ordered by an indexed column and stream without being held in memory:
+written by PostgreSQL itself (``copy_csv``), or elsewhere read as ``values_list`` tuples (no
+model instances) from a server-side cursor (``dataset_csv``)."""
 
 from __future__ import annotations
 
