@@ -32,6 +32,9 @@ class RFQFilter(django_filters.FilterSet):
         valid = super().is_valid()
         slug = (self.form.cleaned_data.get("product_category") or "").strip() if valid else ""
         if slug and not Category.objects.filter(slug=slug).exists():
-            self.form.add_error("product_category", forms.ValidationError(f"No category {slug!r}."))
+            # django-filter renders errors as ``message % params``: the slug goes in as a param,
+            # never into the message, or a '%' in it breaks the formatting (a 500).
+            error = forms.ValidationError("No category %(slug)s.", params={"slug": repr(slug)})
+            self.form.add_error("product_category", error)
             return False
         return valid

@@ -151,6 +151,13 @@ def test_filters_and_unknown_values(auth_client, catalog):
     assert numbers(staff.get("/api/v1/rfqs", {"search": pump_rfq.number})) == {pump_rfq.number}
     for params in ({"status": "open"}, {"product_category": "nope"}, {"created_after": "yesterday"}):
         assert_error(staff.get("/api/v1/rfqs", params), 400, kind="validation_error")
+    # A '%' in the unknown slug is echoed in the message, not taken for a format directive
+    # (django-filter formats messages with their params: this was a 500 found by the fuzzer).
+    for slug in ("%", "100%s", "%(x)s"):
+        body = assert_error(
+            staff.get("/api/v1/rfqs", {"product_category": slug}), 400, kind="validation_error"
+        )
+        assert body["errors"][0]["detail"] == f"No category {slug!r}.", body
 
 
 @pytest.mark.parametrize("role", ["sales", "manager", "customer"])
