@@ -14,6 +14,10 @@ from apps.core.errors import ApplicationError
 from apps.orders.models import Order, Payment, Refund
 
 MAX_DAYS = 366
+# The dates a range may name: a day after the last one must exist too (the range's upper bound
+# is the midnight after date_to), and so must the default start, 30 days before date_to.
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date.max - timedelta(days=1)
 
 
 def money(value) -> str:
@@ -34,12 +38,17 @@ def date_range(params) -> tuple[date, date]:
         if not raw:
             return default
         try:
-            return date.fromisoformat(raw)
+            value = date.fromisoformat(raw)
         except ValueError as exc:
             raise ApplicationError(f"{name} must be a date, YYYY-MM-DD.", attr=name) from exc
+        if not FIRST_DATE <= value <= LAST_DATE:
+            raise ApplicationError(
+                f"{name} must be between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()}.", attr=name
+            )
+        return value
 
     end = parse("date_to", today)
-    start = parse("date_from", end - timedelta(days=DEFAULT_DAYS - 1))
+    start = parse("date_from", max(FIRST_DATE, end - timedelta(days=DEFAULT_DAYS - 1)))
     if start > end:
         raise ApplicationError("date_from is after date_to.", attr="date_from")
     if (end - start).days >= MAX_DAYS:

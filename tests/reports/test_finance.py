@@ -45,10 +45,25 @@ def test_revenue_payments_refunds_and_outstanding(auth_client, django_assert_max
     ("query", "attr"),
     [("date_from=yesterday", "date_from"), ("date_to=2026-13-01", "date_to"),
      ("date_from=2026-02-01&date_to=2026-01-01", "date_from"),
-     ("date_from=2024-01-01&date_to=2026-01-01", "date_from")],
+     ("date_from=2024-01-01&date_to=2026-01-01", "date_from"),
+     # Dates at the ends of the calendar (found by the fuzzer: the default start 30 days
+     # before 0001-01-01, and the midnight after 9999-12-31, do not exist; they were 500s).
+     ("date_to=0001-01-01", "date_to"), ("date_to=0001-01-01&date_from=2000-01-01", "date_to"),
+     ("date_from=9999-12-31", "date_from"), ("date_to=9999-12-31", "date_to")],
 )  # fmt: skip
 def test_bad_ranges_are_400(auth_client, query, attr):
-    assert_error(auth_client("admin").get(f"/api/v1/finance/revenue?{query}"), 400, attr=attr)
+    client = auth_client("admin")
+    for endpoint in ("revenue", "payments", "refunds"):  # outstanding: now, no range
+        assert_error(client.get(f"/api/v1/finance/{endpoint}?{query}"), 400, attr=attr)
+
+
+def test_the_calendars_ends_within_the_allowed_dates(auth_client):
+    client = auth_client("admin")
+    early = client.get("/api/v1/finance/revenue?date_to=1900-01-10")
+    assert early.status_code == 200, early.content
+    assert early.json()["date_from"] == "1900-01-01"  # the default start, clamped
+    late = client.get("/api/v1/finance/payments?date_from=9999-12-01&date_to=9999-12-30")
+    assert late.status_code == 200, late.content
 
 
 def test_only_finance_and_admin(auth_client):
