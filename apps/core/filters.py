@@ -1,4 +1,7 @@
+from datetime import UTC
+
 import django_filters
+from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
 
 from .models import ActivityLog
@@ -24,6 +27,29 @@ class FilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
+class _IsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time that exists in UTC too: the database compares in UTC, and
+    ``0001-01-01T00:00+01:00`` (or 9999-12-31T23:59-01:00) has no UTC counterpart, which
+    Python only finds out when the query is built (an OverflowError, a 500)."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is not None and parsed.tzinfo is not None:
+            try:
+                parsed.astimezone(UTC)
+            except OverflowError as exc:
+                raise forms.ValidationError(
+                    "Enter a date and time between 0001-01-01 and 9999-12-31 in UTC.", code="invalid"
+                ) from exc
+        return parsed
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """django-filter's ISO 8601 filter, refusing date-times outside the UTC calendar (a 400)."""
+
+    field_class = _IsoDateTimeField
+
+
 class StrictBooleanFilter(django_filters.TypedChoiceFilter):
     """``?flag=true|false|1|0``; anything else is a 400 (django-filter's BooleanFilter would
     silently ignore it)."""
@@ -39,8 +65,8 @@ class ActivityLogFilter(django_filters.FilterSet):
     action = django_filters.CharFilter()
     entity_type = django_filters.CharFilter()
     entity_id = django_filters.CharFilter()
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = ActivityLog

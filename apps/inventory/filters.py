@@ -2,7 +2,7 @@ import django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from apps.core.filters import StrictBooleanFilter
+from apps.core.filters import IsoDateTimeFilter, StrictBooleanFilter
 
 from .models import StockLevel, StockMovement
 
@@ -32,7 +32,7 @@ class StockMovementFilter(django_filters.FilterSet):
         field_name="warehouse__code", lookup_expr="iexact", label="Warehouse code"
     )
     reason = django_filters.ChoiceFilter(choices=StockMovement.Reason.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
 
     class Meta:
         model = StockMovement

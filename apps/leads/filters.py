@@ -5,7 +5,7 @@ from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from apps.core.filters import StrictBooleanFilter
+from apps.core.filters import IsoDateTimeFilter, StrictBooleanFilter
 
 from .models import Inquiry, LeadScoringRule
 
@@ -57,8 +57,8 @@ class InquiryFilter(django_filters.FilterSet):
     )
     source = django_filters.CharFilter(lookup_expr="iexact")
     converted = ConvertedFilter(method="filter_converted", help_text="true: converted into a customer.")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Inquiry

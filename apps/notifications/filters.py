@@ -6,7 +6,7 @@ from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from apps.core.filters import StrictBooleanFilter
+from apps.core.filters import IsoDateTimeFilter, StrictBooleanFilter
 
 from .models import API_STATUSES, EmailMessage, Notification, OutboxStatus
 
@@ -26,8 +26,8 @@ class EmailMessageFilter(django_filters.FilterSet):
     )
     template = django_filters.CharFilter()
     to = EmailAddressFilter(method="filter_to", label="A recipient's address (exact, any case)")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = EmailMessage

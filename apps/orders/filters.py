@@ -1,6 +1,6 @@
 import django_filters
 
-from apps.core.filters import StrictBooleanFilter
+from apps.core.filters import IsoDateTimeFilter, StrictBooleanFilter
 
 from .models import Order, Payment
 
@@ -8,8 +8,8 @@ from .models import Order, Payment
 class OrderFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Order.Status.choices)
     currency = django_filters.CharFilter(lookup_expr="iexact")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     needs_review = StrictBooleanFilter()
 
     class Meta:
@@ -21,8 +21,8 @@ class PaymentFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Payment.Status.choices)
     provider = django_filters.ChoiceFilter(choices=Payment.Provider.choices)
     currency = django_filters.CharFilter(lookup_expr="iexact")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Payment

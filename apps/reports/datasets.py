@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import django_filters
 from django.db.models import QuerySet
 
-from apps.core.filters import ActivityLogFilter
+from apps.core.filters import ActivityLogFilter, IsoDateTimeFilter
 from apps.core.models import ActivityLog
 from apps.core.roles import ADMIN, FINANCE, LOGISTICS, SALES
 from apps.inventory.filters import StockMovementFilter
@@ -56,8 +56,8 @@ class OrderLineFilter(django_filters.FilterSet):
 
     status = django_filters.ChoiceFilter(field_name="order__status", choices=Order.Status.choices)
     currency = django_filters.CharFilter(field_name="order__currency", lookup_expr="iexact")
-    created_after = django_filters.IsoDateTimeFilter(field_name="order__created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="order__created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="order__created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="order__created_at", lookup_expr="lt")
     sku = django_filters.CharFilter(lookup_expr="iexact")
 
     class Meta:
@@ -69,8 +69,8 @@ class RefundFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Refund.Status.choices)
     currency = django_filters.CharFilter(field_name="payment__currency", lookup_expr="iexact")
     provider = django_filters.ChoiceFilter(field_name="payment__provider", choices=Payment.Provider.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Refund
@@ -78,7 +78,7 @@ class RefundFilter(django_filters.FilterSet):
 
 
 class StockMovementExportFilter(StockMovementFilter):
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta(StockMovementFilter.Meta):
         fields = [*StockMovementFilter.Meta.fields, "created_before"]

@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Q
 
 from apps.catalog.models import Category
+from apps.core.filters import IsoDateTimeFilter
 
 from .models import RFQ
 
@@ -14,8 +15,8 @@ class RFQFilter(django_filters.FilterSet):
         label="Category slug (its subcategories included); an unknown slug is a 400",
     )
     assigned_to = django_filters.UUIDFilter(field_name="assigned_to_id", label="Assigned sales user (id)")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = RFQ

@@ -1,5 +1,7 @@
 import django_filters
 
+from apps.core.filters import IsoDateTimeFilter
+
 from .models import Job
 
 
@@ -8,7 +10,7 @@ class JobFilter(django_filters.FilterSet):
     service_type = django_filters.CharFilter(field_name="service_type__code")
     preferred_after = django_filters.DateFilter(field_name="preferred_date", lookup_expr="gte")
     preferred_before = django_filters.DateFilter(field_name="preferred_date", lookup_expr="lte")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     needs_attention = django_filters.BooleanFilter()
 
     class Meta:
