@@ -5,6 +5,7 @@ from rest_framework.views import APIView
 
 from apps.catalog.api import variant_by_sku
 from apps.core.errors import NotFound
+from apps.core.flat_rows import FlatListMixin
 from apps.core.idempotency import idempotent
 from apps.core.permissions import HasRole
 from apps.core.roles import ADMIN, LOGISTICS, STAFF_ROLES
@@ -23,7 +24,7 @@ TAG = ["inventory"]
 IsStaff = HasRole.of(*STAFF_ROLES)
 
 
-class StockLevelListView(generics.ListAPIView):
+class StockLevelListView(FlatListMixin, generics.ListAPIView):
     permission_classes = [IsStaff]
     serializer_class = StockLevelSerializer
     filterset_class = StockLevelFilter
@@ -47,7 +48,7 @@ class LedgerCursorPagination(pagination.CursorPagination):
     max_page_size = 200
 
 
-class StockMovementListView(generics.ListAPIView):
+class StockMovementListView(FlatListMixin, generics.ListAPIView):
     permission_classes = [IsStaff]
     serializer_class = StockMovementSerializer
     filterset_class = StockMovementFilter

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.errors import ApplicationError, NotFound
+from apps.core.flat_rows import FlatListMixin
 from apps.core.idempotency import idempotent
 from apps.core.permissions import HasRole
 from apps.core.roles import ADMIN, FINANCE, STAFF_ROLES, has_role
@@ -170,7 +171,7 @@ class CheckoutView(APIView):
         )
 
 
-class OrderListView(generics.ListAPIView):
+class OrderListView(FlatListMixin, generics.ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = OrderListSerializer
     filterset_class = OrderFilter
@@ -267,7 +268,7 @@ class OrderRefundView(APIView):
         return Response(RefundSerializer(refund).data, status=status.HTTP_201_CREATED)
 
 
-class PaymentListView(generics.ListAPIView):
+class PaymentListView(FlatListMixin, generics.ListAPIView):
     permission_classes = [HasRole.of(FINANCE, ADMIN)]
     serializer_class = PaymentSerializer
     filterset_class = PaymentFilter
