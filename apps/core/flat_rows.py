@@ -29,6 +29,8 @@ from rest_framework.fields import empty
 from rest_framework.relations import PKOnlyObject, PrimaryKeyRelatedField
 from rest_framework.response import Response
 
+from .pagination import count_rows_of
+
 
 @dataclass(frozen=True)
 class _Column:
@@ -138,7 +140,8 @@ class FlatRows:
     def values(self, queryset, *extra: str):
         """The queryset reading only the columns the rendering needs (plus ``extra``, e.g. a
         cursor pagination's ordering fields)."""
-        return queryset.prefetch_related(None).values(*dict.fromkeys([*self.lookups, *extra]))
+        rows = queryset.prefetch_related(None).values(*dict.fromkeys([*self.lookups, *extra]))
+        return count_rows_of(rows, queryset)
 
     def render(self, rows: list[dict]) -> list[dict]:
         """The serializer's ``many=True`` data for these rows (of ``values()``)."""

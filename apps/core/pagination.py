@@ -13,6 +13,29 @@ from rest_framework.exceptions import NotFound
 MAX_OFFSET = 2**53
 
 
+COUNT_SOURCE = "_count_rows_of"
+
+
+def count_rows_of(rows: QuerySet, source: QuerySet) -> QuerySet:
+    """Mark ``rows`` (e.g. ``source.values(...)``, whose lookups join tables a count does not
+    need) to be counted as ``source`` by the paginator."""
+    setattr(rows, COUNT_SOURCE, source)
+    return rows
+
+
+def _count_key_sql(query) -> tuple[str, tuple]:
+    """SQL that identifies the count of ``query``: its FROM and WHERE. The columns, their
+    joins for ``select_related`` and the order change no count, and compiling them cost more
+    than the cached count saves (a wide select of four models: 0.6 ms against 0.1 ms).
+    Queries whose columns do count (DISTINCT, GROUP BY, slices, unions) are keyed whole."""
+    if query.distinct or query.combinator or query.is_sliced or query.group_by is not None:
+        return query.sql_with_params()
+    query = query.clone()
+    query.clear_select_clause()
+    query.clear_ordering(force=True)
+    return query.sql_with_params()
+
+
 def list_count(queryset) -> int:
     """The queryset's row count: exact for lists up to LIST_COUNT_CACHE_MIN_ROWS; a larger one
     is counted once and kept LIST_COUNT_CACHE_SECONDS for the same query (same SQL, same
@@ -21,10 +44,12 @@ def list_count(queryset) -> int:
     is cheap to count and any write shows at once."""
     if not isinstance(queryset, QuerySet):
         return len(queryset)
+    # A page read as values counts the rows of the queryset it reads (``count_rows_of``).
+    queryset = getattr(queryset, COUNT_SOURCE, queryset)
     seconds = settings.LIST_COUNT_CACHE_SECONDS
     if not seconds:
         return queryset.count()
-    sql, params = queryset.query.sql_with_params()
+    sql, params = _count_key_sql(queryset.query)
     digest = hashlib.blake2b(f"{queryset.db}\x00{sql}\x00{params!r}".encode(), digest_size=16).hexdigest()
     key = f"list-count:{digest}"
     total = cache.get(key)

@@ -3,10 +3,13 @@ search, the rule preview, and the personal data export."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.db import connection
 from django.db.models import Q, QuerySet
 
 from apps.accounts import api as accounts
+from apps.core.pagination import count_rows_of
 from apps.core.roles import ADMIN, SALES, SUPPORT
 from apps.core.search import text_search
 
@@ -45,6 +48,31 @@ def inquiry_list(*, user) -> QuerySet[Inquiry]:
     """The inquiries ``user`` may see, newest first; soft-deleted ones never."""
     queryset = Inquiry.objects.select_related("assigned_to").order_by("-created_at")
     return inquiries_visible(user=user, queryset=queryset)
+
+
+# What a list item shows (``InquirySerializer``), by column: a page of the staff list is read
+# as these values instead of model instances (an Inquiry and its assignee per row).
+LIST_COLUMNS = (
+    "id", "inquiry_type", "full_name", "email", "phone", "company", "country", "message",
+    "source", "metadata", "status", "lead_score", "matched_rules", "notes", "ip_address",
+    "user_agent", "converted_customer_id", "converted_at", "rfq_id", "created_at", "updated_at",
+)  # fmt: skip
+_ASSIGNEE = ("assigned_to__id", "assigned_to__email", "assigned_to__full_name")
+
+
+def inquiry_list_values(queryset: QuerySet[Inquiry]) -> QuerySet:
+    """``queryset`` reading only what a list item shows, as values (``inquiry_list_item``)."""
+    return count_rows_of(queryset.values(*LIST_COLUMNS, *_ASSIGNEE), queryset)
+
+
+def inquiry_list_item(row: dict) -> SimpleNamespace:
+    """A row of ``inquiry_list_values`` with the attributes ``InquirySerializer`` reads."""
+    assigned_id, email, full_name = (row.pop(column) for column in _ASSIGNEE)
+    item = SimpleNamespace(**row)
+    item.assigned_to = (
+        None if assigned_id is None else SimpleNamespace(id=assigned_id, email=email, full_name=full_name)
+    )
+    return item
 
 
 def assigned_inquiry_page(*, user, offset: int, limit: int) -> tuple[int, list]:
