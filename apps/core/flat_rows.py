@@ -29,6 +29,7 @@ from rest_framework.fields import empty
 from rest_framework.relations import PKOnlyObject, PrimaryKeyRelatedField
 from rest_framework.response import Response
 
+from .db import prepared_values
 from .pagination import count_rows_of
 
 
@@ -141,7 +142,7 @@ class FlatRows:
         """The queryset reading only the columns the rendering needs (plus ``extra``, e.g. a
         cursor pagination's ordering fields)."""
         rows = queryset.prefetch_related(None).values(*dict.fromkeys([*self.lookups, *extra]))
-        return count_rows_of(rows, queryset)
+        return count_rows_of(prepared_values(rows), queryset)
 
     def render(self, rows: list[dict]) -> list[dict]:
         """The serializer's ``many=True`` data for these rows (of ``values()``)."""
@@ -169,11 +170,8 @@ class FlatRows:
         ids = [row[self.pk] for row in rows]
         if not ids:
             return {}
-        child_rows = list(
-            child.manager.filter(**{f"{child.parent_key}__in": ids}).values(
-                child.parent_key, *child.flat.lookups
-            )
-        )
+        children = child.manager.filter(**{f"{child.parent_key}__in": ids})
+        child_rows = list(prepared_values(children.values(child.parent_key, *child.flat.lookups)))
         grouped = defaultdict(list)
         for child_row, rendered in zip(child_rows, child.flat.render(child_rows), strict=True):
             grouped[child_row[child.parent_key]].append(rendered)

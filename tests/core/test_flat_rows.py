@@ -189,3 +189,19 @@ def test_the_order_list_is_read_without_model_instances(history, auth_client):
     with mock.patch.object(Order, "from_db", side_effect=AssertionError("an Order was built")):
         fast = auth_client("admin").get("/api/v1/orders")
     assert fast.status_code == 200 and len(fast.json()["results"]) == 5
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_pages_run_as_prepared_statements(history, auth_client):
+    """Planning the stock page's four-table join cost PostgreSQL as much as running it: the
+    page and the payments' refunds run prepared (planned once per connection)."""
+    from django.db import connection
+
+    admin = auth_client("admin")
+    assert admin.get("/api/v1/inventory/stock").status_code == 200
+    assert admin.get("/api/v1/payments").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "inventory_stocklevel"' in s and "LIMIT" in s for s in statements), statements
+    assert any('FROM "orders_refund"' in s for s in statements), statements
