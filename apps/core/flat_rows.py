@@ -49,12 +49,14 @@ class _Children:
     manager: models.Manager  # the related model's default manager: its default ordering
 
 
-def _lookup(model, source_attrs: list[str], annotations) -> str | None:
-    """``a.b.c`` → ``a__b__c`` when each step before the last is a forward foreign key (or
-    one-to-one) and the last a concrete column or, at the top level, an annotation."""
+def _lookup(model, source_attrs: list[str], annotations) -> tuple[str, bool] | None:
+    """``a.b.c`` → (``a__b__c``, whether a relation on the way may be NULL) when each step
+    before the last is a forward foreign key (or one-to-one) and the last a concrete column
+    or, at the top level, an annotation."""
     if len(source_attrs) == 1 and source_attrs[0] in annotations:
-        return source_attrs[0]
+        return source_attrs[0], False
     current = model
+    nullable = False
     for position, attr in enumerate(source_attrs):
         try:
             field = current._meta.get_field(attr)
@@ -71,8 +73,9 @@ def _lookup(model, source_attrs: list[str], annotations) -> str | None:
         elif not (field.many_to_one or field.one_to_one) or not field.concrete:
             return None
         else:
+            nullable = nullable or field.null
             current = field.related_model
-    return "__".join(source_attrs)
+    return "__".join(source_attrs), nullable
 
 
 def _readable(serializer) -> list[tuple[str, serializers.Field]]:
@@ -118,9 +121,12 @@ class FlatRows:
             return None  # DRF would render the default where a relation is missing
         if not field.source_attrs:  # source="*"
             return None
-        lookup = _lookup(model, field.source_attrs, annotations)
-        if lookup is None:
+        found = _lookup(model, field.source_attrs, annotations)
+        if found is None:
             return None
+        lookup, nullable = found
+        if nullable and not (field.allow_null or field.default is None):
+            return None  # a missing relation: DRF would leave the key out, or raise
         return _Column(name, lookup, field, isinstance(field, PrimaryKeyRelatedField))
 
     @classmethod

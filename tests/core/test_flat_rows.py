@@ -205,3 +205,22 @@ def test_on_postgresql_the_pages_run_as_prepared_statements(history, auth_client
         statements = [row[0] for row in cursor.fetchall()]
     assert any('FROM "inventory_stocklevel"' in s and "LIMIT" in s for s in statements), statements
     assert any('FROM "orders_refund"' in s for s in statements), statements
+
+
+def test_a_nullable_relation_is_read_only_where_drf_would_give_none():
+    """Through a relation that may be NULL, DRF gives None only with allow_null or a None
+    default; otherwise it leaves the key out or raises, which values cannot imitate."""
+
+    def movement_serializer(field):
+        meta = type("Meta", (), {"model": StockMovement, "fields": ["id", "actor"]})
+        return type("S", (serializers.ModelSerializer,), {"actor": field, "Meta": meta})
+
+    assert (
+        FlatRows.build(movement_serializer(serializers.EmailField(source="actor.email")), StockMovement)
+        is None
+    )
+    for field in (
+        serializers.EmailField(source="actor.email", allow_null=True),
+        serializers.EmailField(source="actor.email", default=None),
+    ):
+        assert FlatRows.build(movement_serializer(field), StockMovement) is not None
