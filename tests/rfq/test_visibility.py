@@ -183,3 +183,22 @@ def test_list_query_count_does_not_grow_with_page_size(role, auth_client, catalo
         assert response.status_code == 200 and len(response.json()["results"]) == min(size, 30)
         counts[size] = len(ctx.captured_queries)
     assert len(set(counts.values())) == 1, counts
+
+
+def test_the_lists_quote_count_is_what_each_caller_may_see(auth_client, catalog):
+    """Staff count every quote of an RFQ, the customer only those sent to them; an RFQ without
+    quotes counts 0 (a correlated count: no row is lost or repeated by a join)."""
+    customer = auth_client("customer")
+    quoted = rfq_make(skus=("VIS-1",), customer=customer.user)
+    sent_quote(quoted)
+    quote_make(quoted)  # a new draft after the sent one: internal
+    bare = rfq_make(skus=("VIS-1",), customer=customer.user)
+
+    def counts(client):
+        response = client.get("/api/v1/rfqs")
+        assert response.status_code == 200, response.content
+        return {r["number"]: r["quote_count"] for r in response.json()["results"]}
+
+    assert counts(customer) == {quoted.number: 1, bare.number: 0}
+    assert counts(auth_client("support")) == {quoted.number: 2, bare.number: 0}
+    assert auth_client("support").get("/api/v1/rfqs").json()["count"] == 2
