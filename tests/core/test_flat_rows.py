@@ -14,6 +14,7 @@ from rest_framework import serializers
 from apps.catalog.models import Variant
 from apps.core import flat_rows
 from apps.core.flat_rows import FlatListMixin, FlatRows
+from apps.core.models import ActivityLog
 from apps.inventory.models import StockLevel, StockMovement
 from apps.orders.models import Order, Payment
 from tests.orders.factories import sellable
@@ -22,6 +23,7 @@ from tests.orders.test_orders_api import pay, place
 pytestmark = pytest.mark.django_db
 
 FLAT_LISTS = {
+    "/api/v1/activity-logs",
     "/api/v1/orders",
     "/api/v1/payments",
     "/api/v1/inventory/stock",
@@ -73,6 +75,10 @@ def history(auth_client):
     }
     assert logistics.post("/api/v1/inventory/adjustments", adjustment, format="json").status_code == 201
     StockLevel.objects.filter(variant__sku="FLAT-1").update(low_stock_threshold=9)
+    ActivityLog.objects.create(
+        action="sweep", entity_type="orders.order", entity_id="x", before={"a": [1, None, "é"]},
+        after={}, ip_address="2001:db8::1", user_agent="beat",
+    )  # fmt: skip
     assert StockMovement.objects.filter(actor__isnull=True).exists()
     assert StockMovement.objects.filter(actor__isnull=False).exists()
     assert Payment.objects.filter(refunds__isnull=True).exists()
@@ -111,6 +117,8 @@ def both(client, path, params=None):
         ("/api/v1/inventory/stock", {"low_stock": "true"}),
         ("/api/v1/inventory/movements", {}),
         ("/api/v1/inventory/movements", {"sku": "FLAT-2"}),
+        ("/api/v1/activity-logs", {}),  # before/after JSON, IP addresses, NULL actors
+        ("/api/v1/activity-logs", {"action": "refund", "page_size": 1}),
     ],
 )
 def test_flat_and_classic_give_the_same_bytes(history, auth_client, path, params):

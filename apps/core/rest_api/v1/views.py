@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.filters import ActivityLogFilter
+from apps.core.flat_rows import FlatListMixin
 from apps.core.health import run_checks
 from apps.core.permissions import IsAdminRole, ReadStaffWriteAdmin
 from apps.core.selectors import activity_log_list, site_settings_get
@@ -70,7 +71,7 @@ class SiteSettingsView(APIView):
 
 
 @extend_schema(tags=["core"])
-class ActivityLogListView(generics.ListAPIView):
+class ActivityLogListView(FlatListMixin, generics.ListAPIView):
     permission_classes = [IsAdminRole]
     serializer_class = ActivityLogSerializer
     filterset_class = ActivityLogFilter
