@@ -493,3 +493,34 @@ def test_create_accepts_every_writable_field_including_flags(admin):
     body = response.json()
     assert body["is_active"] is False and body["email_verified"] is True
     assert body["preferred_currency"] == "NGN"
+
+
+def test_the_direct_staff_representation_equals_drfs_own(make_user):
+    """StaffUserSerializer builds its output by hand for speed; it must be exactly DRF's walk
+    over the declared fields, key order included, for every shape of user."""
+    import json
+
+    from django.utils import timezone
+    from rest_framework.renderers import JSONRenderer
+
+    from apps.accounts.rest_api.v1.serializers import StaffUserSerializer
+    from apps.accounts.selectors import user_list
+
+    shapes = [
+        make_user("customer"),
+        make_user("admin", "sales", full_name="Zoë Admin", phone="+2348000000000", company="Ácme"),
+        make_user("finance", is_active=False),
+    ]
+    User.objects.filter(pk=shapes[1].pk).update(last_login=timezone.now(), email_verified=True)
+    serializer = StaffUserSerializer()
+    for user in user_list().filter(pk__in=[u.pk for u in shapes]):
+        direct = json.loads(JSONRenderer().render(serializer.to_representation(user)))
+        generic = json.loads(JSONRenderer().render(serializer.generic_representation(user)))
+        assert direct == generic
+        assert list(direct) == list(generic) == STAFF_FIELDS_ORDER
+
+
+STAFF_FIELDS_ORDER = [
+    "id", "email", "full_name", "phone", "company", "preferred_currency", "is_active",
+    "is_staff", "email_verified", "date_joined", "last_login", "roles",
+]  # fmt: skip

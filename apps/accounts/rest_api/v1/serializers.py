@@ -126,9 +126,28 @@ class StaffUserSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "is_staff", "date_joined", "last_login"]
         extra_kwargs = {"email": {"validators": []}}
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["roles"] = user_roles_of(instance)
+    def to_representation(self, user):
+        """The declared fields, built directly: DRF's walk over them was a quarter of the
+        admins' user list page. ``test_api_users`` holds it equal to ``generic_representation``."""
+        return {
+            "id": str(user.id),
+            "email": user.email,
+            "full_name": user.full_name,
+            "phone": user.phone,
+            "company": user.company,
+            "preferred_currency": user.preferred_currency,
+            "is_active": user.is_active,
+            "is_staff": user.is_staff,
+            "email_verified": user.email_verified,
+            "date_joined": _iso(user.date_joined),
+            "last_login": _iso(user.last_login),
+            "roles": user_roles_of(user),  # last, as DRF's walk adds it (a user has no ``roles``)
+        }
+
+    def generic_representation(self, user):
+        """DRF's own walk over the declared fields: the reference the direct build must equal."""
+        data = super().to_representation(user)
+        data["roles"] = user_roles_of(user)
         return data
 
     def validate_email(self, value):
