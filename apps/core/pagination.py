@@ -38,8 +38,8 @@ def _count_key_sql(query) -> tuple[str, tuple]:
 
 def list_count(queryset) -> int:
     """The queryset's row count: exact for lists up to LIST_COUNT_CACHE_MIN_ROWS; a larger one
-    is counted once and kept LIST_COUNT_CACHE_SECONDS for the same query (same SQL, same
-    parameters: one caller's visibility filters are part of the key), so a staff list of
+    is counted once and kept LIST_COUNT_CACHE_SECONDS for the same query (same FROM and WHERE,
+    same parameters: one caller's visibility filters are part of the key), so a staff list of
     100,000 orders does not count them on every page view. A small list is never cached: it
     is cheap to count and any write shows at once."""
     if not isinstance(queryset, QuerySet):

@@ -15,22 +15,18 @@ module with: visibility, order and output must stay the same.
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 from django.contrib.contenttypes.models import ContentType
 
 from apps.core.db import hot_cursor
 
 from .models import Inquiry
+from .selectors import ASSIGNEE_COLUMNS, LIST_COLUMNS, inquiry_list_item
 
-_COLUMNS = (
-    "id", "inquiry_type", "full_name", "email", "phone", "company", "country", "message",
-    "source", "metadata", "status", "lead_score", "matched_rules", "notes", "ip_address",
-    "user_agent", "converted_customer_id", "converted_at", "rfq_id", "created_at", "updated_at",
-)  # fmt: skip
 _JSON_COLUMNS = ("metadata", "matched_rules")
 
-# The columns are those of _COLUMNS, in its order (the row is read by position).
+# The columns are those of LIST_COLUMNS then ASSIGNEE_COLUMNS, in their order (the row is read
+# by position, after the total).
 
 _ASSIGNED_PAGE = """
 WITH page AS (
@@ -73,17 +69,12 @@ def assigned_inquiry_page(*, user_id, offset: int, limit: int) -> tuple[int | No
         rows = cursor.fetchall()
     if not rows:
         return None, []
-    width = len(_COLUMNS)
+    names = (*LIST_COLUMNS, *ASSIGNEE_COLUMNS)
     inquiries = []
     for row in rows:
-        inquiry = SimpleNamespace(**dict(zip(_COLUMNS, row[1 : width + 1], strict=True)))
+        item = dict(zip(names, row[1:], strict=True))
         for column in _JSON_COLUMNS:
-            value = getattr(inquiry, column)
-            if isinstance(value, str):
-                setattr(inquiry, column, json.loads(value))
-        assigned_id, email, full_name = row[width + 1 :]
-        inquiry.assigned_to = (
-            None if assigned_id is None else SimpleNamespace(id=assigned_id, email=email, full_name=full_name)
-        )
-        inquiries.append(inquiry)
+            if isinstance(item[column], str):
+                item[column] = json.loads(item[column])
+        inquiries.append(inquiry_list_item(item))
     return rows[0][0], inquiries

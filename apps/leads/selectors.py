@@ -58,17 +58,18 @@ LIST_COLUMNS = (
     "source", "metadata", "status", "lead_score", "matched_rules", "notes", "ip_address",
     "user_agent", "converted_customer_id", "converted_at", "rfq_id", "created_at", "updated_at",
 )  # fmt: skip
-_ASSIGNEE = ("assigned_to__id", "assigned_to__email", "assigned_to__full_name")
+ASSIGNEE_COLUMNS = ("assigned_to__id", "assigned_to__email", "assigned_to__full_name")
 
 
 def inquiry_list_values(queryset: QuerySet[Inquiry]) -> QuerySet:
     """``queryset`` reading only what a list item shows, as values (``inquiry_list_item``)."""
-    return count_rows_of(prepared_values(queryset.values(*LIST_COLUMNS, *_ASSIGNEE)), queryset)
+    return count_rows_of(prepared_values(queryset.values(*LIST_COLUMNS, *ASSIGNEE_COLUMNS)), queryset)
 
 
 def inquiry_list_item(row: dict) -> SimpleNamespace:
-    """A row of ``inquiry_list_values`` with the attributes ``InquirySerializer`` reads."""
-    assigned_id, email, full_name = (row.pop(column) for column in _ASSIGNEE)
+    """A row of ``inquiry_list_values`` (or of ``pg_queries``) with the attributes
+    ``InquirySerializer`` reads."""
+    assigned_id, email, full_name = (row.pop(column) for column in ASSIGNEE_COLUMNS)
     item = SimpleNamespace(**row)
     item.assigned_to = (
         None if assigned_id is None else SimpleNamespace(id=assigned_id, email=email, full_name=full_name)
