@@ -226,7 +226,7 @@ def _outbox_enqueue_main(count: str) -> None:
     _emit({"ids": ids, "queue_seconds": time.perf_counter() - started})
 
 
-def run_outbox(env: dict, *, count: int, log_path: Path) -> dict:
+def run_outbox(env: dict, *, harness, count: int, log_path: Path) -> dict:
     """Queue ``count`` emails, start one Celery worker (solo pool) on their queue with the
     Resend backend pointed at the Resend fake, wait until every row is ``sent`` (polling the
     database), stop the worker. Throughput from the rows' sent_at (first to last), and wall
@@ -280,13 +280,7 @@ def run_outbox(env: dict, *, count: int, log_path: Path) -> dict:
             "queue_seconds": queued["queue_seconds"],
         }
     finally:
-        if worker is not None and worker.poll() is None:
-            worker.terminate()  # warm shutdown
-            try:
-                worker.wait(30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait(10)
+        harness.stop_process(worker, grace=30)  # warm shutdown
         fake.stop()
 
 
@@ -324,7 +318,9 @@ def run_leads(args, env: dict, port: int, *, harness, password: str, out_dir: Pa
         vacuum(phase_env)  # the rescoring left dead tuples behind
 
         connection.close()
-        outbox = run_outbox(phase_env, count=args.outbox_emails, log_path=out_dir / "outbox-worker.log")
+        outbox = run_outbox(
+            phase_env, harness=harness, count=args.outbox_emails, log_path=out_dir / "outbox-worker.log"
+        )
         connection.close()
         figures["outbox"] = outbox
         facts.append(

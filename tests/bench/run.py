@@ -134,10 +134,21 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
+def stop_process(process: subprocess.Popen | None, *, grace: float = 10) -> None:
+    """Stop a server or worker the bench started: SIGTERM (a warm shutdown), then SIGKILL if it
+    is still running after ``grace`` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+
+
 def stop_server(server: subprocess.Popen | None) -> None:
-    if server is not None:
-        server.terminate()
-        server.wait(10)
+    stop_process(server)
 
 
 def run_commerce(args, env: dict, port: int, base: str, client, *, out_dir: Path):

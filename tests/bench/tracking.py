@@ -338,17 +338,6 @@ def start_asgi(
     raise RuntimeError(f"uvicorn did not start; see {log_path}")
 
 
-def stop_asgi(server: subprocess.Popen | None) -> None:
-    if server is None or server.poll() is not None:
-        return
-    server.terminate()
-    try:
-        server.wait(15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(10)
-
-
 def _rss_mib(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
@@ -554,7 +543,7 @@ def run_stream(env: dict, port: int, harness, *, code: str, shipment_id: str, cl
                         server_pid=server.pid, redis_url=redis_url)
         )  # fmt: skip
     finally:
-        stop_asgi(server)
+        harness.stop_process(server, grace=15)
     result["server_errors"] = server_errors(log_path)
     return result
 
