@@ -51,6 +51,10 @@ app.conf.beat_schedule = {
         "task": "accounts.flush_expired_tokens",
         "schedule": crontab(hour=3, minute=5),  # nightly
     },
+    "leads.remind-stale-inquiries": {
+        "task": "leads.remind_stale_inquiries",
+        "schedule": crontab(minute=37),  # hourly: inquiries still new after LEADS_STALE_HOURS
+    },
     "leads.requeue-stale-imports": {
         "task": "leads.requeue_stale_imports",
         "schedule": crontab(minute="*/10"),

@@ -532,6 +532,9 @@ JOB_PROVIDER_URL = env.str("JOB_PROVIDER_URL", default="http://localhost:3000/pr
 JOB_STAFF_URL = env.str("JOB_STAFF_URL", default="http://localhost:8000/admin/tracking/job/{id}/change/")
 # New public inquiries go round-robin to the active sales users.
 LEADS_AUTO_ASSIGN = env.bool("LEADS_AUTO_ASSIGN", default=False)
+# An inquiry still `new` this many hours after it arrived: its assignee (else the sales role) is
+# reminded once (beat, hourly).
+LEADS_STALE_HOURS = env.int("LEADS_STALE_HOURS", default=24)
 # The staff page of an inquiry ({id}), linked from the sales alert email.
 LEADS_STAFF_URL = env.str("LEADS_STAFF_URL", default="http://localhost:8000/admin/leads/inquiry/{id}/change/")
 # Open inquiries rescored per batch (one transaction each) after a scoring rule changes.

@@ -108,6 +108,10 @@ class Inquiry(TimeStampedModel):
     )
     notes = models.TextField(blank=True, help_text="Staff notes.")
     deleted_at = models.DateTimeField(null=True, blank=True)
+    stale_reminded_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When sales were reminded that it was still new after LEADS_STALE_HOURS (once).",
+    )  # fmt: skip
 
     objects = InquiryManager()
     all_objects = models.Manager.from_queryset(InquiryQuerySet)()
@@ -132,6 +136,12 @@ class Inquiry(TimeStampedModel):
                 fields=["-created_at", "-id"],
                 condition=Q(deleted_at__isnull=True),
                 name="leads_inquiry_live_new",
+            ),
+            # The hourly stale-lead reminder: the new inquiries nobody was reminded of yet.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="new", stale_reminded_at__isnull=True, deleted_at__isnull=True),
+                name="leads_inquiry_stale_new",
             ),
             # The analytics day (conversions of the day).
             models.Index(

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from .services import imports, rules
+from .services import imports, inquiries, rules
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,15 @@ def rescore_open_inquiries_nightly() -> dict:
     """Nightly (beat): a safety net that rescores the open inquiries even if a rescoring task
     was lost; cheap (100,000 inquiries in about 20 s), and writes only the scores that changed."""
     return rules.inquiries_rescore()
+
+
+@shared_task(name="leads.remind_stale_inquiries")
+def remind_stale_inquiries() -> int:
+    """Hourly (beat): inquiries still new after LEADS_STALE_HOURS get one reminder each."""
+    count = inquiries.stale_inquiries_remind()
+    if count:
+        logger.info("reminded sales of %s inquiry(ies) still new", count)
+    return count
 
 
 @shared_task(name="leads.requeue_stale_imports")

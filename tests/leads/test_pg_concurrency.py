@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from apps.core.errors import Conflict
 from apps.leads.models import Inquiry
 from apps.leads.services import inquiries, rules
-from tests.helpers import run_concurrently
+from tests.helpers import run_concurrently, together
 
 from .factories import InquiryFactory, rule_make
 
@@ -61,3 +61,26 @@ def test_a_rescoring_next_to_rule_changes_ends_with_the_newest_rules():
     results, errors = run_concurrently(3, work)
     assert errors == [] and len(results) == 3
     assert set(Inquiry.objects.values_list("lead_score", flat=True)) == {50}
+
+
+def test_two_beats_reminding_at_once_remind_each_stale_inquiry_once(make_user):
+    """Two schedulers (or a slow run and the next hour's) run the stale-lead reminder at the
+    same moment: each inquiry is claimed by one of them, so one email and one notification
+    each, whatever the interleaving."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.leads.services.inquiries import stale_inquiries_remind
+    from apps.notifications.models import EmailMessage, Notification
+
+    sales = make_user("sales")
+    stale = [InquiryFactory(assigned_to=sales) for _ in range(12)]
+    Inquiry.all_objects.filter(pk__in=[i.pk for i in stale]).update(
+        created_at=timezone.now() - timedelta(days=2)
+    )
+    counts = together(4, lambda i: stale_inquiries_remind())
+    assert sum(counts) == 12
+    emails = EmailMessage.objects.filter(template="inquiry_stale")
+    assert sorted(e.related_object_id for e in emails) == sorted(str(i.pk) for i in stale)
+    assert Notification.objects.filter(user=sales).count() == 12

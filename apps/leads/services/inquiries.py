@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -161,6 +162,61 @@ def _queue_emails(inquiry: Inquiry) -> None:
         )
     else:
         logger.warning("inquiry %s: no active sales user to alert", inquiry.pk)
+
+
+# At most this many reminders per run: a backlog is worked off over the following hours.
+STALE_REMINDER_BATCH = 500
+
+
+def stale_inquiries_remind() -> int:
+    """Inquiries still ``new`` LEADS_STALE_HOURS after they arrived: one reminder each, by
+    email to the assignee (else to the sales role) and in-app to the assignee. Each inquiry is
+    claimed with a conditional UPDATE in the transaction that queues its email, so two runs at
+    once (two beats) remind once, and a failed run reminds nothing it did not record. Returns
+    how many were reminded."""
+    now = timezone.now()
+    cutoff = now - timedelta(hours=settings.LEADS_STALE_HOURS)
+    waiting = Inquiry.objects.filter(
+        status=Inquiry.Status.NEW, stale_reminded_at__isnull=True, created_at__lte=cutoff
+    )
+    candidates = list(waiting.order_by("created_at").values_list("pk", flat=True)[:STALE_REMINDER_BATCH])
+    reminded = 0
+    for pk in candidates:
+        with transaction.atomic():
+            claimed = Inquiry.objects.filter(
+                pk=pk, status=Inquiry.Status.NEW, stale_reminded_at__isnull=True
+            ).update(stale_reminded_at=now)
+            if claimed:
+                _queue_stale_reminder(Inquiry.objects.select_related("assigned_to").get(pk=pk), now=now)
+                reminded += 1
+    return reminded
+
+
+def _queue_stale_reminder(inquiry: Inquiry, *, now) -> None:
+    hours = int((now - inquiry.created_at).total_seconds() // 3600)
+    staff_url = settings.LEADS_STAFF_URL.format(id=inquiry.pk)
+    assignee = inquiry.assigned_to
+    recipients = [assignee.email] if assignee is not None else notifications.role_emails(SALES)
+    if not recipients:
+        logger.warning("inquiry %s: still new after %s h; no active sales user to remind", inquiry.pk, hours)
+        return
+    who = inquiry.company or inquiry.full_name or inquiry.email
+    notifications.email_queue(
+        to=recipients,
+        template="inquiry_stale",
+        context={**_email_context(inquiry), "staff_url": staff_url, "hours": hours},
+        subject=f"Still waiting for a reply after {hours} h: {who}",
+        related=inquiry,
+        reply_to=[inquiry.email],
+        render_at_send=True,
+    )
+    if assignee is not None:
+        notifications.notification_create(
+            user=assignee,
+            title=f"Inquiry from {who} still new after {hours} h",
+            body="It is still waiting for a first reply.",
+            link=staff_url,
+        )
 
 
 @transaction.atomic
