@@ -1,12 +1,16 @@
-"""Scaled data for the benchmark: N products × 2 variants × 2 currencies (bulk inserts).
+"""Scaled data for the benchmark: N products × 2 variants × 2 currencies (bulk inserts), and
+on request the other apps' scaled data through their own seeders (``seed_bench_orders``,
+``seed_bench_stock``, ``seed_bench_leads``).
 
 manage.py seed_bench --products 10000
+manage.py seed_bench --orders 100000 --movements 1000000 --inquiries 200000 --sales-password …
 """
 
 import random
 from decimal import Decimal
 
-from django.core.management.base import BaseCommand
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from apps.catalog.models import Category, Price, Product, Variant
@@ -51,12 +55,27 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--products", type=int, default=10_000)
         parser.add_argument("--prefix", default="BENCH")
+        parser.add_argument("--orders", type=int, default=0, help="orders (10 lines each), with payments")
+        parser.add_argument("--movements", type=int, default=0, help="stock levels and this many ledger rows")
+        parser.add_argument("--inquiries", type=int, default=0, help="open inquiries, bench sales user")
+        parser.add_argument("--sales-password", default="", help="of bench-sales@example.com")
 
-    @transaction.atomic
-    def handle(self, *args, products, prefix, **options):
+    def handle(self, *args, products, prefix, orders, movements, inquiries, sales_password, **options):
+        if inquiries and not sales_password:
+            raise CommandError("--inquiries needs --sales-password (the bench sales user logs in with it).")
         if Variant.objects.filter(sku__startswith=f"{prefix}-").exists():
             self.stdout.write("bench catalog already present")
-            return
+        else:
+            self._catalog(products, prefix)
+        if movements:
+            call_command("seed_bench_stock", movements=movements, prefix=prefix, stdout=self.stdout)
+        if orders:
+            call_command("seed_bench_orders", orders=orders, prefix=prefix, stdout=self.stdout)
+        if inquiries:
+            call_command("seed_bench_leads", inquiries=inquiries, password=sales_password, stdout=self.stdout)
+
+    @transaction.atomic
+    def _catalog(self, products: int, prefix: str) -> None:
         rng = random.Random(42)  # noqa: S311 (reproducible demo data, not security)
         roots = [
             Category.objects.get_or_create(

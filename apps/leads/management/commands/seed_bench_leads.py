@@ -180,12 +180,12 @@ class Command(BaseCommand):
         user = user_create(
             email=BENCH_SALES_EMAIL, password=opts["password"], full_name="Bench Sales", roles=[SALES]
         )
-        # At most a quarter of the rest goes to colleagues (small data sets).
-        size = min(
-            opts["other_assigned"], (len(open_pks) - opts["assigned"]) // 4 // max(1, opts["other_sales"])
-        )
-        picked = rng.sample(open_pks, opts["assigned"] + opts["other_sales"] * size)
-        mine, others = picked[: opts["assigned"]], picked[opts["assigned"] :]
+        # At most a quarter of the rest goes to colleagues (small data sets: never more than
+        # there are open inquiries).
+        assigned = min(opts["assigned"], len(open_pks))
+        size = min(opts["other_assigned"], (len(open_pks) - assigned) // 4 // max(1, opts["other_sales"]))
+        picked = rng.sample(open_pks, assigned + opts["other_sales"] * size)
+        mine, others = picked[:assigned], picked[assigned:]
         # The bench user's share: one by one through the assignment service (lock, object
         # permissions, activity log), exactly as a manager assigning them would.
         for inquiry in Inquiry.objects.filter(pk__in=mine):
