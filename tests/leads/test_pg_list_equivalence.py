@@ -75,3 +75,26 @@ def test_a_sales_user_with_nothing_assigned_gets_an_empty_page(auth_client):
     InquiryFactory.create_batch(2)
     body = auth_client("sales").get(URL).json()
     assert body == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_the_statement_is_planned_once_per_connection(auth_client, make_user):
+    """Its values are literals, so PostgreSQL keeps one plan for it: with bound parameters it
+    planned again on every run (a custom plan), which cost as much as running it."""
+    from django.db import connection
+
+    client = auth_client("sales")
+    _visible_set(client.user, make_user("sales"), make_user("customer"))
+    for _ in range(4):
+        assert client.get(URL, {"page_size": 20}).json()["count"] == 22
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT parameter_types, generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            ["%leads_inquiryuserobjectpermission%"],
+        )
+        statements = cursor.fetchall()
+    assert len(statements) == 1, statements
+    parameter_types, generic_plans, custom_plans = statements[0]
+    assert parameter_types in ("{}", [])
+    assert custom_plans == 0
+    assert generic_plans == 4
