@@ -39,6 +39,23 @@ def hot_cursor():
     return connection.make_cursor(_prepared_cursor_class()(connection.connection))
 
 
+@functools.cache
+def _native_timestamptz_loader():
+    import psycopg
+    from psycopg.pq import Format
+
+    return psycopg.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, Format.TEXT)
+
+
+def native_datetimes(cursor) -> None:
+    """Read ``timestamptz`` columns on ``cursor`` (from ``hot_cursor``, PostgreSQL) with
+    psycopg's own loader, compiled, instead of Django's subclass of its pure-Python one (which
+    parses the text with a regular expression, then sets the connection's time zone): the same
+    instants, aware, in the session's time zone (UTC, set by Django). Forty of them were a tenth
+    of the time of a staff list page."""
+    cursor.cursor.adapters.register_loader("timestamptz", _native_timestamptz_loader())
+
+
 class PreparedValuesIterable(ValuesIterable):
     """``QuerySet.values()`` rows, the statement run through ``hot_cursor``: prepared, so
     planned once per connection, on PostgreSQL; Django's usual execution elsewhere. The ORM

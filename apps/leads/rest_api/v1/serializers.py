@@ -1,6 +1,7 @@
 import json
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from rest_framework import serializers
 
 from apps.core.renderers import iso_datetime
@@ -124,6 +125,7 @@ class InquirySerializer(serializers.ModelSerializer):
         nested serializers cost more than the SQL (``test_staff_api`` checks this equals
         ``generic_representation``)."""
         assigned = obj.assigned_to
+        tz = timezone.get_current_timezone()
         return {
             "id": str(obj.id),
             "inquiry_type": obj.inquiry_type,
@@ -153,10 +155,10 @@ class InquirySerializer(serializers.ModelSerializer):
             "ip_address": obj.ip_address,
             "user_agent": obj.user_agent,
             "converted_customer_id": _str_or_none(obj.converted_customer_id),
-            "converted_at": iso_datetime(obj.converted_at),
+            "converted_at": iso_datetime(obj.converted_at, tz),
             "rfq_id": _str_or_none(obj.rfq_id),
-            "created_at": iso_datetime(obj.created_at),
-            "updated_at": iso_datetime(obj.updated_at),
+            "created_at": iso_datetime(obj.created_at, tz),
+            "updated_at": iso_datetime(obj.updated_at, tz),
         }  # fmt: skip
 
     def generic_representation(self, obj: Inquiry) -> dict:
