@@ -5,7 +5,9 @@ object permission on (granted on assignment). Their plain listing (no filter, se
 ordering parameter: what the staff frontend opens) has a speed target (issue 5; ``make
 bench``): compiling the ORM query, counting in a second statement and building model
 instances cost more than PostgreSQL needs to answer. Here the page and its total come in one
-statement, planned once per connection (``hot_cursor``).
+statement, planned once per connection (``hot_cursor``), from one index of the permission
+table (it carries a copy of each inquiry's sort key and soft-delete mark, kept by triggers:
+migration 0005), reading only the page's inquiries.
 
 Its values are written into the statement as literals, not bound as parameters: a prepared
 statement with parameters is planned again on every run (PostgreSQL's generic plan, made
@@ -34,24 +36,25 @@ from .selectors import ASSIGNEE_COLUMNS, LIST_COLUMNS, inquiry_list_item
 _JSON_COLUMNS = ("metadata", "matched_rules")
 
 # The columns are those of LIST_COLUMNS then ASSIGNEE_COLUMNS, in their order (the row is read
-# by position, after the total).
+# by position, after the total). The permission rows carry a copy of their inquiry's creation
+# time and soft-delete mark (kept by triggers, migration 0005), so the page is the first rows
+# of one index and the total a count over it; only the page's inquiries are read.
 
 _ASSIGNED_PAGE = """
-WITH page AS (
-    -- The page's ids from the narrow rows first, then the wide columns for those only.
-    SELECT i.id, i.created_at, count(*) OVER () AS total
-      FROM leads_inquiry i
-     WHERE i.deleted_at IS NULL
-       AND i.id IN (SELECT p.content_object_id
-                      FROM leads_inquiryuserobjectpermission p
-                     WHERE p.user_id = '{user_id}'::uuid
-                       AND p.permission_id = (SELECT a.id FROM auth_permission a
-                                               WHERE a.content_type_id = {content_type_id}
-                                                 AND a.codename = 'view_inquiry'))
-     ORDER BY i.created_at DESC, i.id DESC
+WITH visible AS NOT MATERIALIZED (
+    SELECT p.content_object_id AS id, p.inquiry_created_at AS created_at
+      FROM leads_inquiryuserobjectpermission p
+     WHERE p.user_id = '{user_id}'::uuid
+       AND p.permission_id = (SELECT a.id FROM auth_permission a
+                               WHERE a.content_type_id = {content_type_id}
+                                 AND a.codename = 'view_inquiry')
+       AND p.inquiry_deleted_at IS NULL
+), page AS (
+    SELECT id, created_at FROM visible
+     ORDER BY created_at DESC, id DESC
      LIMIT {limit} OFFSET {offset}
 )
-SELECT page.total,
+SELECT (SELECT count(*) FROM visible) AS total,
        i.id, i.inquiry_type, i.full_name, i.email, i.phone, i.company, i.country, i.message,
        i.source, i.metadata, i.status, i.lead_score, i.matched_rules, i.notes, i.ip_address,
        i.user_agent, i.converted_customer_id, i.converted_at, i.rfq_id, i.created_at, i.updated_at,

@@ -84,3 +84,57 @@ def test_two_beats_reminding_at_once_remind_each_stale_inquiry_once(make_user):
     emails = EmailMessage.objects.filter(template="inquiry_stale")
     assert sorted(e.related_object_id for e in emails) == sorted(str(i.pk) for i in stale)
     assert Notification.objects.filter(user=sales).count() == 12
+
+
+def _copied_deleted_at(user) -> list:
+    """What the permission rows of ``user`` hold of their inquiry's soft-delete mark (the copy
+    the triggers of migration leads 0005 keep; the sales user's list reads it)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT inquiry_deleted_at FROM leads_inquiryuserobjectpermission WHERE user_id = %s",
+            [user.pk],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.parametrize("first", ["grant", "delete"])
+def test_a_grant_racing_a_soft_delete_leaves_the_inquiry_hidden(make_user, first):
+    """Whichever of the two commits first, the grant's copy ends up with the delete: the grant
+    reads the inquiry FOR SHARE, so the delete waits for it or it waits for the delete."""
+    import threading
+    import time
+
+    from django.db import transaction
+
+    from apps.accounts import api as accounts
+    from apps.leads import pg_queries
+
+    sales = make_user("sales")
+    inquiry = InquiryFactory()
+    started = threading.Event()
+
+    def grant():
+        accounts.object_permission_grant(user=sales, perm="view", obj=inquiry)
+
+    def delete():
+        inquiries.inquiry_soft_delete(inquiry=inquiry, actor=None)
+
+    steps = {"grant": grant, "delete": delete}
+    second = "delete" if first == "grant" else "grant"
+
+    def work(i):
+        if i == 0:
+            with transaction.atomic():
+                steps[first]()
+                started.set()
+                time.sleep(0.5)  # the other one starts while this is uncommitted
+        else:
+            assert started.wait(20)
+            steps[second]()
+
+    together(2, work)
+    copies = _copied_deleted_at(sales)
+    assert len(copies) == 1 and copies[0] is not None, copies
+    assert pg_queries.assigned_inquiry_page(user_id=sales.pk, offset=0, limit=20) == (None, [])

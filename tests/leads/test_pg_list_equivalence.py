@@ -98,3 +98,35 @@ def test_the_statement_is_planned_once_per_connection(auth_client, make_user):
     assert parameter_types in ("{}", [])
     assert custom_plans == 0
     assert generic_plans == 4
+
+
+def test_the_permission_rows_follow_their_inquiry(auth_client, make_user):
+    """The list reads a copy of each inquiry's creation time and soft-delete mark from the
+    permission rows (triggers, migration leads 0005): granted on an inquiry already deleted,
+    restored, deleted through the service, moved in time; at each step the fast path shows
+    what the ORM path shows."""
+    client = auth_client("sales")
+    sales = client.user
+
+    def both():
+        fast = client.get(URL, {"page_size": 20}).json()
+        orm = client.get(URL, {"page_size": 20, "search": ""}).json()
+        assert fast["results"] == orm["results"]
+        if orm["results"]:
+            assert fast["count"] == orm["count"]
+        return [row["id"] for row in orm["results"]]
+
+    old, new = InquiryFactory(), InquiryFactory()
+    Inquiry.all_objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=3))
+    Inquiry.all_objects.filter(pk=new.pk).update(deleted_at=timezone.now())
+    for inquiry in (old, new):
+        accounts.object_permission_grant(user=sales, perm="view", obj=inquiry)
+    assert both() == [str(old.pk)]  # granted while deleted: hidden
+    Inquiry.all_objects.filter(pk=new.pk).update(deleted_at=None)
+    assert both() == [str(new.pk), str(old.pk)]  # restored
+    Inquiry.all_objects.filter(pk=old.pk).update(created_at=timezone.now() + timedelta(days=1))
+    assert both() == [str(old.pk), str(new.pk)]  # moved in time
+    inquiries.inquiry_soft_delete(inquiry=Inquiry.objects.get(pk=old.pk), actor=None)
+    assert both() == [str(new.pk)]
+    accounts.object_permission_revoke(user=sales, perm="view", obj=new)
+    assert client.get(URL, {"page_size": 20}).json()["count"] == 0
