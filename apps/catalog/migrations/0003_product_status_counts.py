@@ -12,6 +12,8 @@ status changes add a row. Nothing here on other databases.
 
 from django.db import migrations
 
+from apps.core.migration_ops import PostgreSQLOnlySQL
+
 FORWARDS = """
 CREATE TABLE catalog_product_status_count (
     id bigserial PRIMARY KEY,
@@ -68,17 +70,7 @@ DROP TABLE IF EXISTS catalog_product_status_count;
 """
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARDS)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARDS)
-
-
 class Migration(migrations.Migration):
     dependencies = [("catalog", "0002_product_search_text")]
 
-    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
+    operations = [PostgreSQLOnlySQL([FORWARDS], [BACKWARDS], elidable=False)]

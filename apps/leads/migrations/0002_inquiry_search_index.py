@@ -1,5 +1,7 @@
 from django.db import migrations
 
+from apps.core.migration_ops import PostgreSQLOnlySQL
+
 # The weighted document of an inquiry; must stay identical to apps.leads.selectors.INQUIRY_VECTOR
 # (tests/leads check it) so the search uses this index.
 INQUIRY_VECTOR = (
@@ -12,17 +14,13 @@ INQUIRY_VECTOR = (
 INDEX = "leads_inquiry_search_gin"
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {INDEX} ON leads_inquiry USING gin (({INQUIRY_VECTOR}))")
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
-
-
 class Migration(migrations.Migration):
     dependencies = [("leads", "0001_initial")]
 
-    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
+    operations = [
+        PostgreSQLOnlySQL(
+            [f"CREATE INDEX IF NOT EXISTS {INDEX} ON leads_inquiry USING gin (({INQUIRY_VECTOR}))"],
+            [f"DROP INDEX IF EXISTS {INDEX}"],
+            elidable=False,
+        )
+    ]

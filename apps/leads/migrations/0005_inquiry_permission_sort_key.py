@@ -17,6 +17,8 @@ databases, where the list is read through the ORM.
 
 from django.db import migrations
 
+from apps.core.migration_ops import PostgreSQLOnlySQL
+
 FORWARDS = """
 ALTER TABLE leads_inquiryuserobjectpermission
     ADD COLUMN inquiry_created_at timestamp with time zone,
@@ -69,17 +71,7 @@ ALTER TABLE leads_inquiryuserobjectpermission
 """
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARDS)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARDS)
-
-
 class Migration(migrations.Migration):
     dependencies = [("leads", "0004_inquiry_stale_reminder")]
 
-    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
+    operations = [PostgreSQLOnlySQL([FORWARDS], [BACKWARDS], elidable=False)]

@@ -3,18 +3,16 @@ take numbers without waiting on one another. Nothing on other databases."""
 
 from django.db import migrations
 
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("CREATE SEQUENCE IF NOT EXISTS rfq_rfq_sequence_seq START 1")
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP SEQUENCE IF EXISTS rfq_rfq_sequence_seq")
+from apps.core.migration_ops import PostgreSQLOnlySQL
 
 
 class Migration(migrations.Migration):
     dependencies = [("rfq", "0001_initial")]
 
-    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
+    operations = [
+        PostgreSQLOnlySQL(
+            ["CREATE SEQUENCE IF NOT EXISTS rfq_rfq_sequence_seq START 1"],
+            ["DROP SEQUENCE IF EXISTS rfq_rfq_sequence_seq"],
+            elidable=False,
+        )
+    ]

@@ -1,5 +1,7 @@
 from django.db import migrations
 
+from apps.core.migration_ops import PostgreSQLOnlySQL
+
 # The weighted document of an RFQ; must stay identical to apps.rfq.selectors.RFQ_VECTOR
 # (tests/rfq check it) so the unified search uses this index.
 RFQ_VECTOR = (
@@ -12,17 +14,13 @@ RFQ_VECTOR = (
 INDEX = "rfq_rfq_search_gin"
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {INDEX} ON rfq_rfq USING gin (({RFQ_VECTOR}))")
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
-
-
 class Migration(migrations.Migration):
     dependencies = [("rfq", "0003_quote_withdrawn")]
 
-    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
+    operations = [
+        PostgreSQLOnlySQL(
+            [f"CREATE INDEX IF NOT EXISTS {INDEX} ON rfq_rfq USING gin (({RFQ_VECTOR}))"],
+            [f"DROP INDEX IF EXISTS {INDEX}"],
+            elidable=False,
+        )
+    ]
