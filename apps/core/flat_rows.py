@@ -33,6 +33,13 @@ from .db import prepared_values
 from .pagination import count_rows_of
 
 
+def page_values(queryset, *fields: str):
+    """``queryset.values(*fields)`` for a list page: run as a prepared statement
+    (``prepared_values``) and counted by the paginator as ``queryset`` itself, without the
+    joins its columns need (``count_rows_of``)."""
+    return count_rows_of(prepared_values(queryset.prefetch_related(None).values(*fields)), queryset)
+
+
 @dataclass(frozen=True)
 class _Column:
     name: str  # the output key
@@ -147,8 +154,7 @@ class FlatRows:
     def values(self, queryset, *extra: str):
         """The queryset reading only the columns the rendering needs (plus ``extra``, e.g. a
         cursor pagination's ordering fields)."""
-        rows = queryset.prefetch_related(None).values(*dict.fromkeys([*self.lookups, *extra]))
-        return count_rows_of(prepared_values(rows), queryset)
+        return page_values(queryset, *dict.fromkeys([*self.lookups, *extra]))
 
     def render(self, rows: list[dict]) -> list[dict]:
         """The serializer's ``many=True`` data for these rows (of ``values()``)."""

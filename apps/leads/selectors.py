@@ -9,8 +9,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from apps.accounts import api as accounts
-from apps.core.db import prepared_values
-from apps.core.pagination import count_rows_of
+from apps.core.flat_rows import page_values
 from apps.core.roles import ADMIN, SALES, SUPPORT
 from apps.core.search import text_search
 
@@ -63,7 +62,7 @@ ASSIGNEE_COLUMNS = ("assigned_to__id", "assigned_to__email", "assigned_to__full_
 
 def inquiry_list_values(queryset: QuerySet[Inquiry]) -> QuerySet:
     """``queryset`` reading only what a list item shows, as values (``inquiry_list_item``)."""
-    return count_rows_of(prepared_values(queryset.values(*LIST_COLUMNS, *ASSIGNEE_COLUMNS)), queryset)
+    return page_values(queryset, *LIST_COLUMNS, *ASSIGNEE_COLUMNS)
 
 
 def inquiry_list_item(row: dict) -> SimpleNamespace:

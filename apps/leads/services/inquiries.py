@@ -133,6 +133,16 @@ def _email_context(inquiry: Inquiry) -> dict:
     }
 
 
+def _sales_recipients(inquiry: Inquiry) -> list[str]:
+    """Who hears about an inquiry: its assignee, else every active sales user."""
+    return [inquiry.assigned_to.email] if inquiry.assigned_to_id else notifications.role_emails(SALES)
+
+
+def _sender_name(inquiry: Inquiry) -> str:
+    """The inquiry's sender as staff emails name them: the company, else the person."""
+    return inquiry.company or inquiry.full_name or inquiry.email
+
+
 def _queue_emails(inquiry: Inquiry) -> None:
     """The customer's confirmation and the sales alert (to the assignee, else the sales role),
     as outbox rows in the caller's transaction."""
@@ -147,9 +157,9 @@ def _queue_emails(inquiry: Inquiry) -> None:
         related=inquiry,
         render_at_send=True,  # the public form's request only stores the rows
     )
-    recipients = [inquiry.assigned_to.email] if inquiry.assigned_to_id else notifications.role_emails(SALES)
+    recipients = _sales_recipients(inquiry)
     if recipients:
-        who = inquiry.company or inquiry.full_name or inquiry.email
+        who = _sender_name(inquiry)
         kind = inquiry.get_inquiry_type_display().lower()
         notifications.email_queue(
             to=recipients,
@@ -196,11 +206,11 @@ def _queue_stale_reminder(inquiry: Inquiry, *, now) -> None:
     hours = int((now - inquiry.created_at).total_seconds() // 3600)
     staff_url = settings.LEADS_STAFF_URL.format(id=inquiry.pk)
     assignee = inquiry.assigned_to
-    recipients = [assignee.email] if assignee is not None else notifications.role_emails(SALES)
+    recipients = _sales_recipients(inquiry)
     if not recipients:
         logger.warning("inquiry %s: still new after %s h; no active sales user to remind", inquiry.pk, hours)
         return
-    who = inquiry.company or inquiry.full_name or inquiry.email
+    who = _sender_name(inquiry)
     notifications.email_queue(
         to=recipients,
         template="inquiry_stale",
