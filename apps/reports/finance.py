@@ -145,14 +145,6 @@ def summary(start: date, end: date) -> dict:
         "date_to": end,
         "revenue_daily": revenue_daily(start, end),
         "payments": payments_breakdown(start, end),
-        "refunds": [
-            {
-                "currency": r["payment__currency"],
-                "status": r["status"],
-                "count": r["count"],
-                "amount": r["amount"],
-            }
-            for r in refunds_breakdown(start, end)
-        ],
+        "refunds": refunds_breakdown(start, end),
         "outstanding": outstanding(),
     }

@@ -119,3 +119,38 @@ def test_admin_export_streams_the_csv_for_a_staff_session(admin_browser, client,
     client.force_login(make_user("sales", is_staff=True))
     assert client.get(reverse("admin:export", args=["orders"])).status_code == 403
     assert client.get(reverse("admin:export", args=["inquiries"])).status_code == 200
+
+
+def _refunded_payment(order, amount="5.00"):
+    """A captured offline payment of ``order`` with one refund through the refund service."""
+    from decimal import Decimal
+
+    from apps.orders.models import Payment
+    from apps.orders.services.refunds import refund_create
+
+    payment = Payment.objects.create(
+        order=order, provider="offline", reference=f"pi_{order.number}", amount=order.total,
+        currency=order.currency, status=Payment.Status.SUCCEEDED, amount_captured=order.total,
+    )
+    return refund_create(payment=payment, amount=Decimal(amount), reason="damaged")
+
+
+def test_refunds_are_listed_once_any_exists(auth_client):
+    """Once a refund existed, /finance/refunds and the admin's finance page answered 500
+    (KeyError: 'payment__currency': the breakdown's rows were renamed twice)."""
+    paid, _ = _orders()
+    _refunded_payment(paid[0])
+    _refunded_payment(paid[1], amount="2.50")
+    response = auth_client("finance").get("/api/v1/finance/refunds")
+    assert response.status_code == 200, response.content
+    assert response.json()["results"] == [
+        {"currency": "USD", "status": "succeeded", "count": 2, "amount": "7.50"}
+    ]
+
+
+def test_admin_finance_page_lists_refunds(admin_browser):
+    paid, _ = _orders()
+    _refunded_payment(paid[0])
+    response = admin_browser.get(reverse("admin:finance"))
+    assert response.status_code == 200
+    assert "5.00" in response.content.decode()

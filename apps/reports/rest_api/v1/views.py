@@ -279,17 +279,7 @@ class FinancePaymentsView(_FinanceView):
 class FinanceRefundsView(_FinanceView):
     """Refunds in the range by currency and status (count, amount)."""
 
-    compute = staticmethod(
-        lambda start, end: [
-            {
-                "currency": r["payment__currency"],
-                "status": r["status"],
-                "count": r["count"],
-                "amount": r["amount"],
-            }
-            for r in finance.refunds_breakdown(start, end)
-        ]
-    )
+    compute = staticmethod(finance.refunds_breakdown)
 
 
 class FinanceOutstandingView(APIView):
