@@ -464,6 +464,9 @@ CART_TTL_DAYS = env.int("CART_TTL_DAYS", default=14)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 
 # --- Demo -----------------------------------------------------------------------------------
+# The benchmark's ceiling view (/bench/ceiling) is routed only when this is on: tests/bench sets
+# it for its own servers; a deployment never should.
+BENCH_CEILING_ROUTE = env.bool("BENCH_CEILING_ROUTE", default=False)
 DEMO_ADMIN_EMAIL = env.str("DEMO_ADMIN_EMAIL", default="admin@foundry.local")
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="foundry-demo-2026")
 

@@ -33,11 +33,14 @@ urlpatterns = [
     SegmentIndexedResolver(RoutePattern("api/v1/", is_endpoint=False), api_v1),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema")),
-    # The benchmark's ceiling: a plain Django view, no DRF, no database.
-    path("bench/ceiling", ceiling_view, name="bench-ceiling"),
     # Anything else under /api/ is a JSON 404 in the error envelope, never Django's HTML page.
     re_path(r"^api/", api_not_found),
 ]
+
+if settings.BENCH_CEILING_ROUTE:
+    # The benchmark's ceiling (tests/bench): a plain Django view, no DRF, no database. Routed
+    # only when the benchmark's settings ask for it, never in a deployment.
+    urlpatterns.insert(0, path("bench/ceiling", ceiling_view, name="bench-ceiling"))
 
 if settings.DEBUG or not settings.AWS_STORAGE_BUCKET_NAME:
     # Local-disk media in the embedded set-up. Production with S3 serves signed URLs instead.

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.demo_mode import demo_secret
 from apps.orders.models import Order, OrderStatusHistory
 from apps.orders.services import payment_events
 
@@ -68,7 +69,8 @@ def seed(*, stdout=None) -> None:
 def _seed_shipments(*, stdout=None) -> None:
     for row in CARRIERS:
         Carrier.objects.get_or_create(
-            code=row["code"], defaults={**row, "webhook_secret": f"demo-{row['code']}-webhook-secret"}
+            code=row["code"],
+            defaults={**row, "webhook_secret": demo_secret(f"demo-{row['code']}-webhook-secret")},
         )
     staff = User.objects.filter(email=settings.DEMO_ADMIN_EMAIL).first()
     dhl, ups = Carrier.objects.get(code="dhl"), Carrier.objects.get(code="ups")

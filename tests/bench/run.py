@@ -309,6 +309,7 @@ def main() -> int:
         "THROTTLE_LOGIN_IP": "100000000/min",  # measure the endpoints, not the throttles
         "THROTTLE_LOGIN_EMAIL": "100000000/min",
         "LOG_LEVEL": "WARNING",
+        "BENCH_CEILING_ROUTE": "true",  # /bench/ceiling, the plain Django row
         # Without DEBUG a real payment provider is required; the catalog rows never call it.
         "STRIPE_SECRET_KEY": "sk_test_bench",
         "STRIPE_WEBHOOK_SECRET": "whsec_bench",
