@@ -1,12 +1,21 @@
-"""Demo tracking: three carriers (with demo webhook secrets and status maps), a shipment with
-a few carrier events for every shipped demo order, and one paid order shipped in part (so the
-order is `fulfilling` and the rest is left to ship).
+"""Demo tracking: three carriers (with demo webhook secrets and status maps), and shipments
+that walk every state of the shipment workflow, their scans posted through the carriers' own
+signed webhook (``services.carrier_webhook_receive``), as a carrier would:
+
+- Amaka's order the orders demo marked shipped by hand gets the shipment it lacked (in transit);
+  her first paid order is shipped in part (label created: the order is ``fulfilling``);
+- Jordan's paid orders, oldest first, are shipped whole (``services.shipment_create``) and end
+  as ``SHIPPING_PLAN`` says: delivered (the order ``delivered``), delivered then returned by the
+  customer (the order ``returned`` through the staff transition), held after an exception, out
+  for delivery, picked up, returned to the sender. His newest paid order is left to pack.
 
 Service jobs: five service types, the two demo providers (fixtures/demo_users.json) with their
 resources around Kaduna and Jos (one blocked for maintenance), and the demo customer's jobs in
-several states (offered, accepted, under way, completed and paid, cancelled), each moved
-through the job workflow so its history reads as it happened."""
+every state of the job workflow (waiting for a provider after an offer expired and the next was
+declined, offered, accepted, on the way, arrived, work started, under way, completed and paid,
+cancelled), each moved through the job services so its history reads as it happened."""
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,11 +26,13 @@ from apps.accounts.models import User
 from apps.core.demo_mode import demo_secret
 from apps.orders.models import Order, OrderStatusHistory
 from apps.orders.services import payment_events
+from apps.orders.services import status as order_status
 
 from . import jobs, services
 from .models import (
     Carrier,
     Job,
+    JobOffer,
     Resource,
     ResourceBlock,
     ServiceProvider,
@@ -57,13 +68,58 @@ CARRIERS = [
         "status_map": {},
     },
 ]
-# Where the demo parcels were scanned (coarse locations only).
+AMAKA, JORDAN = "amaka@example.com", "jordan@example.com"
+# Where the demo parcels were scanned (coarse locations only): (status, location, hours ago).
 ROUTE = [("picked_up", "Houston, TX", 30), ("in_transit", "Memphis, TN", 20), ("in_transit", "Dallas, TX", 8)]
+S = Shipment.Status
+# Jordan's paid orders, oldest first: (carrier, the scans after the label, the order returned?).
+# A scan is (status, location, note).
+TO_AUSTIN = [(S.PICKED_UP, "Houston, TX", ""), (S.IN_TRANSIT, "Austin, TX", "")]
+DELIVERED = [
+    *TO_AUSTIN,
+    (S.OUT_FOR_DELIVERY, "Austin, TX", ""),
+    (S.DELIVERED, "Austin, TX", "Signed: J MILLER"),
+]
+SHIPPING_PLAN = [
+    ("ups", DELIVERED, False),
+    ("dhl", DELIVERED, True),
+    ("ups", [*TO_AUSTIN, (S.EXCEPTION, "Austin, TX", "Address incomplete: held at the depot.")], False),
+    ("dhl", [*TO_AUSTIN, (S.OUT_FOR_DELIVERY, "Austin, TX", "")], False),
+    ("gig", TO_AUSTIN[:1], False),
+    (
+        "ups",
+        [*TO_AUSTIN, (S.EXCEPTION, "Austin, TX", "Delivery refused."),
+         (S.RETURNED, "Houston, TX", "Returned to the sender.")],
+        False,
+    ),
+]  # fmt: skip
+RETURN_REASON = "Returned by the customer within the return window: not what the site needed."
 
 
 def seed(*, stdout=None) -> None:
     _seed_shipments(stdout=stdout)
     _seed_jobs(stdout=stdout)
+
+
+def _scan(shipment: Shipment, status: str, *, location: str, note: str = "", occurred_at=None) -> None:
+    """A carrier's scan, as its webhook posts it: signed with the carrier's secret, in the
+    carrier's own status code where its status map has one."""
+    carrier = shipment.carrier
+    codes = {ours: theirs for theirs, ours in (carrier.status_map or {}).items()}
+    number = shipment.events.count()
+    body = json.dumps(
+        {
+            "event_id": f"demo-{shipment.tracking_number}-{number}",
+            "tracking_number": shipment.tracking_number,
+            "status": codes.get(status, status),
+            "occurred_at": (occurred_at or timezone.now()).isoformat(),
+            "location": location,
+            "note": note,
+        }
+    ).encode()
+    services.carrier_webhook_receive(
+        carrier_code=carrier.code, body=body, signature=services.signature_for(carrier.webhook_secret, body)
+    )
 
 
 def _seed_shipments(*, stdout=None) -> None:
@@ -73,7 +129,8 @@ def _seed_shipments(*, stdout=None) -> None:
             defaults={**row, "webhook_secret": demo_secret(f"demo-{row['code']}-webhook-secret")},
         )
     staff = User.objects.filter(email=settings.DEMO_ADMIN_EMAIL).first()
-    dhl, ups = Carrier.objects.get(code="dhl"), Carrier.objects.get(code="ups")
+    carriers = {carrier.code: carrier for carrier in Carrier.objects.all()}
+    dhl, ups = carriers["dhl"], carriers["ups"]
     made = []
     # Orders the orders demo marked shipped by hand: give them the shipment they lacked.
     for order in Order.objects.filter(status=Order.Status.SHIPPED, shipments__isnull=True):
@@ -103,18 +160,14 @@ def _seed_shipments(*, stdout=None) -> None:
             actor=staff,
         )
         for status, location, hours_ago in ROUTE:
-            services.shipment_event_record(
-                shipment=shipment,
-                status=status,
-                location=location,
-                occurred_at=timezone.now() - timedelta(hours=hours_ago),
-                source=ShipmentEvent.Source.CARRIER,
-                carrier_status=status,
-            )
+            scanned = timezone.now() - timedelta(hours=hours_ago)
+            _scan(shipment, status, location=location, occurred_at=scanned)
         made.append(shipment.tracking_code)
-    # One paid order shipped in part: the first line now, the rest still to go.
+    # Amaka's paid order shipped in part: the first line now, the rest still to go.
     paid = (
-        Order.objects.filter(status=Order.Status.PAID, shipments__isnull=True).order_by("created_at").first()
+        Order.objects.filter(customer__email=AMAKA, status=Order.Status.PAID, shipments__isnull=True)
+        .order_by("created_at")
+        .first()
     )
     if paid is not None and paid.lines.count() > 1:
         first = paid.lines.order_by("created_at", "sku").first()
@@ -126,6 +179,23 @@ def _seed_shipments(*, stdout=None) -> None:
             actor=staff,
         )
         made.append(shipment.tracking_code)
+    # Jordan's paid orders, shipped whole, each to its end (once: none of his has a shipment yet).
+    if not Shipment.objects.filter(order__customer__email=JORDAN).exists():
+        paid = Order.objects.filter(customer__email=JORDAN, status=Order.Status.PAID).order_by("sequence")
+        for order, (code, scans, returned) in zip(paid, SHIPPING_PLAN, strict=False):
+            shipment = services.shipment_create(
+                order=order,
+                carrier=carriers[code],
+                tracking_number=f"{code.upper()}DEMO{order.sequence:08d}",
+                actor=staff,
+            )
+            for status, location, note in scans:
+                _scan(shipment, status, location=location, note=note)
+            if returned:
+                order_status.order_transition(
+                    order=order, target=Order.Status.RETURNED, actor=staff, reason=RETURN_REASON
+                )
+            made.append(shipment.tracking_code)
     if stdout and made:
         stdout.write(f"tracking: {len(CARRIERS)} carriers, {len(made)} demo shipments ({', '.join(made)})")
 
@@ -153,6 +223,36 @@ RESOURCES = [
 # The demo customer's farms near Kaduna and near Jos.
 FARM = (Decimal("10.420000"), Decimal("7.350000"), "Okafor Farms, Kachia Road, Kaduna")
 FARM_JOS = (Decimal("9.810000"), Decimal("8.840000"), "Okafor Farms (Plateau), Bukuru Road, Jos")
+
+
+J = Job.Status
+EXPIRE, DECLINE = "expire", "decline"  # the offer goes unanswered / the provider declines it
+WORK = [J.ACCEPTED, J.EN_ROUTE, J.ARRIVED, J.WORK_STARTED, J.IN_PROGRESS, J.COMPLETED]
+# (farm, service, size, days ahead, what happens after the first offer), in this order.
+JOB_PLANS = [
+    (FARM, "ploughing", "6", 9, []),  # offered, waiting for the provider's answer
+    (FARM_JOS, "harrowing", "6", 10, WORK[:1]),
+    (FARM_JOS, "haulage", "2", 1, WORK[:5]),  # under way
+    (FARM, "planting", "4", 2, WORK),  # completed, then paid
+    (FARM, "spraying", "8", 12, [J.CANCELLED]),
+    # The nearest tractor never answers, the next one's provider declines: no one is left within
+    # reach, so the job waits for staff (SENT, flagged).
+    (FARM, "ploughing", "10", 14, [EXPIRE, DECLINE]),
+    (FARM, "planting", "3", 0, WORK[:2]),  # on the way
+    (FARM_JOS, "ploughing", "3", 0, WORK[:3]),  # arrived
+    (FARM, "haulage", "1", 0, WORK[:4]),  # work started
+]
+
+
+def _offer_unanswered(job: Job) -> None:
+    """The offer goes unanswered past JOB_OFFER_TTL_HOURS: the demo cannot wait, so the open
+    offer is dated back that far, and the expiry service (what the beat task runs) moves the
+    job on to the next candidate."""
+    offered_at = timezone.now() - timedelta(hours=settings.JOB_OFFER_TTL_HOURS + 1)
+    JobOffer.objects.filter(job=job, status=JobOffer.Status.OFFERED).update(
+        created_at=offered_at, updated_at=offered_at
+    )
+    jobs.job_expire_offer(job=job)
 
 
 def _seed_jobs(*, stdout=None) -> None:
@@ -185,24 +285,9 @@ def _seed_jobs(*, stdout=None) -> None:
     customer = User.objects.filter(email="amaka@example.com").first()
     if customer is None or not providers or Job.objects.filter(customer=customer).exists():
         return
-    J = Job.Status
     today = timezone.localdate()
-    # (service, size, days ahead, the states to walk through after the offer)
-    plans = [
-        (FARM, "ploughing", "6", 9, []),  # offered, waiting for the provider's answer
-        (FARM_JOS, "harrowing", "6", 10, [J.ACCEPTED]),
-        (FARM_JOS, "haulage", "2", 1, [J.ACCEPTED, J.EN_ROUTE, J.ARRIVED, J.WORK_STARTED, J.IN_PROGRESS]),
-        (
-            FARM,
-            "planting",
-            "4",
-            2,
-            [J.ACCEPTED, J.EN_ROUTE, J.ARRIVED, J.WORK_STARTED, J.IN_PROGRESS, J.COMPLETED],
-        ),
-        (FARM, "spraying", "8", 12, [J.CANCELLED]),
-    ]
     made = []
-    for farm, code, size, days, steps in plans:
+    for farm, code, size, days, steps in JOB_PLANS:
         job = jobs.job_create(
             customer=customer,
             service_type=ServiceType.objects.get(code=code),
@@ -217,12 +302,14 @@ def _seed_jobs(*, stdout=None) -> None:
         jobs.job_match(job=job)
         job.refresh_from_db()
         for step in steps:
+            worker = job.provider.user if job.provider_id else None
             if step == J.CANCELLED:
                 jobs.job_cancel(job=job, user=customer, reason="Rain forecast: will book again.")
-                job.refresh_from_db()
-                continue
-            worker = job.provider.user if job.provider_id else None
-            if step == J.ACCEPTED:
+            elif step == EXPIRE:
+                _offer_unanswered(job)
+            elif step == DECLINE:
+                jobs.job_decline(job=job, user=worker, reason="Both tractors are in the workshop that week.")
+            elif step == J.ACCEPTED:
                 jobs.job_accept(job=job, user=worker)
             else:
                 location = farm[2] if step != J.EN_ROUTE else "Leaving the depot"

@@ -1,11 +1,14 @@
-"""Demo tracking: carriers, a shipment with carrier events for the shipped demo order, a paid
-order shipped in part; seeding twice changes nothing."""
+"""Demo tracking: carriers, a shipment with carrier events for Amaka's shipped order, her paid
+order shipped in part, Jordan's paid orders shipped to every end of the shipment workflow (the
+carriers' scans through their signed webhooks); jobs in every state of the job workflow;
+seeding twice changes nothing."""
 
 import pytest
 
 from apps.accounts import demo as accounts_demo
 from apps.catalog import demo as catalog_demo
 from apps.inventory import demo as inventory_demo
+from apps.inventory.selectors import ledger_differences
 from apps.orders import demo as orders_demo
 from apps.orders.models import Order
 from apps.tracking import demo as tracking_demo
@@ -18,12 +21,29 @@ def test_demo_shipments_seeded_once(api_client):
     for module in (accounts_demo, catalog_demo, inventory_demo, orders_demo, tracking_demo):
         module.seed()
     assert Carrier.objects.count() == 3
-    shipped = Shipment.objects.get(order__status=Order.Status.SHIPPED)
+    amaka = Shipment.objects.filter(order__customer__email="amaka@example.com")
+    shipped = amaka.get(order__status=Order.Status.SHIPPED)
     assert shipped.status == "in_transit" and shipped.events.count() == 4
     partial = Shipment.objects.get(order__status=Order.Status.FULFILLING)
     assert partial.lines.count() < partial.order.lines.count()
+    # Jordan's paid orders, oldest first, each shipped whole to its end; his newest still to pack.
+    assert len(tracking_demo.SHIPPING_PLAN) == orders_demo.SHIPPED_BY_TRACKING
+    jordan = Shipment.objects.filter(order__customer__email="jordan@example.com").order_by("order__sequence")
+    assert [(s.status, s.order.status) for s in jordan] == [
+        ("delivered", "delivered"),
+        ("delivered", "returned"),  # returned by the customer after delivery
+        ("exception", "shipped"),
+        ("out_for_delivery", "shipped"),
+        ("picked_up", "shipped"),
+        ("returned", "shipped"),  # back to the sender
+    ]
+    assert all(s.lines.count() == s.order.lines.count() for s in jordan)
+    assert not Order.objects.get(customer__email="jordan@example.com", status="paid").shipments.exists()
+    scans = [e for s in jordan for e in s.events.all() if e.to_status != "label_created"]
+    assert all(e.source == "carrier" and e.external_id and e.carrier_id for e in scans)  # their webhooks
     tracking_demo.seed()
-    assert Shipment.objects.count() == 2 and Carrier.objects.count() == 3
+    assert Shipment.objects.count() == 8 and Carrier.objects.count() == 3
+    assert ledger_differences() == []
     public = api_client.get(f"/api/v1/track/{shipped.tracking_code}").json()
     assert [e["location"] for e in public["events"]][-1] == "Dallas, TX"
     # The order's own history comes first in its timeline: placed, paid, then shipped.
@@ -33,8 +53,8 @@ def test_demo_shipments_seeded_once(api_client):
     assert kinds == sorted(kinds, key=lambda kind: kind != "order")  # every order step first
 
 
-def test_demo_jobs_seeded_once_in_several_states():
-    from apps.tracking.models import Job, Resource, ServiceProvider
+def test_demo_jobs_seeded_once_in_every_state():
+    from apps.tracking.models import Job, JobOffer, Resource, ServiceProvider
     from apps.tracking.workflows import JOB
 
     for module in (accounts_demo, catalog_demo, inventory_demo, orders_demo, tracking_demo):
@@ -42,22 +62,33 @@ def test_demo_jobs_seeded_once_in_several_states():
     assert ServiceProvider.objects.count() == 2
     assert all(p.resources.exists() for p in ServiceProvider.objects.all())
     assert Resource.objects.filter(blocks__isnull=False).exists()  # an availability calendar
-    states = dict(Job.objects.values_list("service_type__code", "status"))
-    assert states == {
-        "ploughing": "RECEIVED",
-        "harrowing": "ACCEPTED",
-        "haulage": "IN_PROGRESS",
-        "planting": "COMPLETED",
-        "spraying": "CANCELLED",
-    }
+    states = sorted(Job.objects.values_list("service_type__code", "status"))
+    assert states == sorted(
+        [
+            ("ploughing", "RECEIVED"),
+            ("harrowing", "ACCEPTED"),
+            ("haulage", "IN_PROGRESS"),
+            ("planting", "COMPLETED"),
+            ("spraying", "CANCELLED"),
+            ("ploughing", "SENT"),
+            ("planting", "EN_ROUTE"),
+            ("ploughing", "ARRIVED"),
+            ("haulage", "WORK_STARTED"),
+        ]
+    )
     assert Job.objects.filter(status="ACCEPTED").values_list("provider__business_name", flat=True).get() == (
         "Plateau Tractor Hire"
     )
     completed = Job.objects.get(status="COMPLETED")
     assert completed.paid_at is not None and completed.payments.get().status == "succeeded"
+    # The first offer went unanswered and expired, the next was declined: no one left, staff alerted.
+    waiting = Job.objects.get(status="SENT")
+    assert list(waiting.offers.order_by("rank").values_list("status", flat=True)) == ["expired", "declined"]
+    assert waiting.needs_attention and waiting.provider_id is None
+    assert set(JobOffer.objects.values_list("status", flat=True)) == set(JobOffer.Status.values)
     for job in Job.objects.all():  # every history walks the workflow, one step at a time
         steps = list(job.events.values_list("from_status", "to_status"))
         assert steps[0] == ("", "SENT") and steps[-1][1] == job.status
         assert all((a, b) in JOB.pairs() for a, b in steps[1:])
     tracking_demo.seed()
-    assert Job.objects.count() == 5 and Resource.objects.count() == 5
+    assert Job.objects.count() == 9 and Resource.objects.count() == 5
