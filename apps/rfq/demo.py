@@ -1,17 +1,21 @@
-"""Demo RFQs: eight requests across every status (pending, quoted — one on its second version —,
-won with its order, lost after a declined quote, lost unquoted, cancelled), made through the same
-services as real ones, with quotes at a small discount on the demo catalog's prices. Seeding
-again adds nothing (an RFQ is recognised by its email and requirements)."""
+"""Demo RFQs: eleven requests across every status (pending — one with a draft quote —, quoted —
+one on its second version, one whose quote expired —, won with its order, lost after a declined
+quote, lost unquoted, cancelled — one with its quote withdrawn), made through the same services
+as real ones, with quotes at a small discount on the demo catalog's prices. Every quote status
+is there: draft, sent, accepted, declined, superseded, expired, withdrawn. Seeding again adds
+nothing (an RFQ is recognised by its email and requirements)."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.catalog.models import Variant
 from apps.inventory.api import available_by_variant
 
-from .models import RFQ
+from .models import RFQ, Quote, RFQStatusHistory
 from .services import quotes, rfqs
 
 ADDRESS_US = {
@@ -123,6 +127,40 @@ DEMO = [
         "requirements": "A 4-row planter for soybeans.",
         "cancel_reason": "The customer postponed the project.",
     },
+    {
+        "plan": "draft",
+        "full_name": "Peter Walsh",
+        "email": "peter@walsh-vineyards.example",
+        "company": "Walsh Vineyards",
+        "country": "US",
+        "items": [("RainGun Sprinkler", 12, "Frost protection")],
+        "budget_range": "USD 5k",
+        "timeline": "Before the spring frosts",
+        "requirements": "Overhead sprinklers for frost protection on 8 acres of vines.",
+    },
+    {
+        "plan": "expired",
+        "full_name": "Fatima Bello",
+        "email": "fatima@sahel-dairy.example",
+        "company": "Sahel Dairy Cooperative",
+        "country": "NG",
+        "items": [("VoltMax 20 kVA Diesel Generator", 1, "For the milk chiller")],
+        "budget_range": "USD 10k",
+        "timeline": "This quarter",
+        "requirements": "Backup power for a 2,000 l milk chiller at the collection centre.",
+    },
+    {
+        "plan": "withdrawn",
+        "full_name": "Kofi Asante",
+        "email": "kofi@asante-cocoa.example",
+        "company": "Asante Cocoa Estates",
+        "country": "GH",
+        "items": [("Harvester 60 Orchard Tractor", 2, "Narrow rows")],
+        "budget_range": "USD 50k",
+        "timeline": "After the main crop",
+        "requirements": "Two narrow orchard tractors for a cocoa estate replanting programme.",
+        "cancel_reason": "The estate's replanting programme was put off a year.",
+    },
 ]
 
 
@@ -160,6 +198,25 @@ def _quote(rfq: RFQ, *, actor, discount: str, send: bool = True):
     if send:
         quote = quotes.quote_send(quote=quote, actor=actor)
     return quote
+
+
+def _lapse(quote: Quote) -> None:
+    """The quote's validity runs out. The demo cannot wait RFQ_QUOTE_VALID_DAYS: the request
+    and its quote are dated back until the validity ended yesterday, then the expiry service
+    (what the hourly task runs) expires it, as it does every sent quote past its validity."""
+    shift = timedelta(days=(quote.valid_until - timezone.now().date()).days + 1)  # as quotes do: UTC
+    rfq = RFQ.objects.get(pk=quote.rfq_id)
+    RFQ.objects.filter(pk=rfq.pk).update(
+        created_at=rfq.created_at - shift, quote_sent_at=rfq.quote_sent_at - shift
+    )
+    for row in RFQStatusHistory.objects.filter(rfq=rfq):
+        RFQStatusHistory.objects.filter(pk=row.pk).update(created_at=row.created_at - shift)
+    Quote.objects.filter(pk=quote.pk).update(
+        created_at=quote.created_at - shift,
+        sent_at=quote.sent_at - shift,
+        valid_until=quote.valid_until - shift,
+    )
+    quotes.quotes_expire()
 
 
 def seed(*, stdout=None) -> None:
@@ -207,6 +264,15 @@ def seed(*, stdout=None) -> None:
         elif plan == "quoted_twice":
             _quote(rfq, actor=sales, discount="0.03")
             _quote(rfq, actor=sales, discount="0.08")
+        elif plan == "draft":
+            _quote(rfq, actor=sales, discount="0.05", send=False)
+        elif plan == "expired":
+            _lapse(_quote(rfq, actor=sales, discount="0.04"))
+        elif plan == "withdrawn":
+            _quote(rfq, actor=sales, discount="0.06")
+            rfqs.rfq_transition(
+                rfq=rfq, target=RFQ.Status.CANCELLED, actor=admin, reason=spec["cancel_reason"]
+            )
         elif plan == "won":
             quote = _quote(rfq, actor=sales, discount="0.10")
             quotes.quote_accept(quote=quote, actor=customer, shipping_address=ADDRESS_US)
