@@ -1,5 +1,6 @@
-"""Demo content: news articles (published, scheduled, draft) and the about/terms pages,
-from fixtures/demo_cms.json. Idempotent: records are matched by title / slug."""
+"""Demo content: news articles (published, scheduled, draft, and one archived: published, then
+archived through the service as the DELETE endpoint does) and the about/terms pages, from
+fixtures/demo_cms.json. Idempotent: records are matched by title / slug."""
 
 import json
 from datetime import timedelta
@@ -8,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from .models import NewsArticle, Page
-from .services import news_create, page_create
+from .services import news_archive, news_create, page_create
 
 
 def seed(*, stdout=None) -> None:
@@ -21,16 +22,21 @@ def seed(*, stdout=None) -> None:
     for spec in data["news"]:
         if NewsArticle.objects.filter(title=spec["title"]).exists():
             continue
+        archived = spec["status"] == NewsArticle.Status.ARCHIVED  # published first, then archived
         fields = {k: spec[k] for k in ("title", "summary", "category", "tags", "status")}
         fields["content"] = "\n".join(spec["content"])
+        if archived:
+            fields["status"] = NewsArticle.Status.PUBLISHED
         if spec["status"] == NewsArticle.Status.SCHEDULED:
             fields["publish_at"] = now + timedelta(days=spec.get("publish_in_days", 7))
         article = news_create(data=fields, actor=author)
-        if spec["status"] == NewsArticle.Status.PUBLISHED and spec.get("published_days_ago"):
+        if fields["status"] == NewsArticle.Status.PUBLISHED and spec.get("published_days_ago"):
             NewsArticle.objects.filter(pk=article.pk).update(
                 published_at=now - timedelta(days=spec["published_days_ago"]),
                 views_count=spec.get("views_count", 0),
             )
+        if archived:
+            news_archive(article=article, actor=author)
         articles += 1
     pages = 0
     for spec in data["pages"]:

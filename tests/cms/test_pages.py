@@ -1,4 +1,5 @@
 import pytest
+from django.utils import timezone
 
 from apps.cms import services
 from tests.helpers import assert_error
@@ -33,7 +34,9 @@ def test_demo_seed_is_idempotent(make_user):
     make_user("content", email="content@foundry.local")
     demo.seed()
     demo.seed()
-    assert NewsArticle.objects.count() == 6
+    assert NewsArticle.objects.count() == 7
     assert set(NewsArticle.objects.values_list("status", flat=True)) == {"published", "scheduled",
-                                                                         "draft"}
+                                                                         "draft", "archived"}
+    archived = NewsArticle.objects.get(status="archived")  # published first, then archived
+    assert archived.published_at is not None and archived.published_at < timezone.now()
     assert set(Page.objects.values_list("slug", flat=True)) == {"about", "terms"}
