@@ -37,7 +37,7 @@ class MediaFile(TimeStampedModel):
         PENDING = "pending", "Pending upload"  # presigned upload not completed yet
         READY = "ready", "Ready"
 
-    file = models.FileField(upload_to=media_upload_to, max_length=500)
+    file = models.FileField(upload_to=media_upload_to, max_length=500, db_index=True)
     file_name = models.CharField(max_length=255, help_text="The original file name.")
     file_type = models.CharField(max_length=16, choices=FileType.choices, db_index=True)
     mime_type = models.CharField(max_length=100)
