@@ -140,3 +140,39 @@ def test_a_completed_upload_of_another_type_is_removed(s3, content_client, decla
     assert_error(response, 400, code=code)
     assert not MediaFile.objects.filter(pk=presigned["id"]).exists()
     assert _keys(s3) == []
+
+
+def test_objects_stored_before_the_fix_get_safe_headers_from_the_command(s3, content_client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    # As the old code stored them: the client's name and Content-Type.
+    s3.put_object(Bucket=BUCKET, Key="media/2024/01/report.html", Body=b"plain words\n",
+                  ContentType="text/html")
+    s3.put_object(Bucket=BUCKET, Key="media/2024/01/x.html", Body=gif_bytes() + HTML,
+                  ContentType="text/html")
+    legacy = (("media/2024/01/report.html", "text/plain"), ("media/2024/01/x.html", "image/gif"))
+    for key, mime_type in legacy:
+        MediaFile.objects.create(file=key, file_name=key.rsplit("/", 1)[-1], file_type="document",
+                                 mime_type=mime_type, size=1, status=MediaFile.Status.READY)
+    MediaFile.objects.create(file="media/2024/01/gone.pdf", file_name="gone.pdf", file_type="document",
+                             mime_type="application/pdf", size=1, status=MediaFile.Status.READY)
+    out = StringIO()
+    call_command("media_secure_objects", stdout=out)
+    assert "2 stored object(s)" in out.getvalue()  # the missing object is logged and skipped
+    assert _headers(s3, "media/2024/01/report.html") == ("text/plain; charset=utf-8", "attachment")
+    assert _headers(s3, "media/2024/01/x.html") == ("image/gif", None)
+    assert s3.get_object(Bucket=BUCKET, Key="media/2024/01/x.html")["Body"].read().startswith(b"GIF8")
+
+
+def test_the_command_does_nothing_on_local_disk(settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.STORAGES = {**settings.STORAGES,
+                         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    out = StringIO()
+    call_command("media_secure_objects", stdout=out)
+    assert "0 stored object(s)" in out.getvalue()

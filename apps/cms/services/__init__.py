@@ -7,6 +7,7 @@ from .media import (  # noqa: F401
     media_describe_users,
     media_make_private,
     media_presign,
+    media_secure_stored_objects,
     media_update,
     media_upload,
 )

@@ -203,3 +203,24 @@ def media_make_private(*, media: MediaFile, actor=None, request=None) -> MediaFi
     if not media.is_public:
         return media
     return media_update(media=media, data={"is_public": False}, actor=actor, request=request)
+
+
+def media_secure_stored_objects(*, batch_size: int = 500) -> int:
+    """Give every stored S3 object of the library the headers of its recorded type
+    (Content-Type, and Content-Disposition: attachment unless an image): objects uploaded
+    before names and headers came from the sniffed type may carry the client's text/html.
+    Returns how many objects were rewritten (0 on local disk, where the media view sets the
+    headers on every response). Safe to run again."""
+    if not media_storage.is_s3():
+        return 0
+    done = 0
+    ready = MediaFile.objects.filter(status=MediaFile.Status.READY).order_by("pk")
+    for name, mime_type in ready.values_list("file", "mime_type").iterator(chunk_size=batch_size):
+        try:
+            media_storage.apply_object_headers(
+                name, media_storage.served_type(mime_type=mime_type, name=name))
+        except Exception:  # noqa: BLE001 - one missing object must not stop the others
+            logger.exception("could not rewrite the headers of stored object %s", name)
+            continue
+        done += 1
+    return done
