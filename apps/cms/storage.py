@@ -7,6 +7,7 @@ Always fetched through ``storages["default"]`` so a settings override (tests) ap
 from __future__ import annotations
 
 import logging
+import mimetypes
 import posixpath
 from urllib.parse import urlencode
 
@@ -78,11 +79,19 @@ def object_headers(mime_type: str) -> dict[str, str]:
 class MediaS3Storage(S3Storage):
     """django-storages' S3 storage whose objects always carry the Content-Type of their stored
     name's (passive) type and ``Content-Disposition: attachment`` unless they are images,
-    whatever Content-Type the client declared for the upload."""
+    whatever Content-Type the client declared for the upload. Names without a passive
+    extension (the reports' ``.csv.gz``) keep the type and encoding guessed from the name when
+    that type is passive, else ``application/octet-stream``: never the client's type."""
 
     def get_object_parameters(self, name):
         params = super().get_object_parameters(name)
-        params.update(object_headers(served_type(mime_type="", name=name)))
+        mime_type = type_for_extension(name)
+        if mime_type is None:
+            guessed, encoding = mimetypes.guess_type(name)
+            mime_type = guessed if guessed in PASSIVE_TYPES else "application/octet-stream"
+            if encoding:
+                params["ContentEncoding"] = encoding
+        params.update(object_headers(mime_type))
         return params
 
 

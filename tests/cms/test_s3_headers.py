@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import urllib3
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -176,3 +177,17 @@ def test_the_command_does_nothing_on_local_disk(settings):
     out = StringIO()
     call_command("media_secure_objects", stdout=out)
     assert "0 stored object(s)" in out.getvalue()
+
+
+def test_names_outside_the_media_library_never_take_the_clients_type(s3):
+    """The reports' exports share the default storage: a .csv.gz keeps its guessed type and
+    encoding; a name without a passive extension is a download of application/octet-stream."""
+    from django.core.files.storage import storages
+
+    storage = storages["default"]
+    storage.save("reports/1/orders.csv.gz", ContentFile(b"\x1f\x8b\x08\x00", name="x"))
+    assert s3.head_object(Bucket=BUCKET, Key="reports/1/orders.csv.gz")["ContentEncoding"] == "gzip"
+    assert _headers(s3, "reports/1/orders.csv.gz") == ("text/csv; charset=utf-8", "attachment")
+    html = SimpleUploadedFile("page.html", HTML, "text/html")
+    storage.save("other/page.html", html)
+    assert _headers(s3, "other/page.html") == ("application/octet-stream", "attachment")
