@@ -266,13 +266,16 @@ SPECTACULAR_SETTINGS = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("API_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 API_MAX_UPLOAD_BYTES = env.int("API_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
 
-# Media library uploads: size limit, allowed types (sniffed from content), image pixel limit.
+# Media library uploads: size limit, allowed types (sniffed from content; only passive types
+# can be allowed, apps/cms/uploads.py PASSIVE_TYPES, docs/media.md), image pixel limit, and how
+# long a private file's signed URL works (local disk and S3 alike).
 MEDIA_MAX_UPLOAD_BYTES = env.int("MEDIA_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
 MEDIA_ALLOWED_TYPES = env.list("MEDIA_ALLOWED_TYPES", default=[
     "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "video/mp4",
     "video/webm", "model/gltf-binary", "application/zip", "text/csv", "text/plain",
 ])
 MEDIA_MAX_IMAGE_PIXELS = env.int("MEDIA_MAX_IMAGE_PIXELS", default=50_000_000)
+MEDIA_PRIVATE_URL_SECONDS = env.int("MEDIA_PRIVATE_URL_SECONDS", default=300)
 
 # --- CORS -----------------------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
@@ -319,7 +322,8 @@ MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
     _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        # django-storages' S3Storage whose objects carry a safe Content-Type/-Disposition.
+        "BACKEND": "apps.cms.storage.MediaS3Storage",
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
             "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,

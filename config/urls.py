@@ -1,12 +1,14 @@
+import re
 from importlib import import_module
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import admin
 from django.urls import path, re_path
 from django.urls.resolvers import RoutePattern
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.cms.views import media_serve
 from apps.core.urls import SegmentIndexedResolver, api_not_found, optional_slash
 from apps.core.views import ceiling_view
 
@@ -42,9 +44,11 @@ if settings.BENCH_CEILING_ROUTE:
     # only when the benchmark's settings ask for it, never in a deployment.
     urlpatterns.insert(0, path("bench/ceiling", ceiling_view, name="bench-ceiling"))
 
-if settings.DEBUG or not settings.AWS_STORAGE_BUCKET_NAME:
-    # Local-disk media in the embedded set-up. Production with S3 serves signed URLs instead.
-    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+if not urlsplit(settings.MEDIA_URL).netloc:
+    # Media on local disk, DEBUG on or off: only through the media view (safe headers, private
+    # files with a signed URL only; docs/media.md). On S3 files live on the bucket's origin.
+    _media_prefix = re.escape(settings.MEDIA_URL.lstrip("/"))
+    urlpatterns += [re_path(rf"^{_media_prefix}(?P<path>.+)$", media_serve, name="media")]
 
 handler400 = "apps.core.views.bad_request"
 handler403 = "apps.core.views.permission_denied"

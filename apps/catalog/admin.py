@@ -175,3 +175,7 @@ class DocumentAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
     raw_id_fields = ("file", "product")
     readonly_fields = ("download_count",)
     list_select_related = ("product", "category")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.document_file_protect(document=obj, actor=request.user, request=request)

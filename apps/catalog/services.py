@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from apps.cms import api as cms_api
 from apps.core.activity import activity_record, snapshot
 from apps.core.services import unique_slug
 
@@ -198,9 +199,17 @@ def product_duplicate(*, product: Product, actor, request=None) -> Product:
     return product_create(data=data, actor=actor, request=request)
 
 
+def document_file_protect(*, document: Document, actor, request=None) -> None:
+    """The file of a document that is not public is private: the public media URL refuses it
+    and only the download endpoint's checks (or a signed, expiring URL) hand it out."""
+    if document.access_level != Document.AccessLevel.PUBLIC:
+        cms_api.media_make_private(media=document.file, actor=actor, request=request)
+
+
 @transaction.atomic
 def document_create(*, data: dict, actor, request=None) -> Document:
     document = Document.objects.create(**data)
+    document_file_protect(document=document, actor=actor, request=request)
     activity_record(actor=actor, action="create", entity=document, after=snapshot(document), request=request)
     return document
 

@@ -5,3 +5,6 @@ class CmsConfig(AppConfig):
     name = "apps.cms"
     label = "cms"
     verbose_name = "Content"
+
+    def ready(self):
+        from . import checks  # noqa: F401 (registers the system checks)

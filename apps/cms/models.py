@@ -1,4 +1,3 @@
-import posixpath
 import uuid
 
 from django.conf import settings
@@ -7,12 +6,21 @@ from django.utils import timezone
 
 from apps.core.models import TimeStampedModel
 
+from .uploads import extension_for
+
+
+def media_key(mime_type: str) -> str:
+    """A new storage key, media/<yyyy>/<mm>/<uuid><ext>, whose extension comes from the
+    sniffed (or, for presigned uploads, declared and later verified) type: never from the
+    client's file name, so a file is never stored, nor served, as .html or .svg."""
+    now = timezone.now()
+    return f"media/{now:%Y/%m}/{uuid.uuid4().hex}{extension_for(mime_type)}"
+
 
 def media_upload_to(instance, filename: str) -> str:
-    """Storage keys: media/<yyyy>/<mm>/<uuid><ext>; the original name is kept in file_name."""
-    ext = posixpath.splitext(filename)[1].lower()[:10]
-    now = timezone.now()
-    return f"media/{now:%Y/%m}/{uuid.uuid4().hex}{ext}"
+    """The FileField's upload_to: the key for ``instance.mime_type``; the client's name is
+    kept in ``file_name`` for display only."""
+    return media_key(instance.mime_type)
 
 
 class MediaFile(TimeStampedModel):
@@ -29,7 +37,7 @@ class MediaFile(TimeStampedModel):
         PENDING = "pending", "Pending upload"  # presigned upload not completed yet
         READY = "ready", "Ready"
 
-    file = models.FileField(upload_to=media_upload_to, max_length=500)
+    file = models.FileField(upload_to=media_upload_to, max_length=500, db_index=True)
     file_name = models.CharField(max_length=255, help_text="The original file name.")
     file_type = models.CharField(max_length=16, choices=FileType.choices, db_index=True)
     mime_type = models.CharField(max_length=100)

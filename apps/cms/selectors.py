@@ -102,3 +102,8 @@ def media_list() -> QuerySet[MediaFile]:
 
 def media_get(*, pk) -> MediaFile | None:
     return media_list().filter(pk=pk).first()
+
+
+def media_by_name(*, name: str) -> MediaFile | None:
+    """The ready media file stored under ``name`` (the media view serves nothing else)."""
+    return MediaFile.objects.filter(file=name, status=MediaFile.Status.READY).first()

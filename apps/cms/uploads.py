@@ -1,16 +1,18 @@
 """Upload validation: the type is sniffed from the bytes (never from the file name or the
 client's Content-Type), the size and the image pixel count are limited before anything is
-decoded or stored.
+decoded or stored, and only passive types are accepted.
 
-``sniff(head, name=...)`` answers the MIME type of a file from its first bytes;
-``inspect_upload(fileobj, ...)`` validates a whole upload and returns what the media library
-stores about it (mime type, file type, width and height for images).
+``sniff(head)`` answers the MIME type of a file from its first bytes; ``inspect_upload(fileobj,
+...)`` validates a whole upload and returns what the media library stores about it (mime type,
+file type, width and height for images). ``PASSIVE_TYPES`` maps every type the library can
+hold to the extension it is stored and served under: the stored name never keeps the client's
+extension (docs/media.md).
 """
 
 from __future__ import annotations
 
 import csv
-import io
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -22,16 +24,47 @@ from apps.core.errors import ApplicationError, PayloadTooLarge
 
 SNIFF_BYTES = 262_144  # enough for filetype's matchers and an image header with large EXIF
 TEXT_SAMPLE_BYTES = 65_536
+SCAN_CHUNK_BYTES = 1_048_576
 
-IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
-MODEL_3D_TYPES = {"model/gltf-binary", "model/gltf+json", "model/stl", "model/obj"}
-DOCUMENT_TYPES = {
-    "application/pdf", "text/csv", "text/plain", "application/zip",
-    "application/msword", "application/vnd.ms-excel", "application/rtf",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+# Types no browser runs as script or markup, with the extension each is stored under. Only
+# these can ever be accepted (MEDIA_ALLOWED_TYPES may narrow them, never widen them). HTML,
+# XHTML, SVG, XML and JavaScript are not here on purpose: they are active content.
+PASSIVE_TYPES: dict[str, str] = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    "application/pdf": ".pdf",
+    "video/mp4": ".mp4",
+    "video/webm": ".webm",
+    "model/gltf-binary": ".glb",
+    "application/zip": ".zip",
+    "text/csv": ".csv",
+    "text/plain": ".txt",
+    # Office formats: off by default, an operator may allow them (they are downloads only).
+    "application/msword": ".doc",
+    "application/vnd.ms-excel": ".xls",
+    "application/rtf": ".rtf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
 }
+# The only types a browser is allowed to show inline (the rest is served as an attachment).
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+IMAGE_TYPES = INLINE_TYPES
+TEXT_TYPES = frozenset({"text/plain", "text/csv"})
+FALLBACK_EXTENSION = ".bin"
+
+
+def extension_for(mime_type: str) -> str:
+    """The extension a file of ``mime_type`` is stored under (``.bin`` for anything else)."""
+    return PASSIVE_TYPES.get(mime_type, FALLBACK_EXTENSION)
+
+
+def type_for_extension(name: str) -> str | None:
+    """The passive type a stored name's extension stands for, or None."""
+    ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name.rsplit("/", 1)[-1] else ""
+    return next((mime for mime, known in PASSIVE_TYPES.items() if known == ext), None)
 
 
 # Limits come from settings (MEDIA_* environment variables, defaults in config/settings.py).
@@ -40,7 +73,8 @@ def max_upload_bytes() -> int:
 
 
 def allowed_types() -> set[str]:
-    return set(settings.MEDIA_ALLOWED_TYPES)
+    """MEDIA_ALLOWED_TYPES, less anything that is not a passive type (see checks.py)."""
+    return set(settings.MEDIA_ALLOWED_TYPES) & PASSIVE_TYPES.keys()
 
 
 def max_image_pixels() -> int:
@@ -69,13 +103,13 @@ class FileInfo:
 
 
 def file_type_for(mime_type: str) -> str:
-    if mime_type in IMAGE_TYPES or mime_type.startswith("image/"):
+    if mime_type.startswith("image/"):
         return "image"
     if mime_type.startswith("video/"):
         return "video"
-    if mime_type in MODEL_3D_TYPES or mime_type.startswith("model/"):
+    if mime_type.startswith("model/"):
         return "3d_model"
-    if mime_type in DOCUMENT_TYPES or mime_type.startswith("text/"):
+    if mime_type in PASSIVE_TYPES:  # PDF, text, CSV, archives, office files
         return "document"
     return "other"
 
@@ -88,6 +122,17 @@ EXECUTABLE_SIGNATURES = (
 )
 # Control characters never found in text files (tab, line feed, form feed, carriage return are).
 _BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
+
+
+# Markup in a text file: a doctype, an XML declaration, or an element that runs script or loads
+# content, also with a namespace prefix (``<x:script xmlns:x="http://www.w3.org/1999/xhtml">``).
+_MARKUP = re.compile(
+    rb"<(?:!doctype|\?xml|(?:[a-z][\w.-]{0,100}:)?(?:script|html|svg|iframe|frame|frameset|object|"
+    rb"embed|body|head|meta|link|style|base|math|foreignobject)(?=[\s/>]|$))",
+    re.IGNORECASE,
+)
+_MARKUP_OVERLAP = 160
+_LEADING = b"\xef\xbb\xbf \t\r\n\x0c"  # a UTF-8 byte-order mark and white space
 
 
 def _looks_like_text(sample: bytes) -> bool:
@@ -180,31 +225,46 @@ def image_dimensions(fileobj, *, name: str = "", verify: bool = True) -> tuple[i
     return width, height
 
 
+def refuse_markup(fileobj, *, name: str = "") -> None:
+    """A text upload that is really markup (HTML, XHTML, SVG, XML) is refused: it starts with a
+    tag, or holds an element that runs script or loads content anywhere in the file (the whole
+    file is read, in chunks that overlap by more than a marker's length)."""
+    fileobj.seek(0)
+    carry, first = b"", True
+    try:
+        while chunk := fileobj.read(SCAN_CHUNK_BYTES):
+            window = carry + chunk
+            found = _MARKUP.search(window)
+            if first and window.lstrip(_LEADING).startswith(b"<"):
+                found = found or re.match(rb"<[^\s>]{0,20}", window.lstrip(_LEADING))
+            if found:
+                marker = found.group(0).decode("utf-8", errors="replace")
+                raise UnsupportedFileType(
+                    f"The content of '{name}' is markup (HTML, XHTML, SVG or XML: found "
+                    f"'{marker}'), which the media library does not accept: a browser could run "
+                    "it. Upload a PDF, or the file inside a .zip archive.",
+                    attr="file",
+                )
+            carry, first = window[-_MARKUP_OVERLAP:], False
+    finally:
+        fileobj.seek(0)
+
+
 def inspect_upload(fileobj, *, name: str, size: int) -> FileInfo:
-    """Validate one uploaded file (size, sniffed type, image limits); raise a domain error
-    (413 ``file_too_large``, 400 ``unsupported_file_type`` / ``image_too_large`` /
-    ``invalid_image``) or answer what to store about it."""
+    """Validate one file (size, sniffed type on the allow-list, no markup in text, image
+    limits); raise a domain error (413 ``file_too_large``, 400 ``unsupported_file_type`` /
+    ``image_too_large`` / ``invalid_image``) or answer what to store about it. Used for direct
+    uploads and, on the stored object, for completed presigned uploads."""
     check_size(size, name=name)
     fileobj.seek(0)
     head = fileobj.read(SNIFF_BYTES)
     fileobj.seek(0)
     mime_type = sniff(head)
     check_type(mime_type, name=name)
+    if mime_type in TEXT_TYPES:
+        refuse_markup(fileobj, name=name)
     kind = file_type_for(mime_type)
     width = height = None
     if kind == "image":
         width, height = image_dimensions(fileobj, name=name)
-    return FileInfo(mime_type=mime_type, file_type=kind, size=size, width=width, height=height)
-
-
-def inspect_head(head: bytes, *, name: str, size: int) -> FileInfo:
-    """As ``inspect_upload`` for a file already in storage, from its first bytes only
-    (presigned uploads): the image header gives the dimensions; pixels are not checked."""
-    check_size(size, name=name)
-    mime_type = sniff(head)
-    check_type(mime_type, name=name)
-    kind = file_type_for(mime_type)
-    width = height = None
-    if kind == "image":
-        width, height = image_dimensions(io.BytesIO(head), name=name, verify=False)
     return FileInfo(mime_type=mime_type, file_type=kind, size=size, width=width, height=height)

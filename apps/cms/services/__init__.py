@@ -5,7 +5,9 @@ from .media import (  # noqa: F401
     media_complete,
     media_delete,
     media_describe_users,
+    media_make_private,
     media_presign,
+    media_secure_stored_objects,
     media_update,
     media_upload,
 )

@@ -15,7 +15,7 @@ from apps.core.services import model_update
 
 from .. import storage as media_storage
 from .. import uploads
-from ..models import MediaFile, media_upload_to
+from ..models import MediaFile, media_key
 from .common import normalize_tags
 
 logger = logging.getLogger(__name__)
@@ -129,11 +129,12 @@ def media_update(*, media: MediaFile, data: dict, actor=None, request=None) -> M
 def media_presign(*, file_name: str, content_type: str, size: int, data: dict | None = None,
                   actor=None, request=None) -> tuple[MediaFile, dict]:
     """Reserve a key and a pending row; answer the presigned POST for the client to upload
-    the file straight to S3. /complete then checks what arrived."""
+    the file straight to S3. The key's extension comes from the declared type (on the
+    allow-list); /complete then checks that what arrived is of that type."""
     name = (file_name or "file").rsplit("/", 1)[-1][:255]
     uploads.check_size(size, name=name)
     uploads.check_type(content_type, name=name)
-    key_name = media_upload_to(None, name)
+    key_name = media_key(content_type)
     post = media_storage.presigned_post(name=key_name, content_type=content_type, size=size)
     media = MediaFile(
         file=key_name, file_name=name, file_type=uploads.file_type_for(content_type),
@@ -147,8 +148,10 @@ def media_presign(*, file_name: str, content_type: str, size: int, data: dict | 
 
 
 def media_complete(*, media: MediaFile, actor=None, request=None) -> MediaFile:
-    """A presigned upload arrived: check the object exists with the declared size, sniff its
-    first bytes (type, image dimensions) and mark it ready. A disallowed type removes the
+    """A presigned upload arrived: check the object exists with the declared size, validate
+    the stored file as a direct upload is (sniffed type, no markup, image limits) and require
+    the sniffed type to be the declared one (the key's extension and the object's headers come
+    from it), then mark it ready with the object's headers set. Anything else removes the
     object and the row."""
     if media.status == MediaFile.Status.READY:
         return media
@@ -160,27 +163,64 @@ def media_complete(*, media: MediaFile, actor=None, request=None) -> MediaFile:
     if size != media.size:
         raise ApplicationError(f"The uploaded file is {size} bytes, but {media.size} bytes "
                                "were declared.", code="size_mismatch", attr="size")
-    head = media_storage.read_head(name, uploads.SNIFF_BYTES)
     try:
-        info = uploads.inspect_head(head, name=media.file_name, size=size)
+        with media_storage.default_storage().open(name, "rb") as stored:
+            info = uploads.inspect_upload(stored, name=media.file_name, size=size)
+        if info.mime_type != media.mime_type:
+            raise uploads.UnsupportedFileType(
+                f"The content of '{media.file_name}' is {info.mime_type}, but {media.mime_type} "
+                "was declared.", code="type_mismatch", attr="content_type")
     except ApplicationError:
-        with transaction.atomic():
-            MediaFile.objects.filter(pk=media.pk, status=MediaFile.Status.PENDING).delete()
-            activity_record(actor=actor, action="media.reject", entity=media,
-                            before=snapshot(media), request=request, only_changes=False)
-            transaction.on_commit(lambda: media_storage.delete_quietly([name]))
+        _media_reject(media=media, actor=actor, request=request)
         raise
+    media_storage.apply_object_headers(name, info.mime_type)
     with transaction.atomic():
         media = MediaFile.objects.select_for_update().get(pk=media.pk)
         if media.status == MediaFile.Status.READY:
             return media
         before = snapshot(media)
-        media.mime_type = info.mime_type
         media.file_type = info.file_type
         media.width, media.height = info.width, info.height
         media.status = MediaFile.Status.READY
-        media.save(update_fields=["mime_type", "file_type", "width", "height", "status",
-                                  "updated_at"])
+        media.save(update_fields=["file_type", "width", "height", "status", "updated_at"])
         activity_record(actor=actor, action="media.complete", entity=media, before=before,
                         after=snapshot(media), request=request)
     return media
+
+
+def _media_reject(*, media: MediaFile, actor, request) -> None:
+    name = media.file.name
+    with transaction.atomic():
+        MediaFile.objects.filter(pk=media.pk, status=MediaFile.Status.PENDING).delete()
+        activity_record(actor=actor, action="media.reject", entity=media,
+                        before=snapshot(media), request=request, only_changes=False)
+        transaction.on_commit(lambda: media_storage.delete_quietly([name]))
+
+
+def media_make_private(*, media: MediaFile, actor=None, request=None) -> MediaFile:
+    """Make a file private (signed, expiring URLs only; the public media view refuses it), e.g.
+    because a document that is not public uses it."""
+    if not media.is_public:
+        return media
+    return media_update(media=media, data={"is_public": False}, actor=actor, request=request)
+
+
+def media_secure_stored_objects(*, batch_size: int = 500) -> int:
+    """Give every stored S3 object of the library the headers of its recorded type
+    (Content-Type, and Content-Disposition: attachment unless an image): objects uploaded
+    before names and headers came from the sniffed type may carry the client's text/html.
+    Returns how many objects were rewritten (0 on local disk, where the media view sets the
+    headers on every response). Safe to run again."""
+    if not media_storage.is_s3():
+        return 0
+    done = 0
+    ready = MediaFile.objects.filter(status=MediaFile.Status.READY).order_by("pk")
+    for name, mime_type in ready.values_list("file", "mime_type").iterator(chunk_size=batch_size):
+        try:
+            media_storage.apply_object_headers(
+                name, media_storage.served_type(mime_type=mime_type, name=name))
+        except Exception:  # noqa: BLE001 - one missing object must not stop the others
+            logger.exception("could not rewrite the headers of stored object %s", name)
+            continue
+        done += 1
+    return done

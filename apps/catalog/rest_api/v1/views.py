@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from apps.catalog import cache as response_cache
 from apps.catalog import selectors, services
 from apps.catalog.models import Document, Product
+from apps.cms import api as cms_api
 from apps.core.models import currency_code_validator
 from apps.core.pagination import PAGE_PARAMS, PageNumberPagination
 from apps.core.permissions import HasRole
@@ -271,8 +272,9 @@ class DocumentDownloadView(APIView):
     @extend_schema(
         tags=TAG,
         responses={
-            302: OpenApiResponse(description="Redirect to a signed URL (S3, valid 5 minutes)."),
-            200: OpenApiResponse(description="The file (local storage)."),
+            302: OpenApiResponse(description="Redirect to a signed URL (S3, valid "
+                                 "MEDIA_PRIVATE_URL_SECONDS: 5 minutes by default)."),
+            200: OpenApiResponse(description="The file, as an attachment (local storage)."),
         },
         auth=[{}, {"jwtAuth": []}],
     )
@@ -288,13 +290,4 @@ class DocumentDownloadView(APIView):
                 raise NotAuthenticated("Sign in to download this document.")
             raise NotFound("No such document.")
         services.document_count_download(document=document)
-        storage = document.file.file.storage
-        name = document.file.file.name
-        if hasattr(storage, "bucket_name"):  # S3: a short-lived signed URL
-            return HttpResponseRedirect(storage.url(name, expire=300))
-        return FileResponse(
-            storage.open(name, "rb"),
-            as_attachment=True,
-            filename=document.file.file_name,
-            content_type=document.file.mime_type or "application/octet-stream",
-        )
+        return cms_api.media_download_response(document.file)
