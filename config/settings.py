@@ -184,6 +184,8 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
+    # Refuses refresh tokens issued before the user's last password change (apps.accounts.tokens).
+    "TOKEN_REFRESH_SERIALIZER": "apps.accounts.rest_api.v1.serializers.TokenRefreshSerializer",
 }
 
 # --- DRF, API docs, errors ------------------------------------------------------------------

@@ -6,7 +6,6 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from apps.accounts import services
@@ -19,6 +18,7 @@ from apps.accounts.throttles import (
     PasswordResetIPThrottle,
     RegisterIPThrottle,
 )
+from apps.accounts.tokens import RefreshToken
 from apps.core.idempotency import idempotent
 from apps.core.permissions import IsAdminRole
 
