@@ -209,7 +209,16 @@ def password_reset_send(*, user: User, invitation: bool = False) -> None:
 
 
 def password_reset_request(*, email: str) -> None:
-    """Sends a reset link when an active account has that email; says nothing either way."""
+    """Queues the reset for the worker, whether or not an account has that email: the request
+    does the same work either way, so its answer (and its time) tells nothing. (Nothing is
+    written here, so there is no transaction to wait for.)"""
+    from .tasks import password_reset_deliver
+
+    password_reset_deliver.delay(normalize_email(email))
+
+
+def password_reset_deliver(*, email: str) -> None:
+    """In the worker: sends a reset link when an active account has that email."""
     user = User.objects.filter(email=normalize_email(email), is_active=True).first()
     if user is not None:
         password_reset_send(user=user)
