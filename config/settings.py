@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "anymail",
     "storages",
     "nested_admin",
+    "axes",
     "apps.core",
     "apps.accounts",
     "apps.notifications",
@@ -85,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out admin sign-in into the lockout page (apps.accounts.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -153,6 +156,7 @@ else:
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "apps.accounts.lockout.AdminLoginLockoutBackend",  # first: refuses locked-out admin sign-ins
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -173,6 +177,24 @@ USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=300)
 LIST_COUNT_CACHE_SECONDS = env.int("LIST_COUNT_CACHE_SECONDS", default=10)
 LIST_COUNT_CACHE_MIN_ROWS = env.int("LIST_COUNT_CACHE_MIN_ROWS", default=10_000)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 3)
+
+# The admin's sign-in lockout (django-axes; docs/security.md). After ADMIN_LOGIN_FAILURE_LIMIT
+# failures in a row, the account (from any address) and the address (for any account) are locked
+# for ADMIN_LOGIN_COOLOFF_MINUTES (0: until an admin unlocks them in the admin). The API login is
+# not concerned (its own THROTTLE_LOGIN_* limits). Client addresses are read as the API throttles
+# read them (NUM_PROXIES).
+AXES_ENABLED = env.bool("ADMIN_LOGIN_LOCKOUT", default=True)
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+_admin_login_cooloff = env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = timedelta(minutes=_admin_login_cooloff) if _admin_login_cooloff else None
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_ONLY_ADMIN_SITE = True
+AXES_WHITELIST_CALLABLE = "apps.accounts.lockout.is_not_admin_login"
+AXES_USERNAME_FORM_FIELD = "username"  # the admin form's field (the email)
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.attempted_email"
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
