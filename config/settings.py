@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "anymail",
     "storages",
     "nested_admin",
+    "axes",
+    "csp",
     "apps.core",
     "apps.accounts",
     "apps.notifications",
@@ -75,6 +77,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # leaves a response that carries its own CSP alone
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "apps.core.middleware.ApiRequestGuardMiddleware",
@@ -85,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out admin sign-in into the lockout page (apps.accounts.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -153,6 +158,7 @@ else:
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "apps.accounts.lockout.AdminLoginLockoutBackend",  # first: refuses locked-out admin sign-ins
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -174,6 +180,24 @@ LIST_COUNT_CACHE_SECONDS = env.int("LIST_COUNT_CACHE_SECONDS", default=10)
 LIST_COUNT_CACHE_MIN_ROWS = env.int("LIST_COUNT_CACHE_MIN_ROWS", default=10_000)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 3)
 
+# The admin's sign-in lockout (django-axes; docs/security.md). After ADMIN_LOGIN_FAILURE_LIMIT
+# failures in a row, the account (from any address) and the address (for any account) are locked
+# for ADMIN_LOGIN_COOLOFF_MINUTES (0: until an admin unlocks them in the admin). The API login is
+# not concerned (its own THROTTLE_LOGIN_* limits). Client addresses are read as the API throttles
+# read them (NUM_PROXIES).
+AXES_ENABLED = env.bool("ADMIN_LOGIN_LOCKOUT", default=True)
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+_admin_login_cooloff = env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = timedelta(minutes=_admin_login_cooloff) if _admin_login_cooloff else None
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_ONLY_ADMIN_SITE = True
+AXES_WHITELIST_CALLABLE = "apps.accounts.lockout.is_not_admin_login"
+AXES_USERNAME_FORM_FIELD = "username"  # the admin form's field (the email)
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.attempted_email"
+AXES_CLIENT_IP_CALLABLE = "apps.accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
@@ -184,6 +208,8 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
+    # Refuses refresh tokens issued before the user's last password change (apps.accounts.tokens).
+    "TOKEN_REFRESH_SERIALIZER": "apps.accounts.rest_api.v1.serializers.TokenRefreshSerializer",
 }
 
 # --- DRF, API docs, errors ------------------------------------------------------------------
@@ -301,6 +327,38 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "apps.core.views.csrf_failure"
 SILENCED_SYSTEM_CHECKS = env.list("DJANGO_SILENCED_SYSTEM_CHECKS", default=[])
+
+# Content-Security-Policy (django-csp; docs/security.md) on every response that does not set its
+# own (the media view sets a stricter one): scripts from this origin only (no inline script, no
+# eval), nothing framed. Inline styles are allowed: admin pages (thumbnails, email previews) and
+# Swagger UI's page use style attributes and blocks. Images and media may also come from
+# CSP_MEDIA_ORIGINS (by default the S3 origin when media live on S3); CSP_REPORT_URI receives
+# the browsers' violation reports. (No CSP_* setting names: django-csp 4 refuses its old ones.)
+_s3_domain = env.str("AWS_S3_CUSTOM_DOMAIN", default="")
+_s3_endpoint = env.str("AWS_S3_ENDPOINT_URL", default="")
+_csp_media_origins = env.list("CSP_MEDIA_ORIGINS", default=(
+    [f"https://{_s3_domain}"] if _s3_domain
+    else ["/".join(_s3_endpoint.split("/")[:3])] if _s3_endpoint
+    else ["https://*.amazonaws.com"] if env.str("AWS_STORAGE_BUCKET_NAME", default="")
+    else []
+))
+_csp_report_uri = env.str("CSP_REPORT_URI", default="")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *_csp_media_origins],
+        "media-src": ["'self'", *_csp_media_origins],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        **({"report-uri": [_csp_report_uri]} if _csp_report_uri else {}),
+    },
+}
 
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import path, re_path
 from django.urls.resolvers import RoutePattern
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.cms.views import media_serve
 from apps.core.urls import SegmentIndexedResolver, api_not_found, optional_slash
@@ -33,8 +33,9 @@ api_v1 = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     SegmentIndexedResolver(RoutePattern("api/v1/", is_endpoint=False), api_v1),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/docs", SpectacularSwaggerView.as_view(url_name="schema")),
+    # Swagger UI's start-up script served as a file (?script): the CSP allows no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/docs", SpectacularSwaggerSplitView.as_view(url_name="schema")),
     # Anything else under /api/ is a JSON 404 in the error envelope, never Django's HTML page.
     re_path(r"^api/", api_not_found),
 ]

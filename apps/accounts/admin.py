@@ -1,3 +1,5 @@
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -70,3 +72,13 @@ class UserAdmin(ActivityLoggedAdminMixin, GuardedModelAdminMixin, DjangoUserAdmi
     def has_delete_permission(self, request, obj=None):
         # Users are deactivated, never deleted: their orders and history must stay.
         return False
+
+
+# The admin's sign-in lockout (apps.accounts.lockout): deleting an account's or an address's
+# access attempts ("Delete selected access attempts") unlocks it, recorded in the activity log.
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(ActivityLoggedAdminMixin, AxesAccessAttemptAdmin):
+    pass

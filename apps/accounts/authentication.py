@@ -1,14 +1,16 @@
 """JWT authentication with the user (roles and model permissions) cached, so an authenticated
 request costs no SQL. The cache entry is dropped whenever the user, their roles or their roles'
-permissions change (signals.py), so
-a deactivated user is refused at once; at worst an update made with QuerySet.update() (which
-sends no signal) shows after USER_CACHE_SECONDS."""
+permissions change (signals.py), so a deactivated user, or a token issued before the user's
+last password change (tokens.py), is refused at once; at worst an update made with
+QuerySet.update() (which sends no signal) shows after USER_CACHE_SECONDS."""
 
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.settings import api_settings
+
+from .tokens import token_is_current
 
 
 def user_cache_key(user_id) -> str:
@@ -31,6 +33,9 @@ class CachedJWTAuthentication(JWTAuthentication):
             cache.set(key, user, settings.USER_CACHE_SECONDS)
         if not user.is_active:
             raise AuthenticationFailed("User is inactive", code="user_inactive")
+        if not token_is_current(validated_token, user):
+            raise AuthenticationFailed("The password changed after this token was issued: sign in again.",
+                                       code="token_not_valid")
         return user
 
 

@@ -60,6 +60,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     erased_at = models.DateTimeField(
         null=True, blank=True, help_text="When the user's personal data was erased on request."
     )
+    token_version = models.PositiveIntegerField(
+        default=0, editable=False,
+        help_text="Raised by every password change; API tokens carrying an older one are refused.",
+    )
 
     objects = UserManager()
 
@@ -79,6 +83,48 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = normalize_email(self.email)
+
+    # --- Password changes end every session -------------------------------------------------
+    # Any password change (the admin's form, the changepassword command, the API reset, an
+    # unusable password, erasure) comes through set_password or set_unusable_password: it raises
+    # token_version, which the JWTs carry (apps.accounts.tokens), so every token issued before it
+    # is refused at once; once the change commits, signals.py blacklists the refresh tokens.
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self._password_changed()
+
+    def set_unusable_password(self):
+        super().set_unusable_password()
+        self._password_changed()
+
+    def _password_changed(self):
+        if self._state.adding or getattr(self, "_rehashing", False):
+            return  # a new account has no tokens yet; a hash upgrade keeps the password
+        self.token_version += 1
+        self._sessions_revoked = True
+
+    def check_password(self, raw_password):
+        # Django re-hashes a correct password with the preferred hasher through set_password:
+        # the password stays the same, so the sessions do too.
+        self._rehashing = True
+        try:
+            return super().check_password(raw_password)
+        finally:
+            self._rehashing = False
+
+    async def acheck_password(self, raw_password):
+        self._rehashing = True
+        try:
+            return await super().acheck_password(raw_password)
+        finally:
+            self._rehashing = False
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and getattr(self, "_sessions_revoked", False):
+            kwargs["update_fields"] = {*update_fields, "token_version"}  # save(update_fields=["password"])
+        super().save(*args, **kwargs)
 
     def get_full_name(self):
         return self.full_name or self.email

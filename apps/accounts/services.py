@@ -147,13 +147,12 @@ def user_deactivate(*, user: User, actor, request=None) -> User:
 
 
 def tokens_revoke_all(*, user: User) -> int:
-    """Blacklist every outstanding refresh token of the user (logout everywhere)."""
+    """Blacklist every outstanding refresh token of the user (logout everywhere). Password
+    changes call it after they commit (signals.py)."""
     tokens = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
-    count = 0
-    for token in tokens:
-        BlacklistedToken.objects.get_or_create(token=token)
-        count += 1
-    return count
+    rows = [BlacklistedToken(token_id=pk) for pk in tokens.values_list("pk", flat=True)]
+    BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)  # concurrent revocations
+    return len(rows)
 
 
 def refresh_token_blacklist(*, user: User, refresh: str) -> None:
@@ -184,10 +183,9 @@ def user_erase(*, user: User, request=None) -> None:
     user.is_active = False
     user.email_verified = False
     user.erased_at = timezone.now()
-    user.set_unusable_password()
+    user.set_unusable_password()  # ends every session of the user (User.set_unusable_password)
     user.save()
     user.groups.clear()
-    tokens_revoke_all(user=user)
 
 
 # --- Password reset ------------------------------------------------------------------------
@@ -211,7 +209,16 @@ def password_reset_send(*, user: User, invitation: bool = False) -> None:
 
 
 def password_reset_request(*, email: str) -> None:
-    """Sends a reset link when an active account has that email; says nothing either way."""
+    """Queues the reset for the worker, whether or not an account has that email: the request
+    does the same work either way, so its answer (and its time) tells nothing. (Nothing is
+    written here, so there is no transaction to wait for.)"""
+    from .tasks import password_reset_deliver
+
+    password_reset_deliver.delay(normalize_email(email))
+
+
+def password_reset_deliver(*, email: str) -> None:
+    """In the worker: sends a reset link when an active account has that email."""
     user = User.objects.filter(email=normalize_email(email), is_active=True).first()
     if user is not None:
         password_reset_send(user=user)
@@ -231,7 +238,6 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
         validate_password(new_password, user=user)
     except ValidationError as exc:
         raise ValidationError({"new_password": exc.messages}) from exc
-    user.set_password(new_password)
+    user.set_password(new_password)  # ends every session of the user (User.set_password)
     user.save(update_fields=["password"])
-    tokens_revoke_all(user=user)
     return user

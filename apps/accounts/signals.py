@@ -1,7 +1,11 @@
-"""Cache invalidation only (no business logic here): the cached authenticated user and who
-holds each role (``api.ROLE_EMAILS``)."""
+"""Cache invalidation only (no business logic here): the cached authenticated user, who holds
+each role (``api.ROLE_EMAILS``), and the sessions (refresh tokens) of a user whose password
+changed."""
+
+from functools import partial
 
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
@@ -14,7 +18,19 @@ from .models import User
 @receiver(post_delete, sender=User)
 def user_changed(sender, instance, **kwargs):
     forget_cached_user(instance.pk)
+    # Again after commit: a request between the save and the commit may have cached the old row.
+    transaction.on_commit(partial(forget_cached_user, instance.pk))
     ROLE_EMAILS.invalidate()
+
+
+@receiver(post_save, sender=User)
+def user_password_changed(sender, instance, **kwargs):
+    """A password change (User.set_password / set_unusable_password) already refuses the tokens
+    issued before it (token version); once it commits, its refresh tokens are blacklisted too."""
+    if instance.__dict__.pop("_sessions_revoked", False):
+        from .services import tokens_revoke_all
+
+        transaction.on_commit(partial(tokens_revoke_all, user=instance))
 
 
 @receiver(post_save, sender=Group)

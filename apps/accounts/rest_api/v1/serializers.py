@@ -1,9 +1,13 @@
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer as SimpleJWTRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from apps.accounts.models import User, normalize_email
 from apps.accounts.selectors import user_roles_of
+from apps.accounts.tokens import RefreshToken, token_is_current
 from apps.core.models import currency_code_validator
 from apps.core.roles import ALL_ROLES
 
@@ -97,6 +101,21 @@ class LoginResponseSerializer(TokenPairSerializer):
 
 class RefreshInputSerializer(serializers.Serializer):
     refresh = serializers.CharField()
+
+
+class TokenRefreshSerializer(SimpleJWTRefreshSerializer):
+    """simplejwt's rotation (SIMPLE_JWT["TOKEN_REFRESH_SERIALIZER"]), refusing a refresh token
+    of an unknown or inactive user, or one issued before the user's last password change."""
+
+    token_class = RefreshToken
+
+    def validate(self, attrs):
+        refresh = self.token_class(attrs["refresh"])  # signature, expiry, type, blacklist
+        user = (User.objects.filter(**{jwt_settings.USER_ID_FIELD: refresh.get(jwt_settings.USER_ID_CLAIM)})
+                .only("id", "is_active", "token_version").first())
+        if user is None or not user.is_active or not token_is_current(refresh, user):
+            raise InvalidToken("This refresh token is no longer valid: sign in again.")
+        return super().validate(attrs)
 
 
 class PasswordResetSerializer(serializers.Serializer):

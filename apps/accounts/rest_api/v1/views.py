@@ -1,12 +1,13 @@
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from apps.accounts import services
@@ -19,6 +20,7 @@ from apps.accounts.throttles import (
     PasswordResetIPThrottle,
     RegisterIPThrottle,
 )
+from apps.accounts.tokens import RefreshToken
 from apps.core.idempotency import idempotent
 from apps.core.permissions import IsAdminRole
 
@@ -38,7 +40,13 @@ from .serializers import (
 
 TAG = ["accounts"]
 
+# Every response of this module (tokens, profiles, the GDPR export, their errors) is personal:
+# Cache-Control: no-store (Django's never_cache), so no browser or proxy keeps a copy. Each view
+# here carries it; a test walks the auth/ routes so a new one (MFA, OTP) cannot miss it.
+no_store = method_decorator(never_cache, name="dispatch")
 
+
+@no_store
 class RegisterView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -53,6 +61,7 @@ class RegisterView(APIView):
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
+@no_store
 class LoginView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -78,6 +87,7 @@ class LoginView(APIView):
                          "user": UserSerializer(user).data})
 
 
+@no_store
 class RefreshView(TokenRefreshView):
     """Rotates the refresh token: the old one is blacklisted, a reused one is refused (401)."""
 
@@ -89,6 +99,7 @@ class RefreshView(TokenRefreshView):
         return super().post(request, *args, **kwargs)
 
 
+@no_store
 class LogoutView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -101,6 +112,7 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@no_store
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -123,6 +135,7 @@ class MeView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@no_store
 class MeExportView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -132,6 +145,7 @@ class MeExportView(APIView):
         return Response(user_personal_data_export(user=request.user))
 
 
+@no_store
 class PasswordResetView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -149,6 +163,7 @@ class PasswordResetView(APIView):
         )
 
 
+@no_store
 class PasswordResetConfirmView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -163,6 +178,7 @@ class PasswordResetConfirmView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@no_store
 @extend_schema_view(
     list=extend_schema(tags=["accounts"]),
     retrieve=extend_schema(tags=["accounts"]),

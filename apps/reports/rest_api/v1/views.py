@@ -1,5 +1,7 @@
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -41,6 +43,7 @@ class CSVRenderer(BaseRenderer):
         return data
 
 
+@method_decorator(never_cache, name="dispatch")  # Cache-Control: no-store, errors included
 class ExportView(APIView):
     """Stream a dataset as CSV (UTF-8; ``?excel=true`` adds a BOM for Excel), with the same
     filters as the dataset's list endpoint. Money is a plain decimal with a currency column,
@@ -218,6 +221,7 @@ class AnalyticsRFQFunnelView(APIView):
         return Response(analytics.rfq_funnel(_period(request)))
 
 
+@method_decorator(never_cache, name="dispatch")
 class AnalyticsExportView(APIView):
     """Staff: the period's daily figures as CSV (date, metric, dimension, value)."""
 
