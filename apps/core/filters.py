@@ -1,4 +1,4 @@
-from datetime import UTC
+from datetime import UTC, timedelta
 
 import django_filters
 from django import forms
@@ -7,6 +7,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from .models import ActivityLog
 
 TRUE_VALUES = ("true", "1")
+MAX_UTC_OFFSET = timedelta(hours=14)  # the widest offset in use (Kiribati +14:00, Baker -12:00)
 FALSE_VALUES = ("false", "0")
 
 
@@ -30,11 +31,15 @@ class FilterBackend(DjangoFilterBackend):
 class _IsoDateTimeField(django_filters.fields.IsoDateTimeField):
     """An ISO 8601 date-time that exists in UTC too: the database compares in UTC, and
     ``0001-01-01T00:00+01:00`` (or 9999-12-31T23:59-01:00) has no UTC counterpart, which
-    Python only finds out when the query is built (an OverflowError, a 500)."""
+    Python only finds out when the query is built (an OverflowError, a 500). Its UTC offset is
+    at most ±14:00: Python accepts up to ±23:59, PostgreSQL refuses past ±15:59 (a 500)."""
 
     def to_python(self, value):
         parsed = super().to_python(value)
         if parsed is not None and parsed.tzinfo is not None:
+            offset = parsed.utcoffset()
+            if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+                raise forms.ValidationError("Enter a UTC offset between -14:00 and +14:00.", code="invalid")
             try:
                 parsed.astimezone(UTC)
             except OverflowError as exc:
@@ -45,7 +50,8 @@ class _IsoDateTimeField(django_filters.fields.IsoDateTimeField):
 
 
 class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """django-filter's ISO 8601 filter, refusing date-times outside the UTC calendar (a 400)."""
+    """django-filter's ISO 8601 filter, refusing date-times outside the UTC calendar or with an
+    offset beyond ±14:00 (a 400 naming the parameter)."""
 
     field_class = _IsoDateTimeField
 
