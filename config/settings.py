@@ -573,11 +573,18 @@ EMAIL_SWEEP_BATCH_SIZE = env.int("EMAIL_SWEEP_BATCH_SIZE", default=500)
 EMAIL_MAX_ATTACHMENT_BYTES = env.int("EMAIL_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
 # ESP delivery webhooks (/api/v1/webhooks/email/<esp>/tracking): Resend's svix signing secret
 # or Mailgun's webhook signing key; other ESPs use ANYMAIL_WEBHOOK_SECRET (basic auth).
+# SendGrid's is its signed event webhook's verification key (the public key, base64).
 EMAIL_WEBHOOK_SIGNING_KEY = env.str("EMAIL_WEBHOOK_SIGNING_KEY", default="")
-if EMAIL_WEBHOOK_SIGNING_KEY and EMAIL_PROVIDER in ("resend", "mailgun"):
-    ANYMAIL["RESEND_SIGNING_SECRET" if EMAIL_PROVIDER == "resend" else "MAILGUN_WEBHOOK_SIGNING_KEY"] = (
-        EMAIL_WEBHOOK_SIGNING_KEY
-    )
+_WEBHOOK_KEY_SETTINGS = {
+    "resend": "RESEND_SIGNING_SECRET",
+    "mailgun": "MAILGUN_WEBHOOK_SIGNING_KEY",
+    "sendgrid": "SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY",
+}
+if EMAIL_WEBHOOK_SIGNING_KEY and EMAIL_PROVIDER in _WEBHOOK_KEY_SETTINGS:
+    ANYMAIL[_WEBHOOK_KEY_SETTINGS[EMAIL_PROVIDER]] = EMAIL_WEBHOOK_SIGNING_KEY
+# Signed ESP deliveries (Mailgun, Resend, SendGrid) older or newer than this are refused, and
+# each is accepted once within it (apps.notifications.webhooks).
+EMAIL_WEBHOOK_TOLERANCE_SECONDS = env.int("EMAIL_WEBHOOK_TOLERANCE_SECONDS", default=300)
 # Broadcasts: recipients per task, and when a broadcast without progress is resumed.
 BROADCAST_BATCH_SIZE = env.int("BROADCAST_BATCH_SIZE", default=100)
 BROADCAST_STALL_MINUTES = env.int("BROADCAST_STALL_MINUTES", default=15)
