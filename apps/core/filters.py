@@ -1,13 +1,11 @@
-from datetime import UTC, timedelta
-
 import django_filters
 from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
 
 from .models import ActivityLog
+from .parsers import utc_datetime
 
 TRUE_VALUES = ("true", "1")
-MAX_UTC_OFFSET = timedelta(hours=14)  # the widest offset in use (Kiribati +14:00, Baker -12:00)
 FALSE_VALUES = ("false", "0")
 
 
@@ -37,15 +35,10 @@ class _IsoDateTimeField(django_filters.fields.IsoDateTimeField):
     def to_python(self, value):
         parsed = super().to_python(value)
         if parsed is not None and parsed.tzinfo is not None:
-            offset = parsed.utcoffset()
-            if offset is not None and abs(offset) > MAX_UTC_OFFSET:
-                raise forms.ValidationError("Enter a UTC offset between -14:00 and +14:00.", code="invalid")
             try:
-                parsed.astimezone(UTC)
-            except OverflowError as exc:
-                raise forms.ValidationError(
-                    "Enter a date and time between 0001-01-01 and 9999-12-31 in UTC.", code="invalid"
-                ) from exc
+                utc_datetime(parsed)
+            except ValueError as exc:
+                raise forms.ValidationError(str(exc), code="invalid") from exc
         return parsed
 
 

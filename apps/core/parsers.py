@@ -11,6 +11,9 @@
   ``surrogate_characters_not_allowed``);
 - strict JSON: ``NaN`` and ``Infinity`` are refused, as DRF does.
 
+And a date-time from outside has a UTC offset of at most ±14:00 (the widest in use): Python
+accepts up to ±23:59, PostgreSQL refuses past ±15:59 (``utc_datetime``).
+
 ``json_loads`` applies these rules anywhere a raw body is parsed (the carriers' webhooks);
 ``JSONParser`` is the default DRF parser built on it. Errors are domain errors (``parse_error``)
 and Django validation errors, which the exception handler maps to the envelope."""
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +33,7 @@ from rest_framework.utils.json import strict_constant
 from .errors import ApplicationError, PayloadTooLarge
 
 NUL = "\x00"
+MAX_UTC_OFFSET = timedelta(hours=14)  # Kiribati +14:00; Baker Island -12:00
 
 
 def _string_problem(value: str) -> ValidationError | None:
@@ -125,3 +130,15 @@ class JSONParser(parsers.JSONParser):
             raise ApplicationError(f"JSON parse error - the body is not {encoding} ({exc.reason}).",
                                    code="parse_error") from exc  # fmt: skip
         return json_loads(text)
+
+
+def utc_datetime(value: datetime) -> datetime:
+    """An aware ``value`` in UTC. ValueError (its message fit for the caller) if its offset is
+    beyond ±14:00, or it has no UTC counterpart (``0001-01-01T00:00+01:00``)."""
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise ValueError("Enter a UTC offset between -14:00 and +14:00.")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("Enter a date and time between 0001-01-01 and 9999-12-31 in UTC.") from exc
