@@ -18,7 +18,7 @@ import uuid
 import pytest
 from django.core.cache import cache
 from django.test import Client
-from django.urls.resolvers import RegexPattern, RoutePattern
+from django.urls.resolvers import RegexPattern
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.notifications.webhooks import TRACKING_VIEWS
