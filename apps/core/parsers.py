@@ -6,9 +6,10 @@
   larger declared bodies before they are read);
 - no NUL character (U+0000) and no lone surrogate (U+D800–U+DFFF) in any string, object key
   included: PostgreSQL cannot store the first in text or jsonb, and no database can encode the
-  second. Refused with a 400 on the dotted path of the value (``metadata.tags.0``), with the
-  codes DRF's own CharField uses (``null_characters_not_allowed``,
-  ``surrogate_characters_not_allowed``);
+  second. Refused with a 400 on the request field that holds the value (``attr``:
+  ``metadata``, as a field's own validation would say) and the dotted path of the value in the
+  message (``metadata.tags.0``), with the codes DRF's own CharField uses
+  (``null_characters_not_allowed``, ``surrogate_characters_not_allowed``);
 - strict JSON: ``NaN`` and ``Infinity`` are refused, as DRF does.
 
 And a date-time from outside has a UTC offset of at most ±14:00 (the widest in use): Python
@@ -36,17 +37,25 @@ NUL = "\x00"
 MAX_UTC_OFFSET = timedelta(hours=14)  # Kiribati +14:00; Baker Island -12:00
 
 
-def _string_problem(value: str) -> ValidationError | None:
+def _string_problem(value: str) -> tuple[str, str] | None:
+    """(message, code) if ``value`` cannot be stored."""
     if NUL in value:
-        return ValidationError("Null characters are not allowed.", code="null_characters_not_allowed")
+        return "Null characters are not allowed", "null_characters_not_allowed"
     if not value.isascii():
         for char in value:
             if "\ud800" <= char <= "\udfff":
-                return ValidationError(
-                    f"Surrogate characters are not allowed: U+{ord(char):X}.",
-                    code="surrogate_characters_not_allowed",
-                )
+                message = f"Surrogate characters (U+{ord(char):X}) are not allowed"
+                return message, "surrogate_characters_not_allowed"
     return None
+
+
+def _refuse(problem: tuple[str, str], parts: tuple) -> ValidationError:
+    """The error on the top-level field holding the value; the value's dotted path in the text."""
+    message, code = problem
+    if len(parts) > 1:
+        message += f" (at {_path(parts)})"
+    field = _path(parts[:1]) or "non_field_errors"
+    return ValidationError({field: ValidationError(f"{message}.", code=code)})
 
 
 def _shown_key(key: str) -> str:
@@ -73,7 +82,7 @@ def check_json_value(value: Any, *, max_depth: int | None = None) -> None:
         if isinstance(node, str):
             problem = _string_problem(node)
             if problem is not None:
-                raise ValidationError({_path(path) or "non_field_errors": problem})
+                raise _refuse(problem, path)
             continue
         if isinstance(node, dict):
             items = node.items()
@@ -87,7 +96,7 @@ def check_json_value(value: Any, *, max_depth: int | None = None) -> None:
             if isinstance(key, str):
                 problem = _string_problem(key)
                 if problem is not None:
-                    raise ValidationError({_path((*path, key)): problem})
+                    raise _refuse(problem, (*path, key))
             if isinstance(item, (str, dict, list)):
                 stack.append((item, (*path, key), depth + 1))
 

@@ -288,7 +288,7 @@ def _verified_payload(carrier: Carrier, body: bytes, signature: str) -> dict:
         raise ApplicationError(
             f"The {SIGNATURE_HEADER} header does not match the body.", code="invalid_signature"
         )
-    return _valid_payload(json_loads(body))  # the API's JSON rules: depth, NUL (400 on its path)
+    return _valid_payload(json_loads(body))  # the API's JSON rules: depth, NUL (400 on its field)
 
 
 def _valid_payload(payload) -> dict:

@@ -1,8 +1,8 @@
 """Bad input is never a 500 (issue 16, item 13): the project's JSON parser (apps.core.parsers)
-limits nesting and size and refuses NUL characters and lone surrogates in strings and keys,
-naming the dotted path. Each was a 500 (a RecursionError on any database; PostgreSQL's or the
-encoder's errors for the others). The same inputs are sent to every write endpoint by
-tests/core/test_bad_input_matrix.py."""
+limits nesting and size and refuses NUL characters and lone surrogates in strings and keys, on
+the request field that holds them, with the value's dotted path in the message. Each was a 500
+(a RecursionError on any database; PostgreSQL's or the encoder's errors for the others). The
+same inputs are sent to every write endpoint by tests/core/test_bad_input_matrix.py."""
 
 import io
 import json
@@ -55,23 +55,32 @@ def test_json_loads_allows_64_levels_and_refuses_65(settings):
 
 
 @pytest.mark.parametrize(
-    "raw, attr",
+    "raw, path",
     [
         ('{"a": "x\\u0000y"}', "metadata.a"),
         ('{"a\\u0000": "y"}', "metadata.a\\u0000"),
         ('{"tags": ["ok", {"deep": "\\u0000"}]}', "metadata.tags.1.deep"),
     ],
 )
-def test_a_nul_character_in_inquiry_metadata_is_refused_on_its_path(api_client, raw, attr):
+def test_a_nul_character_in_inquiry_metadata_is_refused_on_the_field(api_client, raw, path):
     response = post(api_client, INQUIRIES, with_field(INQUIRY, "metadata", raw))
-    assert_error(response, 400, kind="validation_error", code="null_characters_not_allowed", attr=attr)
+    body = assert_error(
+        response, 400, kind="validation_error", code="null_characters_not_allowed", attr="metadata"
+    )
+    assert body["errors"][0]["detail"] == f"Null characters are not allowed (at {path})."
     assert not Inquiry.objects.exists()
+    response = post(api_client, INQUIRIES, json.dumps({**INQUIRY, "company": "Acme\x00"}))
+    body = assert_error(response, 400, kind="validation_error", attr="company")
+    assert body["errors"][0]["detail"] == "Null characters are not allowed."
 
 
-def test_a_nul_character_in_analytics_event_data_is_refused_on_its_path(api_client):
-    for raw, attr in (('{"k": "\\u0000"}', "event_data.k"), ('{"\\u0000": 1}', "event_data.\\u0000")):
+def test_a_nul_character_in_analytics_event_data_is_refused_on_the_field(api_client):
+    for raw, path in (('{"k": "\\u0000"}', "event_data.k"), ('{"\\u0000": 1}', "event_data.\\u0000")):
         response = post(api_client, EVENTS, with_field({"event_type": "page_view"}, "event_data", raw))
-        assert_error(response, 400, kind="validation_error", code="null_characters_not_allowed", attr=attr)
+        body = assert_error(
+            response, 400, kind="validation_error", code="null_characters_not_allowed", attr="event_data"
+        )
+        assert path in body["errors"][0]["detail"]
     assert not AnalyticsEvent.objects.exists()
     assert post(api_client, EVENTS, json.dumps({"event_type": "page_view"})).status_code == 202
 
@@ -79,8 +88,10 @@ def test_a_nul_character_in_analytics_event_data_is_refused_on_its_path(api_clie
 def test_a_lone_surrogate_in_json_is_refused_on_its_path(api_client):
     """``"\\ud800"`` is valid JSON but no database can encode it (a 500 on SQLite too)."""
     response = post(api_client, INQUIRIES, with_field(INQUIRY, "metadata", '{"a": "x\\ud800"}'))
-    assert_error(response, 400, kind="validation_error", code="surrogate_characters_not_allowed",
-                 attr="metadata.a")  # fmt: skip
+    body = assert_error(
+        response, 400, kind="validation_error", code="surrogate_characters_not_allowed", attr="metadata"
+    )
+    assert body["errors"][0]["detail"] == "Surrogate characters (U+D800) are not allowed (at metadata.a)."
     assert not Inquiry.objects.exists()
     # A pair that makes a real character (an emoji) is fine.
     response = post(api_client, INQUIRIES, with_field(INQUIRY, "metadata", '{"a": "\\ud83d\\ude00"}'))
