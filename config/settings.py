@@ -220,7 +220,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["apps.core.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "apps.core.parsers.JSONParser",  # depth, size, NUL and surrogate limits (apps.core.parsers)
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
@@ -291,6 +291,8 @@ SPECTACULAR_SETTINGS = {
 # Request size limits (bytes). Larger API bodies answer 413 with the error envelope.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("API_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 API_MAX_UPLOAD_BYTES = env.int("API_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
+# JSON bodies nested deeper than this (arrays and objects) answer 400 parse_error.
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=64)
 
 # Media library uploads: size limit, allowed types (sniffed from content; only passive types
 # can be allowed, apps/cms/uploads.py PASSIVE_TYPES, docs/media.md), image pixel limit, and how
@@ -636,11 +638,18 @@ EMAIL_SWEEP_BATCH_SIZE = env.int("EMAIL_SWEEP_BATCH_SIZE", default=500)
 EMAIL_MAX_ATTACHMENT_BYTES = env.int("EMAIL_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
 # ESP delivery webhooks (/api/v1/webhooks/email/<esp>/tracking): Resend's svix signing secret
 # or Mailgun's webhook signing key; other ESPs use ANYMAIL_WEBHOOK_SECRET (basic auth).
+# SendGrid's is its signed event webhook's verification key (the public key, base64).
 EMAIL_WEBHOOK_SIGNING_KEY = env.str("EMAIL_WEBHOOK_SIGNING_KEY", default="")
-if EMAIL_WEBHOOK_SIGNING_KEY and EMAIL_PROVIDER in ("resend", "mailgun"):
-    ANYMAIL["RESEND_SIGNING_SECRET" if EMAIL_PROVIDER == "resend" else "MAILGUN_WEBHOOK_SIGNING_KEY"] = (
-        EMAIL_WEBHOOK_SIGNING_KEY
-    )
+_WEBHOOK_KEY_SETTINGS = {
+    "resend": "RESEND_SIGNING_SECRET",
+    "mailgun": "MAILGUN_WEBHOOK_SIGNING_KEY",
+    "sendgrid": "SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY",
+}
+if EMAIL_WEBHOOK_SIGNING_KEY and EMAIL_PROVIDER in _WEBHOOK_KEY_SETTINGS:
+    ANYMAIL[_WEBHOOK_KEY_SETTINGS[EMAIL_PROVIDER]] = EMAIL_WEBHOOK_SIGNING_KEY
+# Signed ESP deliveries (Mailgun, Resend, SendGrid) older or newer than this are refused, and
+# each is accepted once within it (apps.notifications.webhooks).
+EMAIL_WEBHOOK_TOLERANCE_SECONDS = env.int("EMAIL_WEBHOOK_TOLERANCE_SECONDS", default=300)
 # Broadcasts: recipients per task, and when a broadcast without progress is resumed.
 BROADCAST_BATCH_SIZE = env.int("BROADCAST_BATCH_SIZE", default=100)
 BROADCAST_STALL_MINUTES = env.int("BROADCAST_STALL_MINUTES", default=15)

@@ -1,10 +1,9 @@
-from datetime import UTC
-
 import django_filters
 from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
 
 from .models import ActivityLog
+from .parsers import utc_datetime
 
 TRUE_VALUES = ("true", "1")
 FALSE_VALUES = ("false", "0")
@@ -30,22 +29,22 @@ class FilterBackend(DjangoFilterBackend):
 class _IsoDateTimeField(django_filters.fields.IsoDateTimeField):
     """An ISO 8601 date-time that exists in UTC too: the database compares in UTC, and
     ``0001-01-01T00:00+01:00`` (or 9999-12-31T23:59-01:00) has no UTC counterpart, which
-    Python only finds out when the query is built (an OverflowError, a 500)."""
+    Python only finds out when the query is built (an OverflowError, a 500). Its UTC offset is
+    at most ±14:00: Python accepts up to ±23:59, PostgreSQL refuses past ±15:59 (a 500)."""
 
     def to_python(self, value):
         parsed = super().to_python(value)
         if parsed is not None and parsed.tzinfo is not None:
             try:
-                parsed.astimezone(UTC)
-            except OverflowError as exc:
-                raise forms.ValidationError(
-                    "Enter a date and time between 0001-01-01 and 9999-12-31 in UTC.", code="invalid"
-                ) from exc
+                utc_datetime(parsed)
+            except ValueError as exc:
+                raise forms.ValidationError(str(exc), code="invalid") from exc
         return parsed
 
 
 class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """django-filter's ISO 8601 filter, refusing date-times outside the UTC calendar (a 400)."""
+    """django-filter's ISO 8601 filter, refusing date-times outside the UTC calendar or with an
+    offset beyond ±14:00 (a 400 naming the parameter)."""
 
     field_class = _IsoDateTimeField
 

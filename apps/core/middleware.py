@@ -5,10 +5,13 @@ from .exceptions import error_body
 
 
 class ApiRequestGuardMiddleware:
-    """Rejects oversized API bodies before anything reads them (413 in the error envelope).
+    """Rejects API requests no view can answer before anything reads them, in the error envelope:
 
-    Multipart uploads may be as large as API_MAX_UPLOAD_BYTES; every other body as large as
-    DATA_UPLOAD_MAX_MEMORY_SIZE (Django's own limit, which also guards chunked bodies).
+    - a path with a NUL character (``/api/v1/track/%00``): 404, as no resource is named so
+      (PostgreSQL cannot even compare text holding one: a lookup would be a 500);
+    - an oversized body: 413. Multipart uploads may be as large as API_MAX_UPLOAD_BYTES; every
+      other body as large as DATA_UPLOAD_MAX_MEMORY_SIZE (Django's own limit, which also guards
+      chunked bodies). The JSON parser (apps.core.parsers) checks the bytes it reads too.
     """
 
     def __init__(self, get_response):
@@ -16,6 +19,11 @@ class ApiRequestGuardMiddleware:
 
     def __call__(self, request):
         if request.path.startswith("/api/"):
+            if "\x00" in request.path:
+                return JsonResponse(
+                    error_body(404, "not_found", "No API resource has a NUL character in its path."),
+                    status=404,
+                )
             try:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:

@@ -3,6 +3,7 @@
 from django.http import JsonResponse
 from django.views import defaults
 from django.views.csrf import csrf_failure as html_csrf_failure
+from django.views.decorators.csrf import csrf_exempt
 
 from .exceptions import error_body
 
@@ -47,7 +48,10 @@ def csrf_failure(request, reason=""):
     return html_csrf_failure(request, reason=reason)
 
 
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
+    """Any verb on an unknown path under /api/: the 404 envelope. CSRF-exempt, as it changes
+    nothing: otherwise a write (POST, PATCH, DELETE) would be answered 403 ``csrf_failed``."""
     return JsonResponse(
         error_body(404, "not_found", f"No API endpoint matches {request.path}."), status=404
     )

@@ -1,8 +1,16 @@
 import django_filters
 
-from apps.core.filters import IsoDateTimeFilter
+from apps.core.filters import IsoDateTimeFilter, StrictBooleanFilter
 
-from .models import Job
+from .models import Carrier, Job
+
+
+class CarrierFilter(django_filters.FilterSet):
+    is_active = StrictBooleanFilter()
+
+    class Meta:
+        model = Carrier
+        fields = ["is_active"]
 
 
 class JobFilter(django_filters.FilterSet):

@@ -1,6 +1,6 @@
-"""Tracking reads: the order's timeline (its status history merged with its shipments'
-events) for its owner and staff, and the public, reduced view of one shipment by its
-tracking code. Each is a constant number of queries."""
+"""Tracking reads: the carriers shipments can name, the order's timeline (its status history
+merged with its shipments' events) for its owner and staff, and the public, reduced view of one
+shipment by its tracking code. Each is a constant number of queries."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from django.db.models import Prefetch
 
 from apps.orders.models import Order, OrderStatusHistory
 
-from .models import Shipment, ShipmentEvent
+from .models import Carrier, Shipment, ShipmentEvent
+
+
+def carrier_list():
+    """Every carrier, active ones first, by name (the webhook secret and status map are not
+    for the API: only the fields a shipment form needs)."""
+    return Carrier.objects.only("code", "name", "tracking_url_template", "is_active").order_by(
+        "-is_active", "name", "code"
+    )
 
 
 def shipment_get(pk) -> Shipment | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -18,6 +17,7 @@ from django.utils.dateparse import parse_datetime
 
 from apps.core.activity import activity_record
 from apps.core.errors import ApplicationError, Conflict, NotFound
+from apps.core.parsers import json_loads, utc_datetime
 from apps.core.roles import user_roles
 from apps.orders import api as orders
 from apps.orders.models import Order, OrderLine
@@ -30,6 +30,15 @@ S = Shipment.Status
 SHIPPABLE_ORDER_STATES = (Order.Status.PAID, Order.Status.FULFILLING)
 MAX_CLOCK_SKEW = timedelta(minutes=10)  # an event "from the future" beyond this is refused
 SIGNATURE_HEADER = "X-Foundry-Signature"
+# The carrier event's fields: (required, longest accepted), as ShipmentEvent stores them.
+WEBHOOK_FIELDS = {
+    "event_id": (True, 128),
+    "tracking_number": (True, 64),
+    "status": (True, 64),
+    "occurred_at": (True, 64),
+    "location": (False, 200),
+    "note": (False, 2000),
+}
 
 
 def _actor(user):
@@ -168,16 +177,24 @@ def shipment_create(
 
 
 def _occurred_at(value) -> datetime:
+    """The event's time in UTC: an aware ISO 8601 date-time, offset at most ±14:00, not ahead."""
     now = timezone.now()
     if value is None:
         return now
     if isinstance(value, str):
-        parsed = parse_datetime(value)
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:  # well formed, but no such date or time (2026-02-30)
+            parsed = None
         if parsed is None:
             raise ApplicationError("Give occurred_at as an ISO 8601 date-time.", attr="occurred_at")
         value = parsed
     if timezone.is_naive(value):
         raise ApplicationError("occurred_at needs a time zone (e.g. Z or +01:00).", attr="occurred_at")
+    try:
+        value = utc_datetime(value)
+    except ValueError as exc:
+        raise ApplicationError(f"occurred_at: {exc}", attr="occurred_at") from exc
     if value > now + MAX_CLOCK_SKEW:
         raise ApplicationError("occurred_at is in the future.", attr="occurred_at")
     return value
@@ -271,19 +288,27 @@ def _verified_payload(carrier: Carrier, body: bytes, signature: str) -> dict:
         raise ApplicationError(
             f"The {SIGNATURE_HEADER} header does not match the body.", code="invalid_signature"
         )
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApplicationError("The body is not JSON.", code="parse_error") from exc
+    return _valid_payload(json_loads(body))  # the API's JSON rules: depth, NUL (400 on its field)
+
+
+def _valid_payload(payload) -> dict:
+    """The fields this code reads, each a string of at most its length (optional ones default
+    to ""); anything else is a 400 naming the field, and nothing is stored."""
     if not isinstance(payload, dict):
         raise ApplicationError("The body must be a JSON object.", code="parse_error")
-    for field in ("event_id", "tracking_number", "status", "occurred_at"):
-        if not isinstance(payload.get(field), str) or not payload[field].strip():
-            raise ApplicationError(f"'{field}' is required (a string).", attr=field)
-    for field in ("location", "note"):
-        if not isinstance(payload.get(field, ""), str):
-            raise ApplicationError(f"'{field}' must be a string.", attr=field)
-    return payload
+    valid = {}
+    for field, (required, longest) in WEBHOOK_FIELDS.items():
+        value = payload.get(field)
+        if value is None and not required:
+            value = ""
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise ApplicationError(
+                f"'{field}' is {'required (a string)' if required else 'a string when given'}.", attr=field
+            )
+        if len(value) > longest:
+            raise ApplicationError(f"'{field}' is longer than {longest} characters.", attr=field)
+        valid[field] = value.strip()
+    return valid
 
 
 def carrier_status_map(carrier: Carrier, status: str) -> str:
@@ -307,21 +332,19 @@ def carrier_webhook_receive(*, carrier_code: str, body: bytes, signature: str) -
     if carrier is None:
         raise NotFound(f"No active carrier '{carrier_code}'.")
     payload = _verified_payload(carrier, body, signature)
-    event_id = payload["event_id"].strip()[:128]
+    event_id = payload["event_id"]
     if ShipmentEvent.objects.filter(carrier=carrier, external_id=event_id).exists():
         return {"duplicate": True, "applied": False, "status": None}
-    status = carrier_status_map(carrier, payload["status"].strip())
-    shipment = Shipment.objects.filter(
-        carrier=carrier, tracking_number=payload["tracking_number"].strip()
-    ).first()
+    status = carrier_status_map(carrier, payload["status"])
+    shipment = Shipment.objects.filter(carrier=carrier, tracking_number=payload["tracking_number"]).first()
     if shipment is None:
         raise NotFound(f"No {carrier.name} shipment with tracking number {payload['tracking_number']}.")
     try:
         event, moved = shipment_event_record(
             shipment=shipment,
             status=status,
-            location=payload.get("location", ""),
-            note=payload.get("note", ""),
+            location=payload["location"],
+            note=payload["note"],
             occurred_at=payload["occurred_at"],
             source=ShipmentEvent.Source.CARRIER,
             carrier_status=payload["status"],

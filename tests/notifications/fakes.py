@@ -56,9 +56,17 @@ class ResendFake(FakeServer):
         return Response.json(404, {"statusCode": 404, "name": "not_found", "message": "Not found"})
 
     def signed_event(
-        self, event_type: str, email: dict, *, bounce: dict | None = None, secret: str | None = None
+        self,
+        event_type: str,
+        email: dict,
+        *,
+        bounce: dict | None = None,
+        secret: str | None = None,
+        at: datetime | None = None,
+        msg_id: str | None = None,
     ) -> tuple[str, dict]:
-        """(body, headers for the Django test client) of one Resend webhook event."""
+        """(body, headers for the Django test client) of one Resend webhook event, signed (svix)
+        at ``at`` (default: now) as message ``msg_id`` (default: a new one)."""
         data = {
             "created_at": datetime.now(UTC).isoformat(),
             "email_id": email["id"],
@@ -69,8 +77,8 @@ class ResendFake(FakeServer):
         if bounce is not None:
             data["bounce"] = bounce
         body = json.dumps({"type": event_type, "created_at": datetime.now(UTC).isoformat(), "data": data})
-        msg_id = f"msg_{uuid.uuid4().hex}"
-        now = datetime.now(UTC)
+        msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
+        now = at or datetime.now(UTC)
         signature = Webhook(secret or self.signing_secret).sign(msg_id, now, body)
         headers = {
             "HTTP_SVIX_ID": msg_id,

@@ -3,7 +3,10 @@ suppression list. An event finds its outbox row by the provider's message id (or
 id sent as anymail metadata); the row's ``delivery_status`` only moves forward
 (delivered < bounced < complained), so replayed or out-of-order events are harmless. A hard
 bounce, a spam complaint or an unsubscribe adds the address to ``Suppression``; nothing is
-emailed to it afterwards (queue, send and broadcasts all check)."""
+emailed to it afterwards (queue, send and broadcasts all check).
+
+The ESP's text is read without NUL characters (PostgreSQL cannot store or compare them), and an
+address longer than an address can be is not suppressed: a signed event is applied, not lost."""
 
 from __future__ import annotations
 
@@ -17,11 +20,13 @@ from django.utils import timezone
 from apps.core.activity import activity_record
 
 from ..models import EmailMessage, Suppression
+from ..text import without_nul
 from .outbox import address_of
 
 logger = logging.getLogger(__name__)
 
 Delivery = EmailMessage.DeliveryStatus
+MAX_ADDRESS_LENGTH = Suppression._meta.get_field("email").max_length
 RANK = {Delivery.UNKNOWN: 0, Delivery.DELIVERED: 1, Delivery.BOUNCED: 2, Delivery.COMPLAINED: 3}
 SOFT_BOUNCE_MARKERS = {"transient", "softbounce", "undetermined"}
 REJECT_SUPPRESSION = {
@@ -61,12 +66,19 @@ def _classify(event) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _text(value) -> str:
+    """An ESP's value as text without NUL characters ("" for none)."""
+    return without_nul(str(value)) if value is not None else ""
+
+
 def _find_message(event) -> EmailMessage | None:
-    if event.message_id:
-        message = EmailMessage.objects.filter(provider_message_id=str(event.message_id)).first()
+    message_id = _text(event.message_id)
+    if message_id:
+        message = EmailMessage.objects.filter(provider_message_id=message_id).first()
         if message is not None:
             return message
     outbox_id = (event.metadata or {}).get("email_id") if isinstance(event.metadata, dict) else None
+    outbox_id = _text(outbox_id)
     if outbox_id:
         try:
             return EmailMessage.objects.filter(pk=outbox_id).first()
@@ -76,7 +88,7 @@ def _find_message(event) -> EmailMessage | None:
 
 
 def _detail(event) -> str:
-    parts = [str(p) for p in (event.reject_reason, event.description, event.mta_response) if p]
+    parts = [_text(p) for p in (event.reject_reason, event.description, event.mta_response) if p]
     return " — ".join(parts)[:500]
 
 
@@ -130,8 +142,9 @@ def tracking_event_apply(*, event, esp_name: str) -> str:
                 updated_at=now,
             )
             outcome.append(status)
-    recipient = event.recipient or (message.to[0] if message is not None and len(message.to) == 1 else "")
-    if suppress and recipient:
+    only_recipient = message.to[0] if message is not None and len(message.to) == 1 else ""
+    recipient = _text(event.recipient) or only_recipient
+    if suppress and recipient and len(address_of(recipient)) <= MAX_ADDRESS_LENGTH:
         suppression_add(
             email=recipient, reason=suppress, source=esp_name, detail=_detail(event), email_message=message
         )

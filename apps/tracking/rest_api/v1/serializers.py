@@ -1,6 +1,13 @@
 from rest_framework import serializers
 
-from apps.tracking.models import Shipment, ShipmentEvent
+from apps.tracking.models import Carrier, Shipment, ShipmentEvent
+
+
+class CarrierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Carrier
+        fields = ["code", "name", "tracking_url_template", "is_active"]
+        read_only_fields = fields
 
 
 class ShipmentLineInSerializer(serializers.Serializer):
@@ -18,7 +25,10 @@ class ShipmentLineInSerializer(serializers.Serializer):
 
 class ShipmentCreateSerializer(serializers.Serializer):
     order = serializers.CharField(max_length=32, help_text="The order number, e.g. FD-2026-000123.")
-    carrier = serializers.SlugField(max_length=32, help_text="The carrier's code.")
+    carrier = serializers.SlugField(
+        max_length=32,
+        help_text="A carrier code from GET /api/v1/carriers (an active carrier), e.g. \"dhl\".",
+    )
     tracking_number = serializers.CharField(max_length=64)
     lines = ShipmentLineInSerializer(
         many=True, required=False, help_text="Partial shipment; default: every unit not yet shipped."

@@ -3,6 +3,7 @@ from apps.core.urls import optional_slash
 from . import job_views, views
 
 urlpatterns = [
+    *optional_slash("carriers", views.CarrierListView.as_view(), name="carrier-list"),
     *optional_slash("shipments", views.ShipmentCreateView.as_view(), name="shipment-create"),
     *optional_slash(
         "shipments/<uuid:shipment_id>", views.ShipmentDetailView.as_view(), name="shipment-detail"

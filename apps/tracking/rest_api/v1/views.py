@@ -1,20 +1,22 @@
 from django.conf import settings
 from django.core.cache import cache
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.errors import ApplicationError, NotFound
-from apps.core.permissions import HasRole
+from apps.core.permissions import HasRole, IsStaffRole
 from apps.core.roles import ADMIN, LOGISTICS
 from apps.orders import api as orders
 from apps.tracking import selectors, services
+from apps.tracking.filters import CarrierFilter
 from apps.tracking.models import Carrier
 from apps.tracking.throttles import TrackingLookupThrottle
 
 from .serializers import (
+    CarrierSerializer,
     EventResultSerializer,
     OrderTimelineSerializer,
     PublicTrackingSerializer,
@@ -32,8 +34,27 @@ def _shipment_out(pk) -> dict:
     return ShipmentSerializer(selectors.shipment_detail(pk)).data
 
 
+class CarrierListView(generics.ListAPIView):
+    """Staff: the carriers a shipment can name (``carrier`` in POST /shipments is a ``code``
+    from this list). Filter ``is_active``; ``search`` in code and name."""
+
+    permission_classes = [IsStaffRole]
+    serializer_class = CarrierSerializer
+    filterset_class = CarrierFilter
+    search_fields = ["code", "name"]
+    ordering_fields = ["code", "name"]
+
+    def get_queryset(self):
+        return selectors.carrier_list()
+
+    @extend_schema(tags=TAG)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
 class ShipmentCreateView(APIView):
-    """Logistics: ship some or all of a paid order's lines with a carrier."""
+    """Logistics: ship some or all of a paid order's lines with a carrier: ``carrier`` is an
+    active carrier's ``code`` from ``GET /api/v1/carriers``."""
 
     permission_classes = [IsLogistics]
 
@@ -47,7 +68,10 @@ class ShipmentCreateView(APIView):
             raise ApplicationError(f"No order {values['order']}.", attr="order")
         carrier = Carrier.objects.filter(code=values["carrier"]).first()
         if carrier is None:
-            raise ApplicationError(f"No carrier '{values['carrier']}'.", attr="carrier")
+            raise ApplicationError(
+                f"No carrier '{values['carrier']}'. The codes are listed by GET /api/v1/carriers.",
+                attr="carrier",
+            )
         lines = [
             {**line, "line": str(line["line"]) if line.get("line") else None}
             for line in values.get("lines", [])
