@@ -147,7 +147,7 @@ class PaymentAdmin(admin.ModelAdmin):
     inlines = [RefundInline]
     readonly_fields = (
         "order", "job", "provider", "reference", "amount", "currency", "status", "amount_captured",
-        "amount_refunded", "review_reason", "succeeded_at", "created_at",
+        "amount_refunded", "provider_refunds", "review_reason", "succeeded_at", "created_at",
     )  # fmt: skip
     fields = readonly_fields
 

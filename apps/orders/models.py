@@ -160,6 +160,13 @@ class Payment(TimeStampedModel):
     amount_refunded = models.DecimalField(**MONEY, default=Decimal("0"))
     review_reason = models.TextField(blank=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
+    provider_refunds = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Refunds the provider reported, as decimal strings by key (Stripe: charge id → its "
+        "cumulative amount refunded; Paystack: refund id → that refund's amount), kept even before the "
+        "capture is known and counted into amount_refunded once it is.",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -2,9 +2,10 @@
 them with ours, in batches (constant memory but for the set of references seen).
 
 Four kinds of issue: at the provider but not here; amount or currency differs; status
-differs (a provider success with our payment still pending is applied here, idempotently, as
-the webhook would have); here but not at the provider. Results are stored as a run with its
-issues; finance is emailed when there are any."""
+differs (a provider success, refunded since or not, with our payment still pending is applied
+here, idempotently, as the webhook would have, with the refunds reported and held meanwhile);
+here but not at the provider. Results are stored as a run with its issues; finance is emailed
+when there are any."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ from . import emails, payment_events
 logger = logging.getLogger(__name__)
 BATCH = 500
 Kind = ReconciliationIssue.Kind
+# A provider status that means the money was taken (a refund since included): our payment still
+# pending or failed missed its success, which is applied here (with any refund the provider
+# reported meanwhile, held on the payment until then).
+CAPTURED_AT_PROVIDER = ("succeeded", "partially_refunded", "refunded")
 
 
 def configured_providers() -> list[str]:
@@ -127,7 +132,7 @@ def _compare_batch(*, run: ReconciliationRun, batch: list[ProviderRecord], seen:
                 payment,
                 f"Provider says {record.status}, here {payment.status}.",
             )
-            if record.status == "succeeded" and payment.status in (
+            if record.status in CAPTURED_AT_PROVIDER and payment.status in (
                 Payment.Status.PENDING,
                 Payment.Status.FAILED,
             ):

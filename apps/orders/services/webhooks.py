@@ -5,14 +5,13 @@ transaction as the mark that it was processed."""
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.core.services import enqueue_on_commit
 
-from ..models import Payment, Refund, WebhookEvent
+from ..models import Payment, WebhookEvent
 from ..pricing import from_minor_units
 from . import payment_events
 
@@ -110,7 +109,8 @@ def _stripe_refunded(payload: dict) -> str:
     return payment_events.payment_refunded_upstream(
         providers=STRIPE_LIKE,
         reference=charge.get("payment_intent") or "",
-        amount_refunded=from_minor_units(charge.get("amount_refunded", 0), currency),
+        key=charge.get("id") or charge.get("payment_intent") or "",  # the charge's running total
+        amount=from_minor_units(charge.get("amount_refunded", 0), currency),
     )
 
 
@@ -135,15 +135,12 @@ def _paystack_succeeded(payload: dict) -> str:
 
 def _paystack_refunded(payload: dict) -> str:
     data = payload.get("data", {})
-    if Refund.objects.filter(reference=str(data.get("id", "")), payment__provider="paystack").exists():
-        return "our own refund: already counted"
-    reference = data.get("transaction_reference") or ""
-    payment = Payment.objects.filter(provider="paystack", reference=reference).first()
-    if payment is None:
-        return f"no local payment {reference}"
-    amount = from_minor_units(int(data.get("amount", 0)), payment.currency)
+    currency = (data.get("currency") or "NGN").upper()
     return payment_events.payment_refunded_upstream(
-        providers=PAYSTACK, reference=reference, amount_refunded=payment.amount_refunded + Decimal(amount)
+        providers=PAYSTACK,
+        reference=data.get("transaction_reference") or "",
+        key=str(data["id"]),
+        amount=from_minor_units(int(data["amount"]), currency),
     )
 
 
