@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Payment, ReconciliationIssue, ReconciliationRun
-from ..payments import ProviderRecord, provider_named
+from ..payments import ProviderRecord, payment_currencies, provider_name_for, provider_named
 from . import emails, payment_events
 
 logger = logging.getLogger(__name__)
@@ -31,13 +31,9 @@ CAPTURED_AT_PROVIDER = ("succeeded", "partially_refunded", "refunded")
 
 
 def configured_providers() -> list[str]:
-    if settings.PAYMENTS_OFFLINE:
-        return ["offline"]
-    return [
-        name
-        for name, key in (("stripe", settings.STRIPE_SECRET_KEY), ("paystack", settings.PAYSTACK_SECRET_KEY))
-        if key
-    ]
+    """The providers payments are taken with here: each currency's (the offline one where it
+    stands in, in development), none for a currency that cannot be paid."""
+    return sorted({provider_name_for(currency) for currency in payment_currencies()} - {None})
 
 
 def _local_providers(name: str) -> tuple[str, ...]:
