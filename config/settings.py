@@ -489,16 +489,26 @@ PAYMENT_PROVIDERS = dict(
     if ":" in pair
 )
 PAYMENT_PROVIDERS = {currency: provider.lower() for currency, provider in PAYMENT_PROVIDERS.items()}
-# With no provider keys, checkout uses the built-in offline provider (Stripe's PaymentIntent
-# flow, completed by a signed webhook): development only.
-PAYMENTS_OFFLINE = env.bool("PAYMENTS_OFFLINE", default=not (STRIPE_SECRET_KEY or PAYSTACK_SECRET_KEY))
+# A currency is paid through its provider when that provider has a key (apps.orders.payments).
+# Development (DEBUG): a currency whose provider has no key falls back to the built-in offline
+# provider (Stripe's PaymentIntent flow, completed by a signed webhook), with a system check
+# warning at start; PAYMENTS_OFFLINE (default: on in development without any key) uses it for
+# every currency. Production: no fallback; checkout in such a currency answers 503
+# payments_unavailable, and the platform runs (catalog, leads, CMS) even with no payment key at
+# all. GET /api/v1/health lists what can be paid.
+PAYMENTS_OFFLINE = env.bool(
+    "PAYMENTS_OFFLINE", default=DEBUG and not (STRIPE_SECRET_KEY or PAYSTACK_SECRET_KEY)
+)
+PAYMENTS_OFFLINE_FALLBACK = DEBUG  # decided at start (tests run with DEBUG forced off)
 if PAYMENTS_OFFLINE and not DEBUG:
     raise ImproperlyConfigured(
-        "The offline payment provider is for development (DJANGO_DEBUG=true) only. Set "
-        "STRIPE_SECRET_KEY and/or PAYSTACK_SECRET_KEY (and their webhook secrets) to take payments."
+        "PAYMENTS_OFFLINE=true is for development (DJANGO_DEBUG=true) only: the offline provider "
+        "takes no money. Unset it; set STRIPE_SECRET_KEY and/or PAYSTACK_SECRET_KEY (and their "
+        "webhook secrets) to take payments, or leave them unset to run without taking payments."
     )
-if PAYMENTS_OFFLINE and not STRIPE_WEBHOOK_SECRET:
-    STRIPE_WEBHOOK_SECRET = "whsec_offline_development"  # noqa: S105 (DEBUG only, see above)
+if DEBUG and not STRIPE_WEBHOOK_SECRET:
+    # The offline provider's payments complete through the Stripe webhook, signed with this.
+    STRIPE_WEBHOOK_SECRET = "whsec_offline_development"  # noqa: S105 (DEBUG only)
 
 
 def _per_currency(name: str, default: str) -> dict:

@@ -1,14 +1,38 @@
-"""Health checks of the real parts: database, cache, broker, storage (each timed)."""
+"""Health checks of the real parts: database, cache, broker, storage (each timed), and the
+reports other apps add (``report_register``): facts an operator wants at a glance, such as which
+currencies can be paid, that never make the platform degraded."""
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import connection
+
+logger = logging.getLogger(__name__)
+REPORTS: dict[str, Callable[[], object]] = {}
+
+
+def report_register(name: str, report: Callable[[], object]) -> None:
+    """Add ``name: report()`` to the health answer (from an app's ``ready()``): information only,
+    it never changes the status."""
+    REPORTS[name] = report
+
+
+def run_reports() -> dict:
+    reports = {}
+    for name, report in REPORTS.items():
+        try:
+            reports[name] = report()
+        except Exception as exc:  # noqa: BLE001 - a report must not break the health answer
+            logger.warning("health report %s failed: %s", name, exc)
+            reports[name] = f"error: {type(exc).__name__}"
+    return reports
 
 
 def _timed(check) -> dict:

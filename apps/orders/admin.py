@@ -147,7 +147,7 @@ class PaymentAdmin(admin.ModelAdmin):
     inlines = [RefundInline]
     readonly_fields = (
         "order", "job", "provider", "reference", "amount", "currency", "status", "amount_captured",
-        "amount_refunded", "review_reason", "succeeded_at", "created_at",
+        "amount_refunded", "provider_refunds", "review_reason", "succeeded_at", "created_at",
     )  # fmt: skip
     fields = readonly_fields
 
@@ -177,8 +177,10 @@ class RefundAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):
-    list_display = ("event_id", "provider", "type", "received_at", "processed_at", "attempts", "has_error")
-    list_filter = ("provider", "type", ("processed_at", admin.EmptyFieldListFilter))
+    list_display = (
+        "event_id", "provider", "type", "received_at", "processed_at", "rejected", "attempts", "has_error",
+    )  # fmt: skip
+    list_filter = ("provider", "type", "rejected", ("processed_at", admin.EmptyFieldListFilter))
     search_fields = ("event_id", "type")
     readonly_fields = (
         "provider",
@@ -187,6 +189,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
         "payload",
         "received_at",
         "processed_at",
+        "rejected",
         "error",
         "attempts",
     )

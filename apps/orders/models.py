@@ -160,6 +160,13 @@ class Payment(TimeStampedModel):
     amount_refunded = models.DecimalField(**MONEY, default=Decimal("0"))
     review_reason = models.TextField(blank=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
+    provider_refunds = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Refunds the provider reported, as decimal strings by key (Stripe: charge id → its "
+        "cumulative amount refunded; Paystack: refund id → that refund's amount), kept even before the "
+        "capture is known and counted into amount_refunded once it is.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -205,11 +212,16 @@ class WebhookEvent(TimeStampedModel):
     each (provider, event id) is processed once."""
 
     provider = models.CharField(max_length=10, choices=Payment.Provider.choices)
-    event_id = models.CharField(max_length=200)
+    event_id = models.CharField(max_length=255)
     type = models.CharField(max_length=100, db_index=True)
     payload = models.JSONField()
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    rejected = models.BooleanField(
+        default=False,
+        help_text="Refused on arrival: the payload lacks or mistypes a field the processing reads "
+        "(the reason is in error). Nothing was applied and it is never processed.",
+    )
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
 

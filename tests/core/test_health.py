@@ -81,3 +81,25 @@ def test_health_and_status_need_no_auth_even_with_a_bad_token(api_client):
     api_client.credentials(HTTP_AUTHORIZATION="Bearer garbage")
     assert api_client.get("/api/v1/health").status_code == 200
     assert api_client.get("/api/v1/status").status_code == 200
+
+
+def test_health_lists_the_payable_currencies_and_stays_ok_without_a_provider(api_client, settings):
+    settings.PAYMENTS_OFFLINE, settings.PAYMENTS_OFFLINE_FALLBACK = False, False
+    settings.STRIPE_SECRET_KEY, settings.PAYSTACK_SECRET_KEY = "", ""
+    response = api_client.get("/api/v1/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok" and set(body["checks"]) == {"database", "cache", "broker", "storage"}
+    assert body["payments"] == {"NGN": "unavailable", "USD": "unavailable", "*": "unavailable"}
+
+
+def test_a_failing_report_does_not_break_the_health_answer(api_client, monkeypatch):
+    from apps.core import health
+
+    def broken():
+        raise RuntimeError("no")
+
+    monkeypatch.setitem(health.REPORTS, "payments", broken)
+    response = api_client.get("/api/v1/health")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok" and response.json()["payments"] == "error: RuntimeError"

@@ -156,3 +156,47 @@ def test_a_total_larger_than_an_order_can_hold_is_400_not_500(api_client):
     assert_error(response, 400, code="order_total_too_large")
     assert not Order.objects.exists() and not Reservation.objects.exists()
     assert Cart.objects.get(pk=cart["id"]).status == "open"
+
+
+@pytest.fixture
+def production_payments(settings):
+    """Production: no offline fallback; only Stripe has a key."""
+    settings.PAYMENTS_OFFLINE, settings.PAYMENTS_OFFLINE_FALLBACK = False, False
+    settings.STRIPE_SECRET_KEY, settings.PAYSTACK_SECRET_KEY = "sk_test_x", ""
+
+
+def test_checkout_in_a_currency_that_cannot_be_paid_is_503_and_makes_nothing(
+    api_client, production_payments, monkeypatch
+):
+    variant = sellable("CHK-NG", usd="10.00", ngn="5000.00", on_hand=3)
+    cart = new_cart(api_client, currency="NGN", items={"CHK-NG": 1})
+
+    def numbered():
+        raise AssertionError("an order number was taken before the provider was known")
+
+    monkeypatch.setattr("apps.orders.services.checkout.order_sequence_next", numbered)
+    api_client.raise_request_exception = False  # a 5xx is also reported (got_request_exception)
+    body = assert_error(checkout(api_client, cart), 503, kind="server_error", code="payments_unavailable")
+    assert "NGN" in body["errors"][0]["detail"] and body["errors"][0]["attr"] == "currency"
+    assert not Order.objects.exists() and not Reservation.objects.exists()
+    assert StockLevel.objects.get(variant=variant).reserved == 0
+    assert Cart.objects.get(pk=cart["id"]).status == "open"
+
+
+def test_an_order_can_be_placed_with_the_offline_provider_whatever_is_configured(
+    api_client, production_payments
+):
+    """What the demo data does (provider_name="offline"): no real provider is ever called."""
+    from apps.orders.models import Cart as CartModel
+    from apps.orders.services.checkout import checkout_place
+
+    sellable("CHK-OFF", usd="10.00", on_hand=3)
+    cart = new_cart(api_client, items={"CHK-OFF": 1})
+    placed = checkout_place(
+        cart=CartModel.objects.get(pk=cart["id"]),
+        email="demo@example.com",
+        shipping_address=ADDRESS_NG,
+        billing_address=None,
+        provider_name="offline",
+    )
+    assert placed.payment.provider == "offline" and placed.payment.reference.startswith("pi_")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, ServiceUnavailable
 
 
 class PaymentProviderError(ApplicationError):
@@ -16,6 +16,21 @@ class PaymentProviderError(ApplicationError):
     status_code = 502
     default_code = "payment_provider_error"
     default_detail = "The payment provider could not be reached. Nothing was charged; try again."
+
+
+class PaymentsUnavailable(ServiceUnavailable):
+    """No payment provider can take this currency here (its provider has no key)."""
+
+    status_code = 503
+    default_code = "payments_unavailable"
+
+    def __init__(self, currency: str):
+        super().__init__(
+            f"Payments in {currency} are not available at the moment: no payment provider is "
+            f"configured for {currency}. Nothing was reserved or charged.",
+            attr="currency",
+            extra={"currency": currency},
+        )
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from apps.core.activity import activity_record
 
 from ..models import Order, Payment
 from . import emails
+from .refunds import order_refunded_if_in_full, payment_refunds_settle, refund_create
 from .status import order_lock, order_mark_paid
 
 STRIPE_LIKE = (Payment.Provider.STRIPE, Payment.Provider.OFFLINE)
@@ -72,22 +73,29 @@ def payment_succeeded(*, providers, reference: str, amount: Decimal, currency: s
     payment.succeeded_at = timezone.now()
     payment.save(update_fields=["status", "amount_captured", "succeeded_at", "updated_at"])
     if jobs is not None:
-        return jobs.job_payment_applied(job=job, payment=payment, source=source)
+        outcome = jobs.job_payment_applied(job=job, payment=payment, source=source)
+        payment_refunds_settle(payment=payment)  # refunds reported before the capture
+        return outcome
+    payment_refunds_settle(payment=payment)  # refunds reported before the capture
     if order.status == Order.Status.PENDING_PAYMENT:
         order_mark_paid(order=order, reason=f"payment {reference} succeeded ({source})")
         emails.payment_received_queue(order=order, payment=payment)
+        if payment.amount_refunded > 0:
+            order_refunded_if_in_full(order=order, actor=None)
+            return f"order paid; refunded total {payment.amount_refunded:.2f} applied"
         return "order paid"
     if order.status == Order.Status.CANCELLED:
         # Paid after the order was cancelled (its reservation expired, or it was cancelled
-        # meanwhile): the goods are no longer held for it, so the money goes back at once.
-        from .refunds import refund_create
-
-        refund_create(
-            payment=payment,
-            amount=amount,
-            reason=f"paid after the order was cancelled ({source})",
-            move_order=False,
-        )
+        # meanwhile): the goods are no longer held for it, so the money goes back at once
+        # (what the provider has not refunded already).
+        remaining = payment.amount_captured - payment.amount_refunded
+        if remaining > 0:
+            refund_create(
+                payment=payment,
+                amount=remaining,
+                reason=f"paid after the order was cancelled ({source})",
+                move_order=False,
+            )
         _flag(order=order, reason=f"{source}: payment {reference} succeeded after cancellation; refunded.")
         return "order was cancelled: refunded"
     _flag(order=order, reason=f"{source}: payment {reference} succeeded while the order was {order.status}.")
@@ -108,24 +116,29 @@ def payment_failed(*, providers, reference: str, message: str = "") -> str:
 
 
 @transaction.atomic
-def payment_refunded_upstream(*, providers, reference: str, amount_refunded: Decimal) -> str:
-    """The provider reports a refunded total (e.g. refunded from its dashboard)."""
+def payment_refunded_upstream(*, providers, reference: str, key: str, amount: Decimal) -> str:
+    """The provider reports a refund (ours, or one made from its dashboard): ``key`` names what
+    the report is about and ``amount`` what it says: for Stripe the charge id and its cumulative
+    ``amount_refunded``, for Paystack the refund id and that refund's amount. Recorded on the
+    payment whatever its state (the largest report per key counts, so repeats and reports out of
+    order change nothing) and applied once the capture is known: a refund that arrives before
+    the success is held, not lost. Our own refunds (a Refund row with the provider's id) are
+    counted once."""
     payment = _payment_locked(providers=providers, reference=reference)
     if payment is None:
         return f"no local payment {reference}"
-    if amount_refunded <= payment.amount_refunded:
+    if payment.refunds.filter(reference=key).exists():
+        return "our own refund: already counted"
+    reports = dict(payment.provider_refunds or {})
+    if key in reports and Decimal(reports[key]) >= amount:
         return "already known"
-    payment.amount_refunded = min(amount_refunded, payment.amount_captured)
-    payment.status = (
-        Payment.Status.REFUNDED
-        if payment.amount_refunded >= payment.amount_captured
-        else Payment.Status.PARTIALLY_REFUNDED
-    )
-    payment.save(update_fields=["amount_refunded", "status", "updated_at"])
+    reports[key] = f"{amount:.2f}"
+    payment.provider_refunds = reports
+    payment.save(update_fields=["provider_refunds", "updated_at"])
+    if not payment_refunds_settle(payment=payment):
+        return f"refund held until the payment is captured ({payment.status})"
     if payment.order_id is not None:
-        from .refunds import _refunded_in_full
-
-        _refunded_in_full(order=payment.order, actor=None)
+        order_refunded_if_in_full(order=payment.order, actor=None)
     return f"refunded total {payment.amount_refunded:.2f}"
 
 

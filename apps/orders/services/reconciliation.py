@@ -2,9 +2,10 @@
 them with ours, in batches (constant memory but for the set of references seen).
 
 Four kinds of issue: at the provider but not here; amount or currency differs; status
-differs (a provider success with our payment still pending is applied here, idempotently, as
-the webhook would have); here but not at the provider. Results are stored as a run with its
-issues; finance is emailed when there are any."""
+differs (a provider success, refunded since or not, with our payment still pending is applied
+here, idempotently, as the webhook would have, with the refunds reported and held meanwhile);
+here but not at the provider. Results are stored as a run with its issues; finance is emailed
+when there are any."""
 
 from __future__ import annotations
 
@@ -17,22 +18,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Payment, ReconciliationIssue, ReconciliationRun
-from ..payments import ProviderRecord, provider_named
+from ..payments import ProviderRecord, payment_currencies, provider_name_for, provider_named
 from . import emails, payment_events
 
 logger = logging.getLogger(__name__)
 BATCH = 500
 Kind = ReconciliationIssue.Kind
+# A provider status that means the money was taken (a refund since included): our payment still
+# pending or failed missed its success, which is applied here (with any refund the provider
+# reported meanwhile, held on the payment until then).
+CAPTURED_AT_PROVIDER = ("succeeded", "partially_refunded", "refunded")
 
 
 def configured_providers() -> list[str]:
-    if settings.PAYMENTS_OFFLINE:
-        return ["offline"]
-    return [
-        name
-        for name, key in (("stripe", settings.STRIPE_SECRET_KEY), ("paystack", settings.PAYSTACK_SECRET_KEY))
-        if key
-    ]
+    """The providers payments are taken with here: each currency's (the offline one where it
+    stands in, in development), none for a currency that cannot be paid."""
+    return sorted({provider_name_for(currency) for currency in payment_currencies()} - {None})
 
 
 def _local_providers(name: str) -> tuple[str, ...]:
@@ -127,7 +128,7 @@ def _compare_batch(*, run: ReconciliationRun, batch: list[ProviderRecord], seen:
                 payment,
                 f"Provider says {record.status}, here {payment.status}.",
             )
-            if record.status == "succeeded" and payment.status in (
+            if record.status in CAPTURED_AT_PROVIDER and payment.status in (
                 Payment.Status.PENDING,
                 Payment.Status.FAILED,
             ):

@@ -17,6 +17,41 @@ from ..payments import provider_named
 from ..pricing import money_round
 
 REFUNDABLE = (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED)
+CAPTURED = (*REFUNDABLE, Payment.Status.REFUNDED)
+# Providers whose refund reports carry the running total of a charge (Stripe's charge.refunded:
+# amount_refunded, our own refunds included); the others report each refund once, by its id
+# (Paystack's refund.processed), and our own refunds are left out of what they report.
+CUMULATIVE_REFUND_REPORTS = (Payment.Provider.STRIPE, Payment.Provider.OFFLINE)
+
+
+def refunded_total(payment: Payment) -> Decimal:
+    """What has been refunded of ``payment`` by every fact known, whatever order they came in:
+    our own refunds (Refund rows that did not fail) and what the provider reported
+    (``provider_refunds``). Not clamped to what was captured."""
+    ours = sum(
+        (r.amount for r in payment.refunds.exclude(status=Refund.Status.FAILED)), Decimal("0")
+    )
+    reported = sum((Decimal(v) for v in (payment.provider_refunds or {}).values()), Decimal("0"))
+    if payment.provider in CUMULATIVE_REFUND_REPORTS:
+        return max(ours, reported)
+    return ours + reported
+
+
+def payment_refunds_settle(*, payment: Payment) -> bool:
+    """Set a LOCKED payment's ``amount_refunded`` and refund status from ``refunded_total``, once
+    its capture is known; before that (pending, failed, in review) refunds reported are only held
+    in ``provider_refunds``. Returns whether the refunds are applied (the payment is captured)."""
+    if payment.status not in CAPTURED:
+        return False
+    payment.amount_refunded = min(refunded_total(payment), payment.amount_captured)
+    if payment.amount_refunded <= 0:
+        payment.status = Payment.Status.SUCCEEDED
+    elif payment.amount_refunded >= payment.amount_captured:
+        payment.status = Payment.Status.REFUNDED
+    else:
+        payment.status = Payment.Status.PARTIALLY_REFUNDED
+    payment.save(update_fields=["amount_refunded", "status", "updated_at"])
+    return True
 
 
 def _restock_order(*, order: Order, actor) -> int:
@@ -77,13 +112,7 @@ def refund_create(
     )
     refund.reference, refund.status = result.reference, result.status
     refund.save(update_fields=["reference", "status", "updated_at"])
-    payment.amount_refunded += amount
-    payment.status = (
-        Payment.Status.REFUNDED
-        if payment.amount_refunded >= payment.amount_captured
-        else Payment.Status.PARTIALLY_REFUNDED
-    )
-    payment.save(update_fields=["amount_refunded", "status", "updated_at"])
+    payment_refunds_settle(payment=payment)
     order = payment.order  # None for a service job's payment (apps.tracking)
     if restock and order is not None:
         _restock_order(order=order, actor=actor)
@@ -101,11 +130,11 @@ def refund_create(
         only_changes=False,
     )
     if move_order and order is not None:
-        _refunded_in_full(order=order, actor=actor)
+        order_refunded_if_in_full(order=order, actor=actor)
     return refund
 
 
-def _refunded_in_full(*, order: Order, actor) -> None:
+def order_refunded_if_in_full(*, order: Order, actor) -> None:
     """Once every captured payment is refunded in full, the order is ``refunded`` (if the state
     machine allows it from where it is; a cancelled order stays cancelled)."""
     from .. import workflows

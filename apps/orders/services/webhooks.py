@@ -4,15 +4,15 @@ transaction as the mark that it was processed."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.core.services import enqueue_on_commit
 
-from ..models import Payment, Refund, WebhookEvent
+from ..models import Payment, WebhookEvent
 from ..pricing import from_minor_units
 from . import payment_events
 
@@ -22,19 +22,61 @@ STRIPE_LIKE = payment_events.STRIPE_LIKE
 PAYSTACK = (Payment.Provider.PAYSTACK,)
 
 
-def webhook_store(*, provider: str, event_id: str, type: str, payload: dict) -> tuple[WebhookEvent, bool]:
+def storable(value):
+    """``value`` (decoded JSON) as every database stores it: PostgreSQL refuses NUL characters
+    and lone UTF-16 surrogates in text and JSON, so they are kept as escape text (``\\u0000``)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate ("\\ud800" in the JSON)
+            value = value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value.replace("\x00", "\\u0000")
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
+
+
+def _bounded(text: str, limit: int) -> str:
+    """``text`` made storable and at most ``limit`` characters; a longer one keeps its start and
+    a digest of the whole, so two long ids stay two."""
+    text = storable(text)
+    if len(text) <= limit:
+        return text
+    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
+    return f"{text[: limit - len(digest) - 1]}~{digest}"
+
+
+def webhook_store(
+    *, provider: str, event_id: str, type: str, payload, rejected: str = ""
+) -> tuple[WebhookEvent, bool]:
     """Store the event (once per provider and id) and queue its processing after commit.
-    Returns (event, created): a repeated delivery is stored once and queued once."""
+    Returns (event, created): a repeated delivery is stored once and queued once.
+
+    ``rejected``: why the event cannot be processed (its payload does not match what the
+    processing reads); it is stored as rejected with that reason, for the admin, and never
+    queued. Ids, types and payloads are stored as the database can hold them (NUL escaped,
+    bounded)."""
     from ..tasks import process_webhook_event
 
+    event_id = _bounded(event_id, WebhookEvent._meta.get_field("event_id").max_length)
     try:
         with transaction.atomic():
             event = WebhookEvent.objects.create(
-                provider=provider, event_id=event_id, type=type, payload=payload
+                provider=provider,
+                event_id=event_id,
+                type=_bounded(type, WebhookEvent._meta.get_field("type").max_length),
+                payload=storable(payload),
+                rejected=bool(rejected),
+                error=storable(f"rejected: {rejected}"[:2000]) if rejected else "",
             )
     except IntegrityError:
         return WebhookEvent.objects.get(provider=provider, event_id=event_id), False
-    enqueue_on_commit(process_webhook_event, str(event.pk))
+    if rejected:
+        logger.warning("webhook %s %s rejected: %s", provider, event.event_id, rejected)
+    else:
+        enqueue_on_commit(process_webhook_event, str(event.pk))
     return event, True
 
 
@@ -49,6 +91,8 @@ def webhook_process(*, event_pk) -> str:
             return "missing"
         if event.processed_at is not None:
             return "already processed"
+        if event.rejected:
+            return "rejected on arrival: not applied"
         event.attempts += 1
         try:
             with transaction.atomic():
@@ -110,7 +154,8 @@ def _stripe_refunded(payload: dict) -> str:
     return payment_events.payment_refunded_upstream(
         providers=STRIPE_LIKE,
         reference=charge.get("payment_intent") or "",
-        amount_refunded=from_minor_units(charge.get("amount_refunded", 0), currency),
+        key=charge.get("id") or charge.get("payment_intent") or "",  # the charge's running total
+        amount=from_minor_units(charge.get("amount_refunded", 0), currency),
     )
 
 
@@ -135,15 +180,12 @@ def _paystack_succeeded(payload: dict) -> str:
 
 def _paystack_refunded(payload: dict) -> str:
     data = payload.get("data", {})
-    if Refund.objects.filter(reference=str(data.get("id", "")), payment__provider="paystack").exists():
-        return "our own refund: already counted"
-    reference = data.get("transaction_reference") or ""
-    payment = Payment.objects.filter(provider="paystack", reference=reference).first()
-    if payment is None:
-        return f"no local payment {reference}"
-    amount = from_minor_units(int(data.get("amount", 0)), payment.currency)
+    currency = (data.get("currency") or "NGN").upper()
     return payment_events.payment_refunded_upstream(
-        providers=PAYSTACK, reference=reference, amount_refunded=payment.amount_refunded + Decimal(amount)
+        providers=PAYSTACK,
+        reference=data.get("transaction_reference") or "",
+        key=str(data["id"]),
+        amount=from_minor_units(int(data["amount"]), currency),
     )
 
 

@@ -12,6 +12,13 @@ class HealthCheckSerializer(serializers.Serializer):
 class HealthSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["ok", "degraded", "down"])
     checks = serializers.DictField(child=HealthCheckSerializer())
+    payments = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Which currencies can be paid, by which provider: `stripe`, `paystack`, `offline` "
+        "(development), or `unavailable` (checkout in it answers 503 `payments_unavailable`); `*` is "
+        "any other currency. Information only: it never makes the status degraded.",
+    )
 
 
 class StatusSerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from apps.core.filters import ActivityLogFilter
 from apps.core.flat_rows import FlatListMixin
-from apps.core.health import run_checks
+from apps.core.health import run_checks, run_reports
 from apps.core.permissions import IsAdminRole, ReadStaffWriteAdmin
 from apps.core.selectors import activity_log_list, site_settings_get
 from apps.core.services import site_settings_update
@@ -36,7 +36,7 @@ class HealthView(APIView):
         if not database_ok:
             overall = "down"
         code = status.HTTP_200_OK if database_ok else status.HTTP_503_SERVICE_UNAVAILABLE
-        return Response({"status": overall, "checks": checks}, status=code)
+        return Response({"status": overall, "checks": checks, **run_reports()}, status=code)
 
 
 class StatusView(APIView):

@@ -21,6 +21,7 @@ from apps.orders.models import Order, Payment
 from apps.orders.services import carts, checkout, refunds, webhooks
 from apps.orders.services import status as order_status
 
+from . import webhook_payloads
 from .serializers import (
     CancelSerializer,
     CartCreateSerializer,
@@ -283,9 +284,31 @@ class PaymentListView(FlatListMixin, generics.ListAPIView):
 
 
 WEBHOOK_RESPONSES = {
-    200: OpenApiResponse(description="Stored (or already stored); processed in the background."),
-    400: OpenApiResponse(description="Bad signature or payload: nothing stored."),
+    200: OpenApiResponse(
+        description="Stored (or already stored); processed in the background. Paystack only: a "
+        "signed event whose payload the processing cannot read is stored as rejected, and "
+        "answered 200 with `rejected` (the reason), so that it is not retried for days."
+    ),
+    400: OpenApiResponse(
+        description="Bad signature, or a body that is not an event: nothing stored. Stripe only: "
+        "a signed event whose payload the processing cannot read (`invalid_payload`, the reason "
+        "in `detail`): stored as rejected, nothing applied."
+    ),
 }
+
+
+def _webhook_receive(*, provider: str, event_id: str, event_type: str, body) -> tuple:
+    """Check a verified event against what its processing reads, then store it: accepted (and
+    queued) or rejected with the reason. Returns (stored event, created, the first field at
+    fault, the reason it was rejected or "")."""
+    problems = webhook_payloads.payload_problems(provider=provider, type=event_type, payload=body)
+    reason = "; ".join(f"{field or 'payload'}: {message}" for field, message in problems)
+    stored, created = webhooks.webhook_store(
+        provider=provider, event_id=event_id, type=event_type, payload=body, rejected=reason
+    )
+    if stored.rejected:
+        reason = stored.error.removeprefix("rejected: ")
+    return stored, created, (problems[0][0] if problems else None), reason if stored.rejected else ""
 
 
 class StripeWebhookView(APIView):
@@ -299,19 +322,28 @@ class StripeWebhookView(APIView):
     def post(self, request):
         payload = request.body
         try:
-            event = stripe.Webhook.construct_event(
+            stripe.Webhook.construct_event(
                 payload, request.headers.get("Stripe-Signature", ""), settings.STRIPE_WEBHOOK_SECRET
             )
-            event_id, event_type, body = str(event["id"]), str(event["type"]), json.loads(payload)
+            body = json.loads(payload)
+            event_id, event_type = str(body["id"]), str(body["type"])
         except stripe.SignatureVerificationError as exc:
             raise ApplicationError(
                 "The Stripe-Signature header does not verify.", code="invalid_signature"
             ) from exc
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise ApplicationError("The body is not a Stripe event.", code="invalid_payload") from exc
-        stored, created = webhooks.webhook_store(
-            provider="stripe", event_id=event_id, type=event_type, payload=body
+        stored, created, field, rejected = _webhook_receive(
+            provider="stripe", event_id=event_id, event_type=event_type, body=body
         )
+        if rejected:
+            # Stripe shows the failed delivery (with this answer) in its dashboard and retries
+            # for a few days at most; it can be resent from there once the cause is fixed.
+            raise ApplicationError(
+                f"This {stored.type} event cannot be processed: {rejected}",
+                code="invalid_payload",
+                attr=field,
+            )
         return Response({"received": True, "duplicate": not created, "event": stored.event_id})
 
 
@@ -333,9 +365,14 @@ class PaystackWebhookView(APIView):
             event = json.loads(payload)
             data = event["data"]
             event_id = f"{event['event']}:{data.get('id') or data['reference']}"
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise ApplicationError("The body is not a Paystack event.", code="invalid_payload") from exc
-        stored, created = webhooks.webhook_store(
-            provider="paystack", event_id=event_id, type=event["event"], payload=event
+        stored, created, _, rejected = _webhook_receive(
+            provider="paystack", event_id=event_id, event_type=str(event["event"]), body=event
         )
-        return Response({"received": True, "duplicate": not created, "event": stored.event_id})
+        answer = {"received": True, "duplicate": not created, "event": stored.event_id}
+        if rejected:
+            # 200 all the same: Paystack would resend the same body for days, to be rejected
+            # the same way each time; it is kept here as rejected, for the admin (docs/payments.md).
+            answer["rejected"] = rejected
+        return Response(answer)
