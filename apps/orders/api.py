@@ -7,12 +7,15 @@
 - ``order_summary``: the order as the API shows it after placement.
 - ``order_advance``: shipments move their order to shipped / delivered (each step recorded).
 - ``AddressSerializer``: the structured address, validated by country, for callers that take one.
+- ``payments_through``: a block in which every payment goes to one provider whatever is configured
+  (the demo data: ``"offline"``).
 """
 
 from __future__ import annotations
 
 from .addresses import AddressSerializer
 from .models import Order
+from .payments import payments_through
 from .pricing import money_round, totals_for
 from .services.checkout import MAX_ORDER_TOTAL, OrderLineRequest, PlacedOrder, order_place
 from .services.status import order_advance
@@ -46,6 +49,7 @@ def order_by_id(order_id) -> Order | None:
 
 
 __all__ = [
+    "payments_through",
     "MAX_ORDER_TOTAL",
     "order_advance",
     "AddressSerializer",

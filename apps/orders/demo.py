@@ -11,8 +11,8 @@ finance, a declined card (payment ``failed``), a provider reporting the wrong am
 ``needs_review``, order flagged), then ``SHIPPED_BY_TRACKING`` paid orders that the tracking demo
 ships (oldest first), and last a paid order refunded in part, still to pack.
 
-The demo never reaches a real payment provider: its orders are placed only when their payment
-goes to the offline provider (``DEMO_PAYMENT_PROVIDER``).
+The demo never reaches a real payment provider: it is seeded inside
+``payments_through("offline")``, whatever provider keys are configured.
 """
 
 from decimal import Decimal
@@ -21,19 +21,12 @@ from django.conf import settings
 
 from apps.accounts.models import User
 from apps.catalog.models import Variant
-from apps.core.errors import ApplicationError
 from apps.inventory.api import available_by_variant
 
 from .models import Order, Payment
-from .payments import provider_for
+from .payments import payments_through
 from .pricing import money_round
 from .services import carts, checkout, payment_events, refunds, status
-
-# LEAD (issue 16, item 15): once checkout_place takes ``provider_name=``, set this to "offline":
-# it is passed to every demo checkout, so the demo never depends on the configured providers.
-# Until then (None) checkout picks the currency's provider, and the demo places orders only when
-# that is the offline one (no provider keys: development, the tests, the fuzzing gate).
-DEMO_PAYMENT_PROVIDER: str | None = None
 
 AMAKA, JORDAN = "amaka@example.com", "jordan@example.com"
 ADDRESS = {
@@ -78,21 +71,12 @@ PLAN_JORDAN = [
 ]
 
 
-def payments_offline() -> bool:
-    """Whether the demo's USD orders would be paid through the offline provider."""
-    if DEMO_PAYMENT_PROVIDER is not None:
-        return DEMO_PAYMENT_PROVIDER == Payment.Provider.OFFLINE
-    try:
-        return provider_for("USD").name == Payment.Provider.OFFLINE
-    except ApplicationError:  # USD payments are not configured
-        return False
-
-
 def seed(*, stdout=None) -> None:
-    if not payments_offline():
-        if stdout:
-            stdout.write("orders: no demo orders (USD payments go to a real provider)")
-        return
+    with payments_through(Payment.Provider.OFFLINE):  # demo data never reaches a real provider
+        _seed(stdout=stdout)
+
+
+def _seed(*, stdout=None) -> None:
     staff = User.objects.filter(email=settings.DEMO_ADMIN_EMAIL).first()
     finance = User.objects.filter(groups__name="finance", is_active=True).order_by("email").first() or staff
     variants = list(
@@ -132,14 +116,12 @@ def _place(customer, variants, *, quantity: int, address: dict):
     cart = carts.cart_create(currency="USD", owner=customer)
     for variant in variants:
         carts.cart_item_add(cart_id=cart.pk, user=customer, token=None, sku=variant.sku, quantity=quantity)
-    options = {"provider_name": DEMO_PAYMENT_PROVIDER} if DEMO_PAYMENT_PROVIDER else {}
     result = checkout.checkout_place(
         cart=cart,
         email=customer.email,
         shipping_address=address,
         billing_address=None,
         customer=customer,
-        **options,
     )
     return result.order, result.payment
 

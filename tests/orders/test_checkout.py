@@ -186,17 +186,18 @@ def test_checkout_in_a_currency_that_cannot_be_paid_is_503_and_makes_nothing(
 def test_an_order_can_be_placed_with_the_offline_provider_whatever_is_configured(
     api_client, production_payments
 ):
-    """What the demo data does (provider_name="offline"): no real provider is ever called."""
+    """What the demo data does (payments_through("offline")): no real provider is ever called."""
+    from apps.orders.api import payments_through
     from apps.orders.models import Cart as CartModel
     from apps.orders.services.checkout import checkout_place
 
     sellable("CHK-OFF", usd="10.00", on_hand=3)
     cart = new_cart(api_client, items={"CHK-OFF": 1})
-    placed = checkout_place(
-        cart=CartModel.objects.get(pk=cart["id"]),
-        email="demo@example.com",
-        shipping_address=ADDRESS_NG,
-        billing_address=None,
-        provider_name="offline",
-    )
+    with payments_through("offline"):
+        placed = checkout_place(
+            cart=CartModel.objects.get(pk=cart["id"]),
+            email="demo@example.com",
+            shipping_address=ADDRESS_NG,
+            billing_address=None,
+        )
     assert placed.payment.provider == "offline" and placed.payment.reference.startswith("pi_")

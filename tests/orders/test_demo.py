@@ -51,11 +51,25 @@ def test_demo_orders_in_every_payment_outcome_seeded_once():
     assert ledger_differences() == []
 
 
-def test_demo_orders_never_reach_a_real_payment_provider(settings):
-    """With provider keys set (USD payments would go to Stripe), the demo places no order rather
-    than create, pay and refund real payments."""
+@pytest.mark.parametrize(
+    "keys",
+    [{"STRIPE_SECRET_KEY": "sk_test_demo"}, {"PAYSTACK_SECRET_KEY": "sk_test_demo"},
+     {"STRIPE_SECRET_KEY": "sk_test_demo", "PAYSTACK_SECRET_KEY": "sk_test_demo"}],
+    ids=["stripe only", "paystack only", "both"],
+)  # fmt: skip
+def test_demo_orders_never_depend_on_or_reach_a_real_payment_provider(settings, keys):
+    """Whatever provider keys are set (issue 16, item 15: one key alone crashed `make run`), the
+    demo places all its orders and pays them through the offline provider; a call to a provider
+    would go to a closed port here and fail the seeding."""
     settings.PAYMENTS_OFFLINE = False
-    settings.STRIPE_SECRET_KEY = "sk_test_demo"
-    for module in (accounts_demo, catalog_demo, inventory_demo, orders_demo):
+    settings.STRIPE_API_BASE = settings.PAYSTACK_API_BASE = "http://127.0.0.1:9"
+    for name, value in keys.items():
+        setattr(settings, name, value)
+    from apps.rfq import demo as rfq_demo
+    from apps.tracking import demo as tracking_demo
+
+    for module in (accounts_demo, catalog_demo, inventory_demo, orders_demo, tracking_demo, rfq_demo):
         module.seed()
-    assert not Order.objects.exists() and not Payment.objects.exists()
+    assert Order.objects.count() == 15  # the orders demo's 14 and the accepted quote's
+    assert Payment.objects.filter(job__isnull=False).exists()  # the completed jobs' payments
+    assert set(Payment.objects.values_list("provider", flat=True)) == {"offline"}

@@ -4,7 +4,13 @@ A currency is paid through its configured provider when that provider has a key.
 development (``PAYMENTS_OFFLINE_FALLBACK``, on with DEBUG), through the built-in offline provider;
 in production it cannot be paid (``PaymentsUnavailable``, 503 ``payments_unavailable``), and the
 rest of the platform works as ever. ``PAYMENTS_OFFLINE`` sends every currency to the offline
-provider (development only)."""
+provider (development only). Inside ``payments_through(name)`` every payment goes to that
+provider whatever is configured: the demo data is paid through the offline one, so seeding never
+depends on, or reaches, a real provider."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 
@@ -20,6 +26,19 @@ from .base import (
 
 UNAVAILABLE = "unavailable"
 KEYS = {"stripe": "STRIPE_SECRET_KEY", "paystack": "PAYSTACK_SECRET_KEY"}  # the setting each needs
+_through: ContextVar[str | None] = ContextVar("payments_through", default=None)
+
+
+@contextmanager
+def payments_through(name: str) -> Iterator[None]:
+    """Every payment started inside the block goes to provider ``name`` (``"offline"`` for the
+    demo data), whatever the configuration says."""
+    provider_named(name)  # an unknown name fails here, not at the first payment
+    token = _through.set(name)
+    try:
+        yield
+    finally:
+        _through.reset(token)
 
 
 def provider_named(name: str) -> PaymentProvider:
@@ -50,6 +69,8 @@ def has_key(name: str) -> bool:
 
 def provider_name_for(currency: str) -> str | None:
     """The provider that takes ``currency`` here, or None when payments in it are unavailable."""
+    if (through := _through.get()) is not None:
+        return through
     if settings.PAYMENTS_OFFLINE:
         return "offline"
     name = configured_provider(currency)
@@ -89,6 +110,7 @@ __all__ = [
     "ProviderRefund",
     "configured_provider",
     "payment_availability",
+    "payments_through",
     "provider_for",
     "provider_name_for",
     "provider_named",

@@ -25,7 +25,7 @@ from apps.core.errors import ApplicationError, Conflict
 from apps.inventory import api as inventory
 
 from ..models import Cart, Order, OrderLine, OrderStatusHistory, Payment
-from ..payments import Charge, provider_for, provider_named
+from ..payments import Charge, provider_for
 from ..pricing import Totals, money_round, totals_for
 from . import emails
 from .numbers import order_number_for, order_sequence_next
@@ -80,7 +80,6 @@ def place_in_transaction(
     tax: Decimal | None = None,
     reserved_until=None,
     variants: dict | None = None,
-    provider_name: str | None = None,
 ) -> CheckoutResult:
     """Inside the caller's transaction, which must roll back as a whole if this raises (no
     savepoint of its own: checkout saves two statements per order).
@@ -95,12 +94,10 @@ def place_in_transaction(
     until ``reserved_until`` (default: ``ORDER_RESERVATION_MINUTES`` from now), after which the
     unpaid order is cancelled by the expiry job.
 
-    ``provider_name`` (``"offline"``, ``"stripe"``, ``"paystack"``) takes the payment with that
-    provider instead of the currency's: the demo data is placed with the offline one, so it never
-    calls a real provider. The provider is settled first: a currency that cannot be paid here
+    The provider is settled first: a currency that cannot be paid here
     (503 ``payments_unavailable``) makes nothing, reserves nothing and takes no order number."""
     currency = currency.upper()
-    provider = provider_named(provider_name) if provider_name else provider_for(currency)
+    provider = provider_for(currency)
     if not lines:
         raise ApplicationError("An order needs at least one line.", code="empty_order", attr="lines")
     for index, line in enumerate(lines):
@@ -217,13 +214,11 @@ def checkout_in_transaction(
     billing_address: dict | None,
     customer=None,
     cart_locked: bool = False,
-    provider_name: str | None = None,
 ) -> CheckoutResult:
     """Place the cart's order at the catalog's current prices in the cart's currency, inside
     the caller's transaction (which rolls back as a whole if this raises: the checkout view's,
     with the idempotency record). ``cart_locked``: the caller read the cart FOR UPDATE in this
-    transaction already. ``provider_name``: as for ``place_in_transaction`` (the demo data:
-    ``"offline"``)."""
+    transaction already."""
     if not cart_locked:
         cart = Cart.objects.select_for_update().get(pk=cart.pk)
     if cart.status != Cart.Status.OPEN:
@@ -265,7 +260,6 @@ def checkout_in_transaction(
         reason="checkout",
         cart=cart,
         variants={item.variant_id: item.variant for item in items},
-        provider_name=provider_name,
     )
     cart.status = Cart.Status.CHECKED_OUT
     cart.save(update_fields=["status", "updated_at"])
