@@ -35,7 +35,7 @@ def csp_violations(page) -> list[dict]:
     """The Content-Security-Policy violations the page reported so far (every page it opened)."""
     # Let pending reports in (a page mid-navigation or closed: what arrived is what counts).
     with contextlib.suppress(Exception):
-        page.evaluate("() => new Promise((done) => setTimeout(done, 50))")
+        page.wait_for_timeout(50)
     return page._csp_violations
 
 
