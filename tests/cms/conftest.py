@@ -12,6 +12,11 @@ def _media_root(settings, tmp_path):
     return tmp_path / "media"
 
 
+@pytest.fixture
+def content_client(auth_client):
+    return auth_client("content")
+
+
 def stored_files(root) -> list:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 

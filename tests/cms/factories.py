@@ -11,6 +11,14 @@ from PIL import Image
 from apps.cms.markdown import render_markdown
 from apps.cms.models import MediaFile, NewsArticle, Page
 
+PDF = b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n%%EOF"
+
+
+def gif_bytes() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (3, 2), (0, 0, 255)).save(buf, format="GIF")
+    return buf.getvalue()
+
 
 def png_bytes(width: int = 4, height: int = 3, color=(200, 30, 30)) -> bytes:
     buf = io.BytesIO()

@@ -17,11 +17,6 @@ def _file(name, content, content_type="image/png"):
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
-@pytest.fixture
-def content_client(auth_client):
-    return auth_client("content")
-
-
 def test_valid_png_is_stored_with_dimensions(content_client, _media_root):
     response = content_client.post("/api/v1/media", {"file": _file("tractor.png", png_bytes(7, 5)),
                                                      "alt_text": "Red tractor",

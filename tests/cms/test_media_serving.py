@@ -22,11 +22,6 @@ pytestmark = pytest.mark.django_db
 HTML = b"<!doctype html><script>document.title='pwned'</script>"
 
 
-@pytest.fixture
-def content_client(auth_client):
-    return auth_client("content")
-
-
 def body(response) -> bytes:
     assert response.status_code == 200, response
     return b"".join(response.streaming_content)

@@ -1,11 +1,9 @@
 """What the media library accepts, and under which name it stores it: only passive types,
 never markup, and the stored name's extension comes from the sniffed type, never the client."""
 
-import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from apps.cms import uploads
 from apps.cms.checks import media_allowed_types_are_passive
@@ -13,24 +11,12 @@ from apps.cms.models import MediaFile
 from tests.helpers import assert_error
 
 from .conftest import stored_files
-from .factories import png_bytes
+from .factories import PDF, gif_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 
 SCRIPT = ("<script>fetch('/admin/').then(r => r.text())"
           ".then(t => fetch('/x', {method: 'POST', body: t}))</script>")
-PDF = b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n%%EOF"
-
-
-def gif_bytes() -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (3, 2), (0, 0, 255)).save(buf, format="GIF")
-    return buf.getvalue()
-
-
-@pytest.fixture
-def content_client(auth_client):
-    return auth_client("content")
 
 
 def _upload(client, name, content, content_type="application/octet-stream"):

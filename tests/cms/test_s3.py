@@ -21,11 +21,6 @@ def _keys(client) -> list[str]:
     return [o["Key"] for o in client.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
 
 
-@pytest.fixture
-def content_client(auth_client):
-    return auth_client("content")
-
-
 def test_upload_stores_the_object_and_delete_removes_it(s3, content_client,
                                                         django_capture_on_commit_callbacks):
     content = png_bytes(9, 4)

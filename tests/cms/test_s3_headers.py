@@ -3,36 +3,22 @@ sniffed type and, unless it is an allow-listed image, Content-Disposition: attac
 the client declared. Presigned uploads: the key's extension comes from the declared type, and
 what arrives must be of that type (moto's server on loopback, no internet)."""
 
-import io
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 import urllib3
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from apps.cms.models import MediaFile
 from tests.conftest import S3_TEST_BUCKET as BUCKET
 from tests.helpers import assert_error
 
-from .factories import png_bytes
+from .factories import PDF, gif_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 
 HTML = b"<!doctype html><html><script>alert(document.cookie)</script></html>"
-PDF = b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n%%EOF"
-
-
-def gif_bytes() -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (3, 2), (0, 0, 255)).save(buf, format="GIF")
-    return buf.getvalue()
-
-
-@pytest.fixture
-def content_client(auth_client):
-    return auth_client("content")
 
 
 def _keys(client) -> list[str]:
