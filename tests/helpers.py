@@ -1,4 +1,14 @@
 import json
+import uuid
+
+# A value for each path converter, to fill a route from the URL conf.
+PATH_SAMPLES = {
+    "uuid": str(uuid.UUID(int=7)),
+    "int": "12",
+    "slug": "a-slug",
+    "str": "FD-2026-000001",
+    "path": "a/b",
+}
 
 
 def assert_error(response, status, *, kind="client_error", code=None, attr=None):

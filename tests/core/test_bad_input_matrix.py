@@ -13,7 +13,6 @@ where authentication, permissions, routing or the endpoint's media type answer f
 DELETE is left out: no endpoint reads a DELETE's body."""
 
 import re
-import uuid
 
 import pytest
 from django.core.cache import cache
@@ -24,7 +23,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from apps.notifications.webhooks import TRACKING_VIEWS
 from config.urls import api_v1
 from tests.core.test_calendar_edges import dated_parameters
-from tests.helpers import assert_error
+from tests.helpers import PATH_SAMPLES, assert_error
 from tests.tracking.factories import carrier
 
 pytestmark = pytest.mark.django_db
@@ -38,13 +37,6 @@ BODIES = {
 BODY_ERRORS = {"parse_error", "null_characters_not_allowed"}
 ANSWERED_FIRST = {401, 403, 404, 405, 415}
 BAD_OFFSET = "2000-01-01T17:00:16-23:11"
-SAMPLES = {
-    "uuid": str(uuid.UUID(int=7)),
-    "int": "12",
-    "slug": "a-slug",
-    "str": "FD-2026-000001",
-    "path": "a/b",
-}
 KNOWN = {"carrier": "dhl"}  # parameters whose objects the test creates, so the view goes further
 CHOICES = {"esp": sorted(TRACKING_VIEWS)}
 
@@ -52,7 +44,7 @@ CHOICES = {"esp": sorted(TRACKING_VIEWS)}
 def _concrete(route: str) -> list[str]:
     paths = [route]
     for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", route):
-        values = CHOICES.get(name) or [KNOWN.get(name) or SAMPLES[converter or "str"]]
+        values = CHOICES.get(name) or [KNOWN.get(name) or PATH_SAMPLES[converter or "str"]]
         pattern = f"<{converter}:{name}>" if converter else f"<{name}>"
         paths = [p.replace(pattern, value) for p in paths for value in values]
     return ["/api/v1/" + p for p in paths]

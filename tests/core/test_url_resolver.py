@@ -2,7 +2,6 @@
 over the same list (view, arguments, route, name), and misses the same paths."""
 
 import re
-import uuid
 
 import pytest
 from django.urls import Resolver404, URLResolver
@@ -10,18 +9,11 @@ from django.urls.resolvers import RoutePattern
 
 from apps.core.urls import SegmentIndexedResolver
 from config.urls import api_v1
-
-SAMPLES = {
-    "uuid": str(uuid.UUID(int=7)),
-    "int": "12",
-    "slug": "a-slug",
-    "str": "FD-2026-000001",
-    "path": "a/b",
-}
+from tests.helpers import PATH_SAMPLES
 
 
 def _sample_path(route: str) -> str:
-    return re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLES[m.group(1) or "str"], route)
+    return re.sub(r"<(?:(\w+):)?\w+>", lambda m: PATH_SAMPLES[m.group(1) or "str"], route)
 
 
 def _resolvers():
