@@ -5,11 +5,9 @@ Every demo user's password is DEMO_PASSWORD in development. In a production depl
 (``seed_demo --allow-production``) each gets a random one instead, and the admin's is printed
 once: the README's published password never opens a deployed admin."""
 
-import json
-
 from django.conf import settings
 
-from apps.core.demo_mode import demo_secret, in_production
+from apps.core.demo_mode import demo_fixture, demo_secret, in_production
 from apps.core.roles import ADMIN, CUSTOMER, PROVIDER
 
 from .models import User
@@ -17,7 +15,7 @@ from .services import user_create
 
 
 def seed(*, stdout=None) -> None:
-    data = json.loads((settings.BASE_DIR / "fixtures" / "demo_users.json").read_text())
+    data = demo_fixture("demo_users")
     admin_spec = {**data["admin"], "email": settings.DEMO_ADMIN_EMAIL}
     entries = [(admin_spec, [ADMIN], True)]
     entries += [(spec, spec["roles"], False) for spec in data["staff"]]

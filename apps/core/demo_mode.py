@@ -8,10 +8,13 @@ and only what the operator needs is printed, once.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+
+from django.conf import settings
 
 _production: ContextVar[bool] = ContextVar("demo_production", default=False)
 
@@ -32,3 +35,14 @@ def in_production() -> bool:
 def demo_secret(development_value: str) -> str:
     """``development_value`` in development; a new random secret in a production deployment."""
     return secrets.token_urlsafe(24) if _production.get() else development_value
+
+
+def demo_fixture(name: str) -> dict:
+    """The demo records of ``fixtures/<name>.json``."""
+    return json.loads((settings.BASE_DIR / "fixtures" / f"{name}.json").read_text())
+
+
+def demo_customer_address(email: str) -> dict:
+    """The shipping address of a demo customer (``fixtures/demo_users.json``)."""
+    customers = demo_fixture("demo_users")["customers"]
+    return next(customer["address"] for customer in customers if customer["email"] == email)

@@ -21,6 +21,7 @@ from django.conf import settings
 
 from apps.accounts.models import User
 from apps.catalog.models import Variant
+from apps.core.demo_mode import demo_customer_address
 from apps.inventory.api import available_by_variant
 
 from .models import Order, Payment
@@ -29,17 +30,7 @@ from .pricing import money_round
 from .services import carts, checkout, payment_events, refunds, status
 
 AMAKA, JORDAN = "amaka@example.com", "jordan@example.com"
-ADDRESS = {
-    "name": "Amaka Okafor",
-    "company": "Okafor Farms Ltd",
-    "line1": "14 Admiralty Way",
-    "line2": "Lekki Phase 1",
-    "city": "Lagos",
-    "region": "Lagos",
-    "postal_code": "106104",
-    "country": "NG",
-    "phone": "+234 803 555 0142",
-}
+ADDRESS = demo_customer_address(AMAKA)
 ADDRESS_US = {
     "name": "Dale Rivers",
     "line1": "2100 E 6th St",
@@ -48,16 +39,7 @@ ADDRESS_US = {
     "postal_code": "78702",
     "country": "US",
 }
-ADDRESS_JORDAN = {
-    "name": "Jordan Miller",
-    "company": "Miller Build Co",
-    "line1": "410 W 7th St",
-    "city": "Austin",
-    "region": "TX",
-    "postal_code": "78701",
-    "country": "US",
-    "phone": "+1 555 555 0123",
-}
+ADDRESS_JORDAN = demo_customer_address(JORDAN)
 PLAN = [("paid", 2), ("shipped", 1), ("pending_payment", 3)]
 SHIPPED_BY_TRACKING = 6  # how many of Jordan's paid orders the tracking demo ships
 # (what happens to the order, how many lines), placed in this order.

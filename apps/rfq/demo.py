@@ -13,22 +13,14 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.catalog.models import Variant
+from apps.core.demo_mode import demo_customer_address
 from apps.inventory.api import available_by_variant
 from apps.orders.api import payments_through
 
 from .models import RFQ, Quote, RFQStatusHistory
 from .services import quotes, rfqs
 
-ADDRESS_US = {
-    "name": "Jordan Miller",
-    "company": "Miller Build Co",
-    "line1": "410 W 7th St",
-    "city": "Austin",
-    "region": "TX",
-    "postal_code": "78701",
-    "country": "US",
-    "phone": "+1 555 555 0123",
-}
+ADDRESS_US = demo_customer_address("jordan@example.com")
 
 DEMO = [
     {
