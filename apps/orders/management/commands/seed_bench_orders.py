@@ -157,7 +157,8 @@ class Command(BaseCommand):
             """
             INSERT INTO orders_payment (
                 id, created_at, updated_at, order_id, job_id, provider, reference, client_secret,
-                amount, currency, status, amount_captured, amount_refunded, review_reason, succeeded_at
+                amount, currency, status, amount_captured, amount_refunded, review_reason, succeeded_at,
+                provider_refunds
             )
             SELECT gen_random_uuid(), o.created_at + interval '1 minute', o.created_at + interval '3 minutes',
                    o.id, NULL, CASE WHEN o.currency = 'USD' THEN 'stripe' ELSE 'paystack' END,
@@ -165,7 +166,7 @@ class Command(BaseCommand):
                    '', o.total, o.currency,
                    CASE WHEN o.status = 'refunded' THEN 'refunded' ELSE 'succeeded' END,
                    o.total, CASE WHEN o.status = 'refunded' THEN o.total ELSE 0 END, '',
-                   o.created_at + interval '3 minutes'
+                   o.created_at + interval '3 minutes', '{}'::jsonb
             FROM orders_order o JOIN bench_order b ON b.id = o.id
             WHERE o.status NOT IN ('pending_payment', 'cancelled')
             """
