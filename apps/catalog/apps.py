@@ -7,4 +7,9 @@ class CatalogConfig(AppConfig):
     verbose_name = "Catalog"
 
     def ready(self):
-        from . import signals  # noqa: F401  (response cache invalidation)
+        from apps.cms import api as cms_api
+
+        from . import selectors, signals  # noqa: F401  (signals: response cache invalidation)
+
+        # A document that is not public keeps its file private (the media library asks us).
+        cms_api.media_restriction_register(selectors.documents_keeping_private)

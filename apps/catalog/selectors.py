@@ -477,6 +477,18 @@ def product_detail_portable(*, user, slug: str, currency: str | None) -> dict | 
     return card
 
 
+def documents_keeping_private(media) -> list[str]:
+    """The documents that are not public whose file ``media`` is: they keep it private (the CMS
+    asks through ``apps.cms.api.media_restriction_register``)."""
+    titles = (
+        Document.objects.filter(file=media)
+        .exclude(access_level=Document.AccessLevel.PUBLIC)
+        .order_by("title")
+        .values_list("title", flat=True)
+    )
+    return [f"document '{title}'" for title in titles]
+
+
 def document_list(*, user) -> QuerySet[Document]:
     return Document.objects.filter(access_level__in=visible_document_levels(user)).select_related(
         "file", "category", "product"

@@ -150,6 +150,15 @@ class MediaFileChangeForm(forms.ModelForm):
         model = MediaFile
         fields = ["alt_text", "caption", "tags", "is_public"]
 
+    def clean_is_public(self):
+        is_public = self.cleaned_data["is_public"]
+        if is_public:
+            try:
+                services.media_check_publishable(MediaFile.objects.get(pk=self.instance.pk))
+            except ApplicationError as exc:
+                raise ValidationError(exc.detail, code=exc.code) from exc
+        return is_public
+
 
 @admin.register(MediaFile)
 class MediaFileAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):

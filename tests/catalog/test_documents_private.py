@@ -116,3 +116,39 @@ def test_download_on_s3_redirects_to_a_url_of_media_private_url_seconds(s3, api_
     assert fetched.status == 200 and fetched.data == PDF_BYTES
     assert fetched.headers["Content-Type"] == "application/pdf"
     assert fetched.headers["Content-Disposition"] == "attachment"
+
+
+def test_a_restricted_documents_file_cannot_be_made_public_again(api_client, auth_client):
+    """The media library (its admin, through media_update) used to let an editor tick "public" on
+    such a file, which served it to anyone again; the documents keeping it private are named."""
+    from apps.cms.services import media_update
+    from apps.core.errors import Conflict
+
+    media = MediaFileFactory()
+    document = _create(auth_client("content"), media, "authenticated")
+    media.refresh_from_db()
+    with pytest.raises(Conflict) as refused:
+        media_update(media=media, data={"is_public": True})
+    assert refused.value.code == "media_restricted" and "Price list" in str(refused.value.detail)
+    media.refresh_from_db()
+    assert media.is_public is False and api_client.get(media_path(media)).status_code == 404
+    # Other changes still go through, and once the document is public the file may be too.
+    assert media_update(media=media, data={"alt_text": "Prices"}).alt_text == "Prices"
+    Document.objects.filter(pk=document.pk).update(access_level="public")
+    assert media_update(media=media, data={"is_public": True}).is_public is True
+    assert api_client.get(media_path(media)).status_code == 200
+
+
+def test_the_media_admin_refuses_to_make_a_restricted_documents_file_public(client, make_user):
+    client.force_login(make_user("admin", is_superuser=True))
+    document = DocumentFactory(access_level="private")
+    media = document.file
+    media.is_public = False
+    media.save(update_fields=["is_public"])
+    response = client.post(f"/admin/cms/mediafile/{media.pk}/change/", {
+        "alt_text": "", "caption": "", "tags": "[]", "is_public": "on",
+    })
+    assert response.status_code == 200  # the form again, with the error
+    assert "stays private" in response.content.decode()
+    media.refresh_from_db()
+    assert media.is_public is False

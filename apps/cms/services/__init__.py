@@ -2,11 +2,13 @@
 
 from .media import (  # noqa: F401
     MEDIA_META_FIELDS,
+    media_check_publishable,
     media_complete,
     media_delete,
     media_describe_users,
     media_make_private,
     media_presign,
+    media_restriction_register,
     media_secure_stored_objects,
     media_update,
     media_upload,

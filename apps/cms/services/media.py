@@ -4,6 +4,7 @@ completion, deletion of the row together with the stored object."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -114,9 +115,37 @@ def media_delete(*, media: MediaFile, actor=None, request=None) -> None:
         transaction.on_commit(lambda: media_storage.delete_quietly([name]))
 
 
+# Other apps that keep a file private register a function here answering, for a media file, what
+# of theirs does (the catalog: its documents that are not public); a file they name cannot be
+# made public again until they let it go.
+MEDIA_RESTRICTIONS: list[Callable[[MediaFile], list[str]]] = []
+
+
+def media_restriction_register(restricted_by: Callable[[MediaFile], list[str]]) -> None:
+    MEDIA_RESTRICTIONS.append(restricted_by)
+
+
+def media_restricted_by(media: MediaFile) -> list[str]:
+    return [name for restricted_by in MEDIA_RESTRICTIONS for name in restricted_by(media)]
+
+
+def media_check_publishable(media: MediaFile) -> None:
+    """409 ``media_restricted`` naming who keeps the (private) file private, if anyone does."""
+    if not media.is_public and (users := media_restricted_by(media)):
+        raise Conflict(
+            f"The file '{media.file_name}' stays private: it is the file of {', '.join(users)}, "
+            "which not everyone may read. Make those public first, or upload another file.",
+            code="media_restricted", attr="is_public",
+        )
+
+
 @transaction.atomic
 def media_update(*, media: MediaFile, data: dict, actor=None, request=None) -> MediaFile:
+    """Change a file's description, tags or visibility. A file that another app keeps private
+    (``media_restriction_register``) stays private: 409 ``media_restricted`` naming who."""
     media = MediaFile.objects.select_for_update().get(pk=media.pk)
+    if data.get("is_public"):
+        media_check_publishable(media)
     before = snapshot(media)
     media, updated = model_update(instance=media, fields=MEDIA_META_FIELDS, data=_meta(data))
     if updated:
