@@ -202,3 +202,15 @@ def test_the_lists_quote_count_is_what_each_caller_may_see(auth_client, catalog)
     assert counts(customer) == {quoted.number: 1, bare.number: 0}
     assert counts(auth_client("support")) == {quoted.number: 2, bare.number: 0}
     assert auth_client("support").get("/api/v1/rfqs").json()["count"] == 2
+
+
+def test_the_detail_has_the_quote_count_its_schema_promises(auth_client, catalog):
+    """Found by the stateful fuzzer: GET /rfqs/{id} left out ``quote_count``, which the detail
+    schema (staff's and the customer's) lists as required. It counts what the caller may see."""
+    customer = auth_client("customer")
+    rfq = rfq_make(skus=("VIS-1",), customer=customer.user)
+    sent_quote(rfq)
+    quote_make(rfq)  # a draft: staff see it, the customer does not
+    for client, expected in ((customer, 1), (auth_client("support"), 2)):
+        body = client.get(f"/api/v1/rfqs/{rfq.pk}").json()
+        assert body["quote_count"] == expected == len(body["quotes"])
