@@ -151,3 +151,24 @@ def test_200000_rows_stream_in_flat_memory(auth_client):
         tracemalloc.stop()
     assert lines == 200_001  # the header and every row
     assert peak < 50 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"
+
+
+@pytest.mark.parametrize(
+    "path, who, status",
+    [
+        ("/api/v1/export/orders", None, 401),
+        ("/api/v1/export/activity-logs", "sales", 403),
+        ("/api/v1/export/orders?excel=maybe", "finance", 400),
+        ("/api/v1/analytics/export", "customer", 403),
+        ("/api/v1/analytics/export?period=", "admin", 400),
+        ("/api/v1/reports/00000000-0000-0000-0000-000000000000/download?token=x", None, 403),
+    ],
+)
+def test_a_csv_endpoints_errors_are_json_whatever_it_accepts(api_client, auth_client, path, who, status):
+    """Found by the fuzzer: with ``Accept: text/csv`` an export's 401/403 went out as text/csv
+    holding the envelope's keys ("typeerrors"). Errors are the JSON envelope, as documented."""
+    client = auth_client(who) if who else api_client
+    response = client.get(path, HTTP_ACCEPT="text/csv")
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert_error(response, status, kind="validation_error" if "period" in path else "client_error")

@@ -14,6 +14,7 @@ from apps.core.activity import client_ip
 from apps.core.errors import NotFound
 from apps.core.idempotency import idempotent
 from apps.core.permissions import HasRole, IsStaffRole
+from apps.core.renderers import JSONRenderer
 from apps.core.roles import ADMIN, FINANCE
 from apps.core.throttles import SettingIPThrottle
 from apps.reports import analytics, exports, finance, services
@@ -43,8 +44,22 @@ class CSVRenderer(BaseRenderer):
         return data
 
 
+class CSVDownload:
+    """A view that streams CSV (``Accept: text/csv`` negotiates) and answers its errors in the
+    JSON envelope whatever the ``Accept`` header, as its schema documents them."""
+
+    def get_renderers(self):
+        return [*super().get_renderers(), CSVRenderer()]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(response, Response) and response.status_code >= 400:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
 @method_decorator(never_cache, name="dispatch")  # Cache-Control: no-store, errors included
-class ExportView(APIView):
+class ExportView(CSVDownload, APIView):
     """Stream a dataset as CSV (UTF-8; ``?excel=true`` adds a BOM for Excel), with the same
     filters as the dataset's list endpoint. Money is a plain decimal with a currency column,
     times are ISO 8601 UTC, text that a spreadsheet would run as a formula starts with an
@@ -55,8 +70,6 @@ class ExportView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    def get_renderers(self):
-        return [*super().get_renderers(), CSVRenderer()]
 
     @extend_schema(
         tags=TAG,
@@ -115,16 +128,13 @@ class ReportDetailView(APIView):
         return Response(ReportSerializer(report, context={"request": request}).data)
 
 
-class ReportDownloadView(APIView):
+class ReportDownloadView(CSVDownload, APIView):
     """The file of a done report, for whoever holds a valid link (the token is the
     authentication: signed, and expired after REPORT_URL_SECONDS → 403 ``link_expired``).
     Local-disk storage only; with S3 the download URL is S3's own presigned URL."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
-
-    def get_renderers(self):
-        return [*super().get_renderers(), CSVRenderer()]
 
     @extend_schema(
         tags=TAG,
@@ -155,7 +165,7 @@ class AnalyticsThrottle(SettingIPThrottle):
 
 
 def _period(request) -> str:
-    data = PeriodSerializer(data=request.query_params)
+    data = PeriodSerializer(data=request.query_params.dict())  # ``?period=`` is no period
     data.is_valid(raise_exception=True)
     return data.validated_data["period"]
 
@@ -222,13 +232,11 @@ class AnalyticsRFQFunnelView(APIView):
 
 
 @method_decorator(never_cache, name="dispatch")
-class AnalyticsExportView(APIView):
+class AnalyticsExportView(CSVDownload, APIView):
     """Staff: the period's daily figures as CSV (date, metric, dimension, value)."""
 
     permission_classes = [IsStaffRole]
 
-    def get_renderers(self):
-        return [*super().get_renderers(), CSVRenderer()]
 
     @extend_schema(
         tags=ANALYTICS_TAG,
