@@ -219,11 +219,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["apps.core.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "apps.core.parsers.JSONParser",  # depth, size, NUL and surrogate limits (apps.core.parsers)
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # The API takes JSON (depth, size, NUL and surrogate limits: apps.core.parsers), typed as
+    # its schema says; only the upload endpoints take multipart, and say so themselves.
+    "DEFAULT_PARSER_CLASSES": ["apps.core.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
@@ -231,7 +229,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "login_ip": env.str("THROTTLE_LOGIN_IP", default="20/min"),
@@ -242,6 +240,8 @@ REST_FRAMEWORK = {
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # No ``?format=``: the Accept header chooses (JSON, or CSV for the exports).
+    "URL_FORMAT_OVERRIDE": None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 DRF_STANDARDIZED_ERRORS = {

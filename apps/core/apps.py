@@ -7,4 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Platform"
 
     def ready(self):
-        from . import signals  # noqa: F401  (cache invalidation of site settings)
+        from . import json_types, signals  # noqa: F401  (signals: cache invalidation of site settings)
+
+        json_types.install()

@@ -16,7 +16,8 @@ And a date-time from outside has a UTC offset of at most ±14:00 (the widest in 
 accepts up to ±23:59, PostgreSQL refuses past ±15:59 (``utc_datetime``).
 
 ``json_loads`` applies these rules anywhere a raw body is parsed (the carriers' webhooks);
-``JSONParser`` is the default DRF parser built on it. Errors are domain errors (``parse_error``)
+``JSONParser`` is the default DRF parser built on it; what it returns is marked as JSON, for
+the type checks of ``apps.core.json_types``. Errors are domain errors (``parse_error``)
 and Django validation errors, which the exception handler maps to the envelope."""
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from rest_framework import parsers
 from rest_framework.utils.json import strict_constant
 
 from .errors import ApplicationError, PayloadTooLarge
+from .json_types import mark
 
 NUL = "\x00"
 MAX_UTC_OFFSET = timedelta(hours=14)  # Kiribati +14:00; Baker Island -12:00
@@ -138,7 +140,7 @@ class JSONParser(parsers.JSONParser):
         except UnicodeDecodeError as exc:
             raise ApplicationError(f"JSON parse error - the body is not {encoding} ({exc.reason}).",
                                    code="parse_error") from exc  # fmt: skip
-        return json_loads(text)
+        return mark(json_loads(text))
 
 
 def utc_datetime(value: datetime) -> datetime:

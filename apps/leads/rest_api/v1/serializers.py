@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework import serializers
 
+from apps.core.fields import JSONObjectField
 from apps.core.renderers import iso_datetime
 from apps.leads import workflows
 from apps.leads.countries import COUNTRIES, normalize_country
@@ -41,7 +42,7 @@ class InquirySubmitSerializer(serializers.Serializer):
         default="",
         help_text='Where the form lives (default "website").',
     )
-    metadata = serializers.JSONField(
+    metadata = JSONObjectField(
         required=False,
         default=dict,
         help_text="An object: budget (number), timeline, org_type, products (list of slugs)... "
@@ -209,7 +210,7 @@ class ConversionSerializer(serializers.Serializer):
 
 
 class LeadScoringRuleSerializer(serializers.ModelSerializer):
-    condition = serializers.JSONField(
+    condition = JSONObjectField(
         help_text='{"field": "country", "in": ["NG", "US"]}; {"field": "metadata.budget", "gte": 500000}; '
         '{"field": "message", "contains_any": ["urgent", "tender"]}. Operators: eq, ne, in, not_in, gt, '
         "gte, lt, lte, contains, contains_any (all given must hold). Fields: inquiry_type, full_name, "
