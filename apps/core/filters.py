@@ -1,6 +1,9 @@
 import django_filters
 from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
 
 from .models import ActivityLog
 from .parsers import utc_datetime
@@ -9,20 +12,36 @@ TRUE_VALUES = ("true", "1")
 FALSE_VALUES = ("false", "0")
 
 
+def takes_empty_text(filter_) -> bool:
+    """Whether ``?name=`` (empty) is a value of this filter: only for free text. django-filter
+    reads an empty date, id, number, choice or flag as "no filter", which hides a client's bug
+    and contradicts the schema (an empty string is no date): such a parameter is a 400."""
+    return filter_.field_class is forms.CharField
+
+
 class FilterBackend(DjangoFilterBackend):
     """django-filter's backend, skipped when the request names none of the filters: building
     and validating a FilterSet (deep copies of every filter, a form) cost more than a list
     page's SQL, and with no filter parameter it returns the queryset unchanged anyway.
-    Parameters are matched by prefix, for filters whose form fields add suffixes (ranges)."""
+    Parameters are matched by prefix, for filters whose form fields add suffixes (ranges).
+    An empty value for a filter that is not free text is a 400 (``takes_empty_text``)."""
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is None:
             return queryset
+        params = request.query_params
         if filterset_class.filter_queryset is django_filters.FilterSet.filter_queryset and not any(
-            param.startswith(name) for param in request.query_params for name in filterset_class.base_filters
+            param.startswith(name) for param in params for name in filterset_class.base_filters
         ):
             return queryset
+        empty = {
+            name: ["This parameter may not be empty: leave it out to list everything."]
+            for name, filter_ in filterset_class.base_filters.items()
+            if "" in params.getlist(name) and not takes_empty_text(filter_)
+        }
+        if empty:
+            raise ValidationError(empty, code="blank")
         return super().filter_queryset(request, queryset, view)
 
 
@@ -49,6 +68,7 @@ class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = _IsoDateTimeField
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(django_filters.TypedChoiceFilter):
     """``?flag=true|false|1|0``; anything else is a 400 (django-filter's BooleanFilter would
     silently ignore it)."""

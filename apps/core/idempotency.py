@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -62,14 +63,20 @@ def _endpoint(request) -> str:
     return f"{request.method} {route.rstrip('/')}"[:200]
 
 
+# Printable ASCII, not blank (surrounding spaces are trimmed): what ``KEY_SCHEMA`` documents.
+KEY_PATTERN = re.compile(r"[ -~]*[!-~][ -~]*")
+KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": f"^{KEY_PATTERN.pattern}$"}
+
+
 def idempotent(*, required: bool = False, anonymous_scope=None):
     """Decorate a DRF handler method (``post``, ``create``, an ``@action``)."""
 
     def decorator(handler):
         @functools.wraps(handler)
         def wrapper(view, request, *args, **kwargs):
-            key = request.headers.get(HEADER, "").strip()
-            if not key:
+            sent = request.headers.get(HEADER)
+            key = (sent or "").strip()
+            if sent is None or (not key and required):
                 if required:
                     raise ApplicationError(
                         f"The {HEADER} header is required for this request: send a unique "
@@ -77,14 +84,15 @@ def idempotent(*, required: bool = False, anonymous_scope=None):
                         code="idempotency_key_required",
                     )
                 return handler(view, request, *args, **kwargs)
-            if len(key) > 255 or not key.isprintable():
+            if len(sent) > 255 or not KEY_PATTERN.fullmatch(key):
                 raise ApplicationError(
-                    f"The {HEADER} header must be printable and at most 255 characters.",
+                    f"The {HEADER} header must be printable ASCII and at most 255 characters.",
                     code="invalid_idempotency_key",
                 )
             return _run_once(handler, view, request, key, anonymous_scope, args, kwargs)
 
         wrapper.idempotent = True
+        wrapper.idempotency_key_required = required  # for the schema (apps.core.openapi)
         return wrapper
 
     return decorator

@@ -1,3 +1,11 @@
+from drf_spectacular.utils import OpenApiParameter
+from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
+from rest_framework import serializers
+
+from .idempotency import HEADER as IDEMPOTENCY_HEADER
+from .idempotency import KEY_SCHEMA as IDEMPOTENCY_KEY_SCHEMA
+
+
 def drop_trailing_slash_duplicates(endpoints, **kwargs):
     """Each API route is also served with a trailing slash; document only the canonical one."""
     return [
@@ -54,3 +62,47 @@ def document_error_envelope(result, generator, request, public, **kwargs):
                 },
             )
     return result
+
+
+def decimal_pattern(field: serializers.DecimalField) -> str:
+    """The text a DecimalField takes: drf-spectacular's pattern (``^-?\\d{0,10}(?:\\.\\d{0,2})?$``)
+    also matches "", "-" and ".", which no field takes; a field that refuses negatives takes no
+    minus sign."""
+    sign = "-?" if field.min_value is None or field.min_value < 0 else ""
+    whole, places = field.max_whole_digits, field.decimal_places
+    if not places:
+        return rf"^{sign}\d{{1,{whole}}}$"
+    if not whole:
+        return rf"^{sign}0?\.\d{{1,{places}}}$"
+    return rf"^{sign}(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
+
+
+class AutoSchema(StandardizedErrorsAutoSchema):
+    """drf-standardized-errors' schema (errors documented per operation), plus the
+    ``Idempotency-Key`` header of every handler under ``@idempotent`` (required where the
+    handler requires it), so that no view documents it by hand."""
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.DecimalField) and "pattern" in schema:
+            schema["pattern"] = decimal_pattern(field)
+        return schema
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        handler = getattr(self.view, getattr(self.view, "action", None) or self.method.lower(), None)
+        if getattr(handler, "idempotent", False) and not any(
+            getattr(p, "name", None) == IDEMPOTENCY_HEADER for p in parameters
+        ):
+            required = handler.idempotency_key_required
+            description = (
+                "A unique value (a UUID) per intended operation"
+                + ("" if required else "; optional")
+                + ": the same key with the same body replays the first response, with another body is a 422."
+            )
+            parameters = [
+                *parameters,
+                OpenApiParameter(IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_SCHEMA, OpenApiParameter.HEADER,
+                                 required=required, description=description),
+            ]  # fmt: skip
+        return parameters

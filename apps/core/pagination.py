@@ -1,4 +1,5 @@
 import hashlib
+import re
 
 from django.conf import settings
 from django.core.cache import cache
@@ -6,7 +7,7 @@ from django.core.paginator import InvalidPage, Page, Paginator
 from django.db.models import Count, QuerySet, Window
 from django.utils.functional import cached_property
 from rest_framework import pagination
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 
 # The largest offset a page may start at: beyond it there are no rows (and the databases refuse
 # the number: SQLite and PostgreSQL take 64-bit offsets at most).
@@ -66,8 +67,50 @@ class CountCachingPaginator(Paginator):
         return list_count(self.object_list)
 
 
-class PageNumberPagination(pagination.PageNumberPagination):
-    """The contract's page envelope: {count, next, previous, results}; page_size max 100. The
+_WHOLE_NUMBER = re.compile(r"[1-9][0-9]{0,999}")
+
+
+def whole_number_param(request, name: str) -> int | None:
+    """The query parameter ``name`` as a whole number from 1, or None when it is absent.
+    Anything else (empty, ``abc``, ``0``, ``-1``, ``1.5``) is a 400 naming the parameter:
+    quietly falling back to a default would hide a client's bug."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not _WHOLE_NUMBER.fullmatch(raw):
+        raise ValidationError({name: ["Must be a whole number from 1."]}, code="invalid")
+    return int(raw)
+
+
+class StrictPageSizeMixin:
+    """``?page_size=`` is a whole number from 1 (else a 400: DRF would silently use the
+    default); past ``max_page_size`` it is capped, as DRF does. The schema says both."""
+
+    def get_page_size(self, request):
+        size = whole_number_param(request, self.page_size_query_param)
+        return self.page_size if size is None else min(size, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+                parameter["description"] = (
+                    f"Results per page (default {self.page_size}; "
+                    f"larger values are capped at {self.max_page_size})."
+                )
+            elif parameter["name"] == getattr(self, "page_query_param", None):
+                parameter["schema"]["minimum"] = 1
+        return parameters
+
+
+class CursorPagination(StrictPageSizeMixin, pagination.CursorPagination):
+    """DRF's cursor pages with the strict ``?page_size=``."""
+
+
+class PageNumberPagination(StrictPageSizeMixin, pagination.PageNumberPagination):
+    """The contract's page envelope: {count, next, previous, results}; ``page`` from 1 (or
+    ``last``) and ``page_size`` from 1 to 100, else a 400; a page past the end is a 404. The
     count of a large list may be up to LIST_COUNT_CACHE_SECONDS old (``list_count``)."""
 
     django_paginator_class = CountCachingPaginator
@@ -75,14 +118,22 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param)
+        if raw in self.last_page_strings:
+            return paginator.num_pages
+        return whole_number_param(request, self.page_query_param) or 1
+
     def paginate_fetched(self, request, fetch) -> list:
         """Paginate a source that returns a page and the total in one go:
         ``fetch(offset, limit) -> (total, rows)``. Same page numbers, page sizes, errors and
         envelope as ``paginate_queryset``, without a separate count query."""
         self.request = request
         size = self.get_page_size(request)
-        raw = request.query_params.get(self.page_query_param) or 1
-        if raw in self.last_page_strings:
+        raw = request.query_params.get(self.page_query_param)
+        if raw not in self.last_page_strings:
+            raw = whole_number_param(request, self.page_query_param) or 1
+        else:
             total, _ = fetch(0, 0)
             raw = max(1, -(-total // size))
         try:

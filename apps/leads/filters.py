@@ -25,6 +25,9 @@ class AssigneeField(forms.CharField):
             raise forms.ValidationError("Give a user id, 'me' or 'none'.", code="invalid") from exc
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": "^(me|none|[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12})$"}
+)
 class AssigneeFilter(django_filters.Filter):
     field_class = AssigneeField
 
@@ -44,17 +47,25 @@ class ConvertedFilter(StrictBooleanFilter):
     """``?converted=true|false``: converted into a customer or not."""
 
 
+@extend_schema_field({"type": "string", "maxLength": 2})
+class CountryFilter(django_filters.CharFilter):
+    """An ISO 3166-1 alpha-2 code, any case."""
+
+
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": 100})
+class ScoreFilter(django_filters.NumberFilter):
+    """A lead score bound, a whole number from 0 to 100."""
+
+    field_class = forms.IntegerField
+
+
 class InquiryFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Inquiry.Status.choices)
     inquiry_type = django_filters.ChoiceFilter(choices=Inquiry.Type.choices)
-    country = django_filters.CharFilter(lookup_expr="iexact", max_length=2)
+    country = CountryFilter(lookup_expr="iexact", max_length=2)
     assigned_to = AssigneeFilter(help_text="A user id, 'me' or 'none' (unassigned).")
-    min_score = django_filters.NumberFilter(
-        field_name="lead_score", lookup_expr="gte", min_value=0, max_value=100
-    )
-    max_score = django_filters.NumberFilter(
-        field_name="lead_score", lookup_expr="lte", min_value=0, max_value=100
-    )
+    min_score = ScoreFilter(field_name="lead_score", lookup_expr="gte", min_value=0, max_value=100)
+    max_score = ScoreFilter(field_name="lead_score", lookup_expr="lte", min_value=0, max_value=100)
     source = django_filters.CharFilter(lookup_expr="iexact")
     converted = ConvertedFilter(method="filter_converted", help_text="true: converted into a customer.")
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")

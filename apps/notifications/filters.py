@@ -11,6 +11,7 @@ from apps.core.filters import IsoDateTimeFilter, StrictBooleanFilter
 from .models import API_STATUSES, EmailMessage, Notification, OutboxStatus
 
 
+@extend_schema_field({"type": "string", "format": "email"})
 class EmailAddressFilter(django_filters.CharFilter):
     field_class = forms.EmailField
 

@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.filters import SearchFilter
 
 from apps.core.activity import activity_record
-from apps.core.errors import NotFound, PermissionDenied
+from apps.core.errors import ApplicationError, NotFound, PermissionDenied
 from apps.core.filters import FilterBackend
 from apps.core.roles import has_role
 
@@ -86,7 +86,10 @@ def export_response(*, dataset: Dataset, queryset, request, params):
     name, never cached."""
     from django.http import StreamingHttpResponse
 
-    excel = params.get("excel", "").lower() in ("1", "true")
+    excel = params.get("excel", "false").lower()
+    if excel not in ("1", "true", "0", "false"):
+        raise ApplicationError("excel must be true or false.", attr="excel")
+    excel = excel in ("1", "true")
     filters = {k: v for k, v in params.items() if k not in CONTROL_PARAMS}
     response = StreamingHttpResponse(
         export_stream(

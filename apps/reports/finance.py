@@ -35,7 +35,7 @@ def date_range(params) -> tuple[date, date]:
 
     def parse(name, default):
         raw = params.get(name)
-        if not raw:
+        if raw is None:
             return default
         try:
             value = date.fromisoformat(raw)

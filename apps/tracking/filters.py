@@ -19,7 +19,7 @@ class JobFilter(django_filters.FilterSet):
     preferred_after = django_filters.DateFilter(field_name="preferred_date", lookup_expr="gte")
     preferred_before = django_filters.DateFilter(field_name="preferred_date", lookup_expr="lte")
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    needs_attention = django_filters.BooleanFilter()
+    needs_attention = StrictBooleanFilter()
 
     class Meta:
         model = Job

@@ -98,7 +98,7 @@ def _currency(request) -> str | None:
     """The currency asked for, else the caller's preferred one; None means the site's default
     (the selectors resolve it in the same query as the products)."""
     requested = request.query_params.get("currency")
-    if requested:
+    if requested is not None:  # ``?currency=`` is no currency: a 400
         field = serializers.CharField(validators=[currency_code_validator])
         try:
             return field.run_validation(requested.upper())
@@ -119,8 +119,10 @@ class ProductQuerySerializer(serializers.Serializer):
     )
     min_price = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
     max_price = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
-    currency = serializers.CharField(required=False, help_text="ISO 4217; default: yours, else the site's.")
-    search = serializers.CharField(required=False, max_length=200)
+    currency = serializers.RegexField(
+        r"^[A-Za-z]{3}$", required=False, help_text="ISO 4217 (any case); default: yours, else the site's."
+    )
+    search = serializers.CharField(required=False, allow_blank=True, max_length=200)
     ordering = serializers.ChoiceField(choices=sorted(selectors.ORDERINGS), required=False)
     in_stock = serializers.BooleanField(
         required=False,
@@ -147,7 +149,9 @@ class ProductListView(AnonymousCacheMixin, APIView):
     def get(self, request):
         params = {}
         if request.query_params.keys() - PAGE_PARAMS:  # the plain listing skips the validation
-            query = ProductQuerySerializer(data=request.query_params)
+            # A plain dict: DRF reads a QueryDict's "" as "not given", so ``?status=`` would list
+            # every status instead of answering that "" is no status.
+            query = ProductQuerySerializer(data=request.query_params.dict())
             query.is_valid(raise_exception=True)
             params = query.validated_data
         currency = _currency(request)
@@ -172,7 +176,7 @@ class ProductListView(AnonymousCacheMixin, APIView):
                 category_ids=category_ids,
                 min_price=params.get("min_price"),
                 max_price=params.get("max_price"),
-                search=params.get("search"),
+                search=params.get("search") or None,
                 in_stock=params.get("in_stock"),
             )
             return page.total, page.cards
@@ -203,7 +207,9 @@ class ProductDetailView(AnonymousCacheMixin, APIView):
 
     @extend_schema(
         tags=TAG,
-        parameters=[OpenApiParameter("currency", str, description="ISO 4217")],
+        parameters=[
+            OpenApiParameter("currency", str, description="ISO 4217 (any case)", pattern="^[A-Za-z]{3}$")
+        ],
         responses=ProductDetailSerializer,
         auth=[{}, {"jwtAuth": []}],
     )

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.inventory.models import StockLevel, StockMovement
@@ -52,10 +53,20 @@ class StockMovementSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_field(
+    {
+        "type": "integer",
+        "anyOf": [{"minimum": 1, "maximum": 1_000_000}, {"minimum": -1_000_000, "maximum": -1}],
+    }
+)
+class QuantityDeltaField(serializers.IntegerField):
+    """A stock change: from -1,000,000 to 1,000,000, never 0."""
+
+
 class AdjustmentSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
     warehouse = serializers.CharField(max_length=32, help_text="Warehouse code.")
-    quantity_delta = serializers.IntegerField(min_value=-1_000_000, max_value=1_000_000)
+    quantity_delta = QuantityDeltaField(min_value=-1_000_000, max_value=1_000_000)
     reason = serializers.ChoiceField(choices=StockMovement.ADJUSTMENT_REASONS)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 

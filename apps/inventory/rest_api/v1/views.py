@@ -1,5 +1,5 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, pagination, status
+from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -7,6 +7,7 @@ from apps.catalog.api import variant_by_sku
 from apps.core.errors import NotFound
 from apps.core.flat_rows import FlatListMixin
 from apps.core.idempotency import idempotent
+from apps.core.pagination import CursorPagination
 from apps.core.permissions import HasRole
 from apps.core.roles import ADMIN, LOGISTICS, STAFF_ROLES
 from apps.inventory import selectors, services
@@ -39,7 +40,7 @@ class StockLevelListView(FlatListMixin, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class LedgerCursorPagination(pagination.CursorPagination):
+class LedgerCursorPagination(CursorPagination):
     """The ledger grows without bound: cursor pages (``next``/``previous`` links), newest first."""
 
     ordering = ("-created_at", "-id")

@@ -272,7 +272,7 @@ class ContactImportView(APIView):
         "the background: 202 with the job; poll GET /import/contacts/{id}.",
     )
     def post(self, request):
-        params = ImportParamsSerializer(data=request.query_params)
+        params = ImportParamsSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)

@@ -144,10 +144,7 @@ class CheckoutView(APIView):
 
     @extend_schema(
         tags=ORDER_TAG,
-        parameters=[
-            CART_TOKEN,
-            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True),
-        ],
+        parameters=[CART_TOKEN],
         request=CheckoutSerializer,
         responses={201: CheckoutResultSerializer},
         auth=PUBLIC_AUTH,

@@ -51,7 +51,7 @@ class RFQCreateSerializer(serializers.Serializer):
     )
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     items = serializers.ListField(
-        child=RFQItemInSerializer(), allow_empty=False, max_length=settings.RFQ_MAX_ITEMS
+        child=RFQItemInSerializer(), allow_empty=False, min_length=1, max_length=settings.RFQ_MAX_ITEMS
     )
     product_category = serializers.CharField(
         max_length=140,

@@ -37,13 +37,6 @@ from .serializers import (
 
 TAG = ["rfq"]
 PUBLIC_AUTH = [{}, {"jwtAuth": []}]
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Replays the first response for the same key and body; another body → 422.",
-)
 TOKEN = OpenApiParameter(
     "token",
     str,
@@ -177,7 +170,6 @@ class RFQQuoteCreateView(APIView):
 
     @extend_schema(
         tags=TAG,
-        parameters=[IDEMPOTENCY_KEY],
         request=QuoteCreateSerializer,
         responses={201: QuoteStaffSerializer},
         description="Sales: the RFQ's next quote version, in draft (a line's unit_price defaults to "
@@ -290,7 +282,7 @@ class QuoteAcceptView(APIView):
 
     @extend_schema(
         tags=TAG,
-        parameters=[TOKEN, IDEMPOTENCY_KEY],
+        parameters=[TOKEN],
         request=QuoteAcceptSerializer,
         responses={
             201: QuoteAcceptedSerializer,

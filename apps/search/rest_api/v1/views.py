@@ -44,7 +44,7 @@ class SearchView(APIView):
         auth=[{}, {"jwtAuth": []}],
     )
     def get(self, request):
-        query = SearchQuerySerializer(data=request.query_params)
+        query = SearchQuerySerializer(data=request.query_params.dict())  # "?limit=" is no limit
         query.is_valid(raise_exception=True)
         q, limit = query.validated_data["q"], query.validated_data["limit"]
         groups = {}
