@@ -1,3 +1,4 @@
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import OpenApiParameter
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
 from rest_framework import serializers
@@ -64,6 +65,11 @@ def document_error_envelope(result, generator, request, public, **kwargs):
     return result
 
 
+# A character Python's str.strip() keeps (DRF trims text with it): the schema of a text field that
+# may not be blank says it holds one. Spelt out, as ECMA's \s is not quite Python's whitespace.
+NOT_ONLY_SPACES = r"[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
+
 def decimal_pattern(field: serializers.DecimalField) -> str:
     """The text a DecimalField takes: drf-spectacular's pattern (``^-?\\d{0,10}(?:\\.\\d{0,2})?$``)
     also matches "", "-" and ".", which no field takes; a field that refuses negatives takes no
@@ -86,6 +92,16 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if isinstance(field, serializers.DecimalField) and "pattern" in schema:
             schema["pattern"] = decimal_pattern(field)
+        elif (
+            direction == "request"
+            and type(field) is serializers.CharField
+            and field.trim_whitespace
+            and not field.allow_blank
+            and "pattern" not in schema
+            and not any(isinstance(v, RegexValidator) for v in field.validators)  # its own pattern
+        ):
+            # DRF trims a string before it checks it is not blank: "\r" is blank.
+            schema["pattern"] = NOT_ONLY_SPACES
         return schema
 
     def get_override_parameters(self):

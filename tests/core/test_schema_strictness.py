@@ -257,3 +257,23 @@ def test_boolean_filters_are_documented_as_booleans(schema):
     for path, parameter in flags:
         assert parameter["schema"].get("type") == "boolean", path
         assert "enum" not in parameter["schema"], (path, parameter)
+
+
+def test_a_text_field_that_may_not_be_blank_says_it_holds_more_than_spaces(schema):
+    """Found by the fuzzer: ``{"refresh": "\\r"}`` matched ``minLength: 1`` and DRF, which trims,
+    answered "may not be blank". The pattern is Python's whitespace spelt out for ECMA regexes."""
+    from apps.core.openapi import NOT_ONLY_SPACES
+
+    pattern = re.compile(NOT_ONLY_SPACES)
+    field = serializers.CharField()
+    for code in range(0x110000):
+        char = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        assert (pattern.search(char) is None) == (char.strip() == ""), hex(code)
+    assert pattern.search("\r\n \x1c") is None and pattern.search(" a ")
+    assert field.run_validation(" a ") == "a"
+    refresh = schema["components"]["schemas"]["RefreshInputRequest"]["properties"]["refresh"]
+    assert refresh["pattern"] == NOT_ONLY_SPACES
+    currency = schema["components"]["schemas"]["CartCreateRequest"]["properties"]["currency"]
+    assert currency["pattern"] == "^[A-Z]{3}$"  # a field's own pattern stays
