@@ -7,14 +7,14 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test asgi worker beat lint format fuzz bench check-migrations schema install demo help
+.PHONY: run test asgi worker beat lint mypy-baseline format fuzz bench check-migrations schema install demo help
 
 help:
 	@echo "make run     install, migrate, load demo data, serve API + admin on http://$(HOST):$(PORT)"
 	@echo "make test    the whole test suite (embedded: SQLite, local cache, eager Celery)"
 	@echo "make worker  a Celery worker          make beat   the Celery beat scheduler"
 	@echo "make asgi    the ASGI app (uvicorn, port 8001): the live tracking stream"
-	@echo "make lint    ruff                      make bench  the benchmark suite (PostgreSQL + Redis)"
+	@echo "make lint    ruff and mypy (baseline)  make bench  the benchmark suite (PostgreSQL + Redis)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -55,6 +55,11 @@ beat: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy | $(VENV)/bin/mypy-baseline filter --hide-stats
+
+# After fixing type errors: drop them from the baseline (it may only shrink).
+mypy-baseline: install
+	$(VENV)/bin/mypy | $(VENV)/bin/mypy-baseline sync
 
 format: install
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
