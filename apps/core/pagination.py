@@ -109,9 +109,10 @@ class CursorPagination(StrictPageSizeMixin, pagination.CursorPagination):
 
 
 class PageNumberPagination(StrictPageSizeMixin, pagination.PageNumberPagination):
-    """The contract's page envelope: {count, next, previous, results}; ``page`` from 1 (or
-    ``last``) and ``page_size`` from 1 to 100, else a 400; a page past the end is a 404. The
-    count of a large list may be up to LIST_COUNT_CACHE_SECONDS old (``list_count``)."""
+    """The contract's page envelope: {count, next, previous, results}; ``page`` a whole number
+    from 1 (or ``last``), ``page_size`` a whole number from 1 (capped at 100), else a 400; a
+    page past the end is a 404. The count of a large list may be up to
+    LIST_COUNT_CACHE_SECONDS old (``list_count``)."""
 
     django_paginator_class = CountCachingPaginator
     page_size = 20
