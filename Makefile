@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) .env
 
 # A local .env for development: DEBUG on and a random secret key. Never committed;
-# production sets real environment variables instead (README: Configuration).
+# production sets real environment variables instead (docs/configuration.md).
 .env:
 	@printf 'DJANGO_DEBUG=true\nDJANGO_SECRET_KEY=%s\n' \
 		"$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env

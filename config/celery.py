@@ -1,6 +1,6 @@
 """The Celery app. Tasks are autodiscovered from every installed app's tasks.py.
 
-The beat schedule lives here, in code; README.md (Scheduled jobs) documents each entry.
+The beat schedule lives here, in code; docs/operations.md (Scheduled jobs) documents each entry.
 """
 
 import os

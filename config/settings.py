@@ -1,6 +1,6 @@
 """Foundry settings: one module, driven by environment variables.
 
-Every variable is documented in README.md (Configuration). With no variables set the
+Every variable is documented in docs/configuration.md. With no variables set the
 platform runs embedded: SQLite, local-memory cache, Celery eager, local-disk media,
 console email, offline payments. Setting DATABASE_URL, REDIS_URL, AWS_STORAGE_BUCKET_NAME,
 EMAIL_PROVIDER and the Stripe keys switches to the real parts; nothing else changes.

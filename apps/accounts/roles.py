@@ -4,7 +4,7 @@ declared here and granted after every migrate, so apps added later join the tabl
 Patterns: ``"app_label.codename"``, ``"app_label.*"`` (every permission of the app),
 ``"app_label.view_*"`` (every permission of the app whose codename starts with ``view_``).
 Patterns naming apps that are not installed yet simply match nothing.
-README.md (Roles and permissions) documents this table.
+docs/api.md (Roles and permissions) documents this table.
 """
 
 from django.apps import apps as global_apps

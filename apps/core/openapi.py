@@ -18,7 +18,7 @@ def drop_trailing_slash_duplicates(endpoints, **kwargs):
 
 ERROR_SCHEMA = {
     "type": "object",
-    "description": "The error envelope every error of the API uses (docs: README, API conventions).",
+    "description": "The error envelope every error of the API uses (docs/api.md, Conventions).",
     "properties": {
         "type": {"type": "string", "enum": ["validation_error", "client_error", "server_error"]},
         "errors": {

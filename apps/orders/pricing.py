@@ -1,6 +1,6 @@
 """Money rules: rounding per currency's minor unit, shipping and tax.
 
-Shipping and tax are simple, configurable rules (README: Configuration):
+Shipping and tax are simple, configurable rules (docs/configuration.md):
 - ``ORDER_SHIPPING_FLAT``: a flat shipping charge per order, per currency (``USD:15,NGN:5000``);
   a currency not listed ships free.
 - ``ORDER_FREE_SHIPPING_OVER``: no shipping charge when the subtotal reaches this, per currency.

@@ -1,6 +1,6 @@
 """Live shipment updates as Server-Sent Events: ``GET /api/v1/track/{code}/stream``.
 
-Served by the ASGI application (uvicorn; see the README): each client is a coroutine, not a
+Served by the ASGI application (uvicorn; docs/operations.md): each client is a coroutine, not a
 worker, so one process holds hundreds of them. The stream sends the shipment's events (only
 what public tracking shows: status, time, coarse location), each with its id, then every new
 one as it is recorded:
