@@ -206,7 +206,9 @@ async def track_stream(request, tracking_code):
     if not served_by_asgi and not settings.DEBUG:
         return JsonResponse(
             error_body(
-                501, "asgi_required", "The live stream is served by the ASGI app (uvicorn); see docs/operations.md."
+                501,
+                "asgi_required",
+                "The live stream is served by the ASGI app (uvicorn); see docs/operations.md.",
             ),
             status=501,
         )
