@@ -12,7 +12,7 @@
   through anymail's Resend backend to the Resend fake on loopback; emails/s from the rows'
   sent_at timestamps.
 
-Data: ``manage.py seed_bench_leads`` (apps/leads/management/commands/seed_bench_leads.py).
+Data: ``python -m tests.bench.seed leads`` (tests/bench/seed.py).
 The ``_*_main`` functions run in subprocesses (``python -c``), with the phase's environment.
 """
 
@@ -110,9 +110,17 @@ def _run_main(env: dict, function: str, *args: str, module: str = "tests.bench.l
 
 def seed(env: dict, *, inquiries: int, password: str) -> float:
     started = time.perf_counter()
-    manage = [sys.executable, "manage.py"]
     subprocess.run(
-        [*manage, "seed_bench_leads", "--inquiries", str(inquiries), "--password", password],
+        [
+            sys.executable,
+            "-m",
+            "tests.bench.seed",
+            "leads",
+            "--inquiries",
+            str(inquiries),
+            "--password",
+            password,
+        ],
         cwd=ROOT,
         env=env,
         check=True,
@@ -168,9 +176,9 @@ def run_rescoring(env: dict) -> dict:
 def _rescore_main() -> None:
     """A rule change through the service (its own rescoring task goes to the phase's broker,
     which no worker reads), then the rescoring service, timed, in this process."""
-    from apps.leads.management.commands.seed_bench_leads import QUOTE_RULE
     from apps.leads.models import Inquiry, LeadScoringRule
     from apps.leads.services import rules
+    from tests.bench.seed import QUOTE_RULE
 
     startup = _hwm_mib()
     open_count = Inquiry.objects.open().count()
@@ -292,7 +300,7 @@ def run_leads(args, env: dict, port: int, *, harness, password: str, out_dir: Pa
     (start_server, stop_server, run_wrk, http). Returns (rows, facts, figures)."""
     from django.db import connection
 
-    from apps.leads.management.commands.seed_bench_leads import BENCH_SALES_EMAIL
+    from tests.bench.seed import BENCH_SALES_EMAIL
 
     base = f"http://127.0.0.1:{port}"
     phase_env = leads_env(env, args.broker_url)

@@ -63,6 +63,13 @@ def _manage(env: dict, *args: str) -> float:
     return time.perf_counter() - started
 
 
+def _seed(env: dict, *args: str) -> float:
+    """``python -m tests.bench.seed <args>`` (tests/bench/seed.py); returns the seconds taken."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "tests.bench.seed", *args], cwd=ROOT, env=env, check=True)
+    return time.perf_counter() - started
+
+
 def _rss_mib(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
@@ -78,11 +85,9 @@ def _workers(master_pid: int) -> list[int]:
 
 def seed(env: dict, args, password: str) -> dict:
     seconds = {
-        "orders": _manage(env, "seed_bench_orders", "--orders", str(args.report_orders), "--lines", "10"),
-        "movements": _manage(env, "seed_bench_stock", "--movements", str(args.movements)),
-        "inquiries": _manage(
-            env, "seed_bench_leads", "--inquiries", str(args.report_inquiries), "--password", password
-        ),
+        "orders": _seed(env, "orders", "--orders", str(args.report_orders), "--lines", "10"),
+        "movements": _seed(env, "stock", "--movements", str(args.movements)),
+        "inquiries": _seed(env, "leads", "--inquiries", str(args.report_inquiries), "--password", password),
     }
     _manage(
         env, "shell", "-c", "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')"

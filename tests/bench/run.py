@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """The benchmark suite (``make bench``).
 
-Creates a fresh PostgreSQL database, loads scaled data (``seed_bench``: 10,000 products ×
+Creates a fresh PostgreSQL database, loads scaled data (tests/bench/seed.py: 10,000 products ×
 2 variants × 2 currencies), starts gunicorn (2 workers) with Redis as cache, drives each
 endpoint with wrk (Debian package) and prints requests/s, p50/p95/p99, errors and SQL
 queries per request, next to a ceiling row measured in the same run: a plain Django view
@@ -174,8 +174,7 @@ def run_commerce(args, env: dict, port: int, base: str, client, *, out_dir: Path
         "STRIPE_WEBHOOK_SECRET": fake.webhook_secret,
         "PAYMENT_PROVIDERS": "*:stripe",
     }
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "seed_bench_stock"], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "-m", "tests.bench.seed", "stock"], cwd=ROOT, env=env, check=True)
     rng = random.Random(7)  # noqa: S311 - a reproducible load, not security
     skus = list(Variant.objects.filter(sku__startswith="BENCH-").values_list("sku", flat=True))
     server = start_server(commerce_env, port)
@@ -320,7 +319,10 @@ def main() -> int:
         manage = [sys.executable, "manage.py"]
         subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
         subprocess.run(
-            [*manage, "seed_bench", "--products", str(args.products)], cwd=ROOT, env=env, check=True
+            [sys.executable, "-m", "tests.bench.seed", "all", "--products", str(args.products)],
+            cwd=ROOT,
+            env=env,
+            check=True,
         )
         subprocess.run(
             [

@@ -1,5 +1,6 @@
-"""The plumbing both provider fakes share: a threaded HTTP server on loopback, request
-recording, and injected failures. Nothing here knows Stripe or Paystack."""
+"""The plumbing the provider fakes share: a threaded HTTP server on loopback, the table of
+routes a fake serves, request recording (and of requests to routes it does not serve), and
+injected failures. Nothing here knows Stripe or Paystack."""
 
 from __future__ import annotations
 
@@ -148,13 +149,22 @@ class _Server(ThreadingHTTPServer):
 
 
 class FakeServer:
-    """Base class: subclasses implement ``handle(request) -> Response`` and ``_reset_state()``.
+    """Base class: subclasses list their ``ROUTES`` and implement ``handle(request) -> Response``
+    and ``_reset_state()``.
 
     ``start()`` binds 127.0.0.1 on a free port (never another interface); ``stop()`` shuts the
     server, closes every kept-alive connection and joins the serving thread.
+
+    A fake serves only the provider routes the code calls. A request to any other route is
+    answered as the provider answers an unknown URL (by ``handle``) and is also kept in
+    ``unserved``; ``assert_all_served()`` fails on it, and the fixtures call it after every test,
+    so a call the fake does not serve fails the test that made it.
     """
 
     name = "fake"
+    # (method, path regular expression matched in full, name of the handler method): the routes
+    # the fake serves. The named groups of the expression are passed to the handler.
+    ROUTES: tuple[tuple[str, str, str], ...] = ()
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0):
         self._host = host
@@ -164,6 +174,7 @@ class FakeServer:
         self.lock = threading.RLock()
         self._failures: list[Failure] = []
         self.requests: list[RecordedRequest] = []
+        self.unserved: list[RecordedRequest] = []
         self._reset_state()
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -215,10 +226,33 @@ class FakeServer:
         with self.lock:
             self._failures.clear()
             self.requests.clear()
+            self.unserved.clear()
             self._reset_state()
 
     def _reset_state(self):
         raise NotImplementedError
+
+    # --- routes ----------------------------------------------------------------------------------
+    def route(self, method: str, path: str):
+        """``(handler, path parameters)`` of the route serving ``method path``, or None."""
+        for route_method, pattern, handler in self.ROUTES:
+            if route_method == method and (match := re.fullmatch(pattern, path)):
+                return getattr(self, handler), match.groupdict()
+        return None
+
+    def serves(self, method: str, path: str) -> bool:
+        return self.route(method, path) is not None
+
+    def assert_all_served(self):
+        """Fail if any request since the last ``reset()`` went to a route this fake does not serve:
+        the code calls the provider somewhere the fake does not answer as the provider would."""
+        with self.lock:
+            unserved = sorted({f"{r.method} {r.path}" for r in self.unserved})
+        if unserved:
+            raise AssertionError(
+                f"{self.name}: requests to routes the fake does not serve: {', '.join(unserved)}. "
+                "Serve the route in the fake (as the provider answers it) or fix the call."
+            )
 
     # --- injected failures ---------------------------------------------------------------------
     def fail_next(
@@ -284,17 +318,19 @@ class FakeServer:
                 result = self.handle(request)
             except Exception as exc:  # a bug in the fake: answer like a provider outage, loudly
                 result = self._internal_error(exc)
+        recorded = RecordedRequest(
+            method=request.method,
+            path=request.path,
+            query=request.query,
+            headers=request.headers,
+            body=request.body,
+            status=None if result is DISCONNECT else result.status,
+        )
+        served = self.serves(request.method, request.path)
         with self.lock:
-            self.requests.append(
-                RecordedRequest(
-                    method=request.method,
-                    path=request.path,
-                    query=request.query,
-                    headers=request.headers,
-                    body=request.body,
-                    status=None if result is DISCONNECT else result.status,
-                )
-            )
+            self.requests.append(recorded)
+            if not served:
+                self.unserved.append(recorded)
         return result
 
     def handle(self, request: Request) -> Response:

@@ -7,11 +7,12 @@ Paystack's wire format: JSON bodies, ``Authorization: Bearer <secret key>``, eve
     requests.post(f"{fake.url}/transaction/initialize", json={...},
                   headers={"Authorization": f"Bearer {fake.secret_key}"})
 
-Endpoints: ``POST /transaction/initialize``, ``GET /transaction/verify/{reference}``,
+Routes: only those the code calls (``ROUTES``): ``POST /transaction/initialize``,
 ``GET /transaction`` (``perPage``, ``page``, ``from``, ``to``, ``status``, ``customer``; newest first;
-``meta`` with total / skipped / perPage / page / pageCount), ``GET /transaction/{id}``,
-``POST /refund`` (``transaction`` = id or reference, optional partial ``amount``), ``GET /refund``,
-``GET /refund/{id}``. A wrong or missing key → 401 ``{"status": false, "message": "Invalid key"}``.
+``meta`` with total / skipped / perPage / page / pageCount) and ``POST /refund`` (``transaction`` =
+id or reference, optional partial ``amount``). Any other route is answered with a 404 and recorded
+in ``unserved`` (see ``_http.FakeServer``). A wrong or missing key → 401
+``{"status": false, "message": "Invalid key"}``.
 
 Test helpers: ``add_transaction``, ``mark_success`` / ``mark_failed`` / ``mark_abandoned`` (what the
 customer does on the checkout page), ``set_refund_status``, ``webhook_event`` /
@@ -167,23 +168,20 @@ class PaystackFake(FakeServer):
             return body
         return dict(parse_qsl(request.body.decode(), keep_blank_values=True))
 
+    # The routes the code calls (apps/orders/payments/paystack.py), and no others:
+    # tests/fakes/test_routes.py checks both ways. Paystack accepts a trailing slash.
+    ROUTES = (
+        ("POST", r"/transaction/initialize/?", "_api_initialize"),
+        ("GET", r"/transaction/?", "_api_list"),
+        ("POST", r"/refund/?", "_api_refund"),
+    )
+
     def _route(self, method: str, path: str, body: dict, query: dict):
-        path = path.rstrip("/") or "/"
-        if method == "POST" and path == "/transaction/initialize":
-            return self._api_initialize(body)
-        if method == "GET" and (m := re.fullmatch(r"/transaction/verify/(.+)", path)):
-            return self._api_verify(m.group(1))
-        if method == "GET" and path == "/transaction":
-            return self._api_list(query)
-        if method == "GET" and (m := re.fullmatch(r"/transaction/(\d+)", path)):
-            return self._api_fetch(int(m.group(1)))
-        if method == "POST" and path == "/refund":
-            return self._api_refund(body)
-        if method == "GET" and path == "/refund":
-            return self._api_list_refunds(query)
-        if method == "GET" and (m := re.fullmatch(r"/refund/(\d+)", path)):
-            return self._api_fetch_refund(int(m.group(1)))
-        raise PaystackError(404, f"Route not found: {method} {path}")
+        found = self.route(method, path)
+        if found is None:
+            raise PaystackError(404, f"Route not found: {method} {path}")
+        handler, _ = found
+        return handler(query if method == "GET" else body)
 
     # ==============================================================================================
     # Objects
@@ -390,18 +388,6 @@ class PaystackFake(FakeServer):
         }
         return "Authorization URL created", data, {}
 
-    def _api_verify(self, reference: str):
-        txn = self.transactions.get(reference)
-        if txn is None:
-            raise PaystackError(400, "Transaction reference not found")
-        return "Verification successful", self._public(txn), {}
-
-    def _api_fetch(self, transaction_id: int):
-        reference = self._by_id.get(transaction_id)
-        if reference is None:
-            raise PaystackError(404, "Transaction not found")
-        return "Transaction retrieved", self._public(self.transactions[reference]), {}
-
     def _positive_int(self, query: dict, name: str, default: int) -> int:
         raw = query.get(name)
         if raw in (None, ""):
@@ -537,34 +523,6 @@ class PaystackFake(FakeServer):
             txn["status"] = "reversed"
         self._version += 1
         return "Refund has been queued for processing", self._refund_data(refund), {}
-
-    def _api_list_refunds(self, query: dict):
-        per_page = self._positive_int(query, "perPage", 50)
-        page = self._positive_int(query, "page", 1)
-        reference = query.get("reference") or query.get("transaction")
-        refunds = sorted(self.refunds.values(), key=lambda r: r["id"], reverse=True)
-        if reference:
-            refunds = [
-                r
-                for r in refunds
-                if str(reference) in (r["transaction"]["reference"], str(r["transaction"]["id"]))
-            ]
-        skipped = (page - 1) * per_page
-        data = [self._refund_data(r) for r in refunds[skipped : skipped + per_page]]
-        meta = {
-            "total": len(refunds),
-            "skipped": skipped,
-            "perPage": per_page,
-            "page": page,
-            "pageCount": math.ceil(len(refunds) / per_page),
-        }
-        return "Refunds retrieved", data, {"meta": meta}
-
-    def _api_fetch_refund(self, refund_id: int):
-        refund = self.refunds.get(refund_id)
-        if refund is None:
-            raise PaystackError(404, "Refund not found")
-        return "Refund retrieved", self._refund_data(refund), {}
 
     # ==============================================================================================
     # Test helpers (no HTTP)

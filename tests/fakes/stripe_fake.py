@@ -8,19 +8,21 @@ objects shaped like Stripe's, Stripe's error bodies and status codes), so the of
     client = stripe.StripeClient(fake.api_key, base_addresses={"api": fake.url}, max_network_retries=0)
     # or, module-level: stripe.api_key = fake.api_key; stripe.api_base = fake.url
 
-Endpoints: PaymentIntents (create / retrieve / update / list / confirm / cancel / capture),
-Charges (retrieve / list), Refunds (create / retrieve / update / list), Events (retrieve / list).
-Lists are newest first and page with ``limit`` (1..100), ``starting_after`` / ``ending_before``
-and ``created`` (exact, gt, gte, lt, lte), in O(log n + limit) per page, so 50,000 objects page
-quickly. ``Idempotency-Key`` is honoured like Stripe does: same key and same parameters replay
-the first response (``Idempotent-Replayed: true``); same key with other parameters or another
-endpoint is a 400 ``idempotency_error``. Only the configured secret key is accepted.
+Routes: only those the code calls (``ROUTES``): create and list PaymentIntents, create a
+Refund. Any other route is answered with Stripe's 404 and recorded in ``unserved`` (see
+``_http.FakeServer``). The list is newest first and pages with ``limit`` (1..100),
+``starting_after`` / ``ending_before`` and ``created`` (exact, gt, gte, lt, lte), in
+O(log n + limit) per page, so 50,000 intents page quickly. ``Idempotency-Key`` is honoured
+like Stripe does: same key and same parameters replay the first response
+(``Idempotent-Replayed: true``); same key with other parameters or another endpoint is a 400
+``idempotency_error``. Only the configured secret key is accepted.
 
-Test card payment methods (for ``payment_method=`` on create / confirm): ``pm_card_visa`` and any
-other ``pm_...`` succeed; ``pm_card_chargeDeclined`` / ``pm_card_visa_chargeDeclined`` (generic
-decline), ``pm_card_chargeDeclinedInsufficientFunds``, ``pm_card_chargeDeclinedExpiredCard`` fail
-with a 402 ``card_error``; ``pm_card_authenticationRequired`` / ``pm_card_threeDSecure2Required``
-leave the PaymentIntent in ``requires_action`` (finish it with ``authenticate_payment_intent``).
+Test card payment methods (for ``payment_method=`` on create with ``confirm=true``):
+``pm_card_visa`` and any other ``pm_...`` succeed; ``pm_card_chargeDeclined`` /
+``pm_card_visa_chargeDeclined`` (generic decline), ``pm_card_chargeDeclinedInsufficientFunds``,
+``pm_card_chargeDeclinedExpiredCard`` fail with a 402 ``card_error``;
+``pm_card_authenticationRequired`` / ``pm_card_threeDSecure2Required`` leave the
+PaymentIntent in ``requires_action`` (finish it with ``authenticate_payment_intent``).
 
 Test helpers change state without HTTP: ``add_payment_intent``, ``succeed_payment_intent`` (what
 the customer's browser does with Stripe.js), ``fail_payment_intent``, ``update_payment_intent``,
@@ -364,8 +366,7 @@ class StripeFake(FakeServer):
         self.charges: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
         self.events: list[dict] = []
-        self._events_by_id: dict[str, dict] = {}
-        self._indexes = {kind: _Index() for kind in ("payment_intent", "charge", "refund", "event")}
+        self._indexes = {"payment_intent": _Index()}
         self._idempotency: dict[str, dict] = {}
         self._charge_of_pi: dict[str, list[str]] = {}
         self._refunds_of_charge: dict[str, list[str]] = {}
@@ -504,29 +505,19 @@ class StripeFake(FakeServer):
             "response": response,
         }
 
-    _ROUTES = (
+    # The routes the code calls (apps/orders/payments/stripe_gateway.py), and no others:
+    # tests/fakes/test_routes.py checks both ways.
+    ROUTES = (
         ("POST", r"/v1/payment_intents", "_api_create_payment_intent"),
         ("GET", r"/v1/payment_intents", "_api_list_payment_intents"),
-        ("GET", r"/v1/payment_intents/(?P<id>[^/]+)", "_api_retrieve_payment_intent"),
-        ("POST", r"/v1/payment_intents/(?P<id>[^/]+)", "_api_update_payment_intent"),
-        ("POST", r"/v1/payment_intents/(?P<id>[^/]+)/confirm", "_api_confirm_payment_intent"),
-        ("POST", r"/v1/payment_intents/(?P<id>[^/]+)/cancel", "_api_cancel_payment_intent"),
-        ("POST", r"/v1/payment_intents/(?P<id>[^/]+)/capture", "_api_capture_payment_intent"),
-        ("GET", r"/v1/charges", "_api_list_charges"),
-        ("GET", r"/v1/charges/(?P<id>[^/]+)", "_api_retrieve_charge"),
         ("POST", r"/v1/refunds", "_api_create_refund"),
-        ("GET", r"/v1/refunds", "_api_list_refunds"),
-        ("GET", r"/v1/refunds/(?P<id>[^/]+)", "_api_retrieve_refund"),
-        ("POST", r"/v1/refunds/(?P<id>[^/]+)", "_api_update_refund"),
-        ("GET", r"/v1/events", "_api_list_events"),
-        ("GET", r"/v1/events/(?P<id>[^/]+)", "_api_retrieve_event"),
     )
 
     def _route(self, method: str, path: str, params: dict):
-        for route_method, pattern, handler in self._ROUTES:
-            match = re.fullmatch(pattern, path)
-            if match and route_method == method:
-                return getattr(self, handler)(params, **match.groupdict())
+        found = self.route(method, path)
+        if found is not None:
+            handler, path_params = found
+            return handler(params, **path_params)
         raise StripeError(
             404,
             f"Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs or we can "
@@ -543,8 +534,6 @@ class StripeFake(FakeServer):
     def _emit(self, event_type: str, obj: dict, previous_attributes: dict | None = None) -> dict:
         event = self.make_event(event_type, obj, previous_attributes=previous_attributes)
         self.events.append(event)
-        self._events_by_id[event["id"]] = event
-        self._indexes["event"].add(event["id"], event["created"])
         return event
 
     def _new_payment_intent(
@@ -692,7 +681,6 @@ class StripeFake(FakeServer):
         }
         charge.update(fields)
         self.charges[object_id] = charge
-        self._indexes["charge"].add(object_id, created)
         self._charge_of_pi.setdefault(pi["id"], []).append(object_id)
         return charge
 
@@ -722,7 +710,6 @@ class StripeFake(FakeServer):
             "transfer_reversal": None,
         }
         self.refunds[object_id] = refund
-        self._indexes["refund"].add(object_id, created)
         self._refunds_of_charge.setdefault(charge["id"], []).append(object_id)
         self._recount_refunds(charge)
         return refund
@@ -834,20 +821,6 @@ class StripeFake(FakeServer):
         "off_session", "transfer_group", "expand", "payment_method_options", "use_stripe_sdk",
         "error_on_requires_action", "mandate_data", "on_behalf_of", "application_fee_amount", "transfer_data",
         "excluded_payment_method_types", "payment_method_configuration", "radar_options",
-    )  # fmt: skip
-    _PI_UPDATE_PARAMS = (
-        "amount", "currency", "metadata", "description", "receipt_email", "customer", "payment_method",
-        "payment_method_types", "capture_method", "statement_descriptor", "statement_descriptor_suffix",
-        "setup_future_usage", "shipping", "transfer_group", "expand", "payment_method_options",
-        "application_fee_amount", "transfer_data", "excluded_payment_method_types",
-        "payment_method_configuration",
-    )  # fmt: skip
-    _PI_CONFIRM_PARAMS = (
-        "payment_method", "return_url", "expand", "off_session", "receipt_email", "setup_future_usage",
-        "shipping",
-        "use_stripe_sdk", "error_on_requires_action", "mandate_data", "payment_method_options",
-        "capture_method",
-        "payment_method_types", "radar_options",
     )  # fmt: skip
 
     def _amount_and_currency(self, params: dict, *, required: bool) -> tuple[int | None, str | None]:
@@ -987,135 +960,6 @@ class StripeFake(FakeServer):
             raise _missing("payment_intent", object_id, param, status)
         return pi
 
-    def _api_retrieve_payment_intent(self, params: dict, id: str):
-        _check_known(params, ("expand", "client_secret"))
-        pi = self._pi(id)
-        secret = _str(params, "client_secret")
-        if secret is not None and secret != pi["client_secret"]:
-            raise _param_error(
-                "The client_secret provided does not match the client_secret associated with the "
-                "PaymentIntent.",
-                "client_secret",
-            )
-        return 200, self._render(pi, _expand_paths(params))
-
-    def _api_update_payment_intent(self, params: dict, id: str):
-        _check_known(params, self._PI_UPDATE_PARAMS)
-        pi = self._pi(id)
-        amount, currency = self._amount_and_currency(params, required=False)
-        if (amount is not None or currency is not None) and pi["status"] not in PI_CONFIRMABLE:
-            raise StripeError(
-                400,
-                "This PaymentIntent's amount could not be updated because it has a status of "
-                f"{pi['status']}. You may only update the amount of a PaymentIntent with one of the "
-                "following statuses: requires_payment_method, requires_confirmation, requires_action.",
-                code="payment_intent_unexpected_state",
-            )
-        new_amount = pi["amount"] if amount is None else amount
-        new_currency = currency or pi["currency"]
-        if amount is not None or currency is not None:
-            self._check_amount_limits(new_amount, new_currency)
-        previous = {}
-        changes = {
-            "amount": new_amount,
-            "currency": new_currency,
-            "metadata": _metadata(params, pi["metadata"]),
-        }
-        for name in (
-            "description", "receipt_email", "customer", "statement_descriptor", "statement_descriptor_suffix",
-            "transfer_group",
-        ):  # fmt: skip
-            if name in params:
-                changes[name] = _str(params, name)
-        if "setup_future_usage" in params:
-            changes["setup_future_usage"] = _enum(params, "setup_future_usage", ("on_session", "off_session"))
-        if "capture_method" in params:
-            changes["capture_method"] = _enum(
-                params, "capture_method", ("automatic", "automatic_async", "manual")
-            )
-        if "shipping" in params:
-            changes["shipping"] = params["shipping"] or None
-        changes.update(self._payment_method_fields(params))
-        if "payment_method" in params:
-            payment_method = _str(params, "payment_method")
-            changes["payment_method"] = self._payment_method_id(payment_method) if payment_method else None
-            if pi["status"] == "requires_payment_method" and payment_method:
-                changes["status"] = "requires_confirmation"
-        for name, value in changes.items():
-            if pi.get(name) != value:
-                previous[name] = pi.get(name)
-                pi[name] = value
-        if previous:
-            self._emit("payment_intent.updated", pi, previous)
-        return 200, self._render(pi, _expand_paths(params))
-
-    def _api_confirm_payment_intent(self, params: dict, id: str):
-        _check_known(params, self._PI_CONFIRM_PARAMS)
-        pi = self._pi(id)
-        self._confirm(pi, _str(params, "payment_method"), _str(params, "return_url"))
-        return 200, self._render(pi, _expand_paths(params))
-
-    def _api_cancel_payment_intent(self, params: dict, id: str):
-        _check_known(params, ("cancellation_reason", "expand"))
-        pi = self._pi(id)
-        reason = _enum(
-            params, "cancellation_reason", ("duplicate", "fraudulent", "requested_by_customer", "abandoned")
-        )
-        if pi["status"] not in PI_CANCELABLE:
-            raise StripeError(
-                400,
-                f"You cannot cancel this PaymentIntent because it has a status of {pi['status']}. Only a "
-                "PaymentIntent with one of the following statuses may be canceled: "
-                f"{', '.join(PI_CANCELABLE)}.",
-                code="payment_intent_unexpected_state",
-                payment_intent=clone(pi),
-            )
-        previous = {"status": pi["status"]}
-        pi.update(
-            status="canceled",
-            canceled_at=self._now(),
-            cancellation_reason=reason,
-            amount_capturable=0,
-            next_action=None,
-        )
-        self._emit("payment_intent.canceled", pi, previous)
-        return 200, self._render(pi, _expand_paths(params))
-
-    def _api_capture_payment_intent(self, params: dict, id: str):
-        _check_known(
-            params, ("amount_to_capture", "expand", "metadata", "final_capture", "statement_descriptor")
-        )
-        pi = self._pi(id)
-        if pi["status"] != "requires_capture":
-            raise StripeError(
-                400,
-                f"This PaymentIntent could not be captured because it has a status of {pi['status']}. Only "
-                "a PaymentIntent with one of the following statuses may be captured: requires_capture.",
-                code="payment_intent_unexpected_state",
-                payment_intent=clone(pi),
-            )
-        amount = _int(params, "amount_to_capture", minimum=1)
-        amount = pi["amount_capturable"] if amount is None else amount
-        if amount > pi["amount_capturable"]:
-            raise StripeError(
-                400,
-                "The amount to capture must be less than or equal to the amount capturable.",
-                code="amount_too_large",
-                param="amount_to_capture",
-            )
-        previous = {"status": pi["status"]}
-        charge = self.charges[pi["latest_charge"]]
-        charge.update(captured=True, amount_captured=amount, balance_transaction=random_id("txn_"))
-        pi.update(
-            status="succeeded",
-            amount_capturable=0,
-            amount_received=amount,
-            metadata=_metadata(params, pi["metadata"]),
-        )
-        self._emit("charge.captured", charge)
-        self._emit("payment_intent.succeeded", pi, previous)
-        return 200, self._render(pi, _expand_paths(params))
-
     # ==============================================================================================
     # Lists
     # ==============================================================================================
@@ -1181,12 +1025,7 @@ class StripeFake(FakeServer):
         return (max(lows) if lows else None), (min(highs) if highs else None)
 
     def _store(self, kind: str) -> dict:
-        return {
-            "payment_intent": self.payment_intents,
-            "charge": self.charges,
-            "refund": self.refunds,
-            "event": self._events_by_id,
-        }[kind]
+        return {"payment_intent": self.payment_intents}[kind]
 
     def _api_list_payment_intents(self, params: dict):
         customer = _str(params, "customer")
@@ -1199,81 +1038,9 @@ class StripeFake(FakeServer):
 
         return self._list("payment_intent", "/v1/payment_intents", params, ("customer",), predicate)
 
-    def _api_list_charges(self, params: dict):
-        filters = {name: _str(params, name) for name in ("customer", "payment_intent", "transfer_group")}
-        filters = {k: v for k, v in filters.items() if v}
-        charges = self.charges
-
-        def predicate(i):
-            return all(charges[i].get(k) == v for k, v in filters.items())
-
-        return self._list(
-            "charge",
-            "/v1/charges",
-            params,
-            ("customer", "payment_intent", "transfer_group"),
-            predicate if filters else None,
-        )
-
-    def _api_list_refunds(self, params: dict):
-        filters = {name: _str(params, name) for name in ("charge", "payment_intent")}
-        filters = {k: v for k, v in filters.items() if v}
-        refunds = self.refunds
-
-        def predicate(i):
-            return all(refunds[i].get(k) == v for k, v in filters.items())
-
-        return self._list(
-            "refund", "/v1/refunds", params, ("charge", "payment_intent"), predicate if filters else None
-        )
-
-    def _api_list_events(self, params: dict):
-        types = params.get("types") or ([params["type"]] if params.get("type") else None)
-        events = self._events_by_id
-
-        def predicate(i):
-            return any(
-                re.fullmatch(t.replace(".", r"\.").replace("*", ".*"), events[i]["type"]) for t in types
-            )
-
-        return self._list(
-            "event", "/v1/events", params, ("type", "types", "delivery_success"), predicate if types else None
-        )
-
     # ==============================================================================================
     # Charges, refunds, events
     # ==============================================================================================
-    def _api_retrieve_charge(self, params: dict, id: str):
-        _check_known(params, ("expand",))
-        charge = self.charges.get(id)
-        if charge is None:
-            raise _missing("charge", id, "id")
-        return 200, self._render(charge, _expand_paths(params))
-
-    def _api_retrieve_refund(self, params: dict, id: str):
-        _check_known(params, ("expand",))
-        refund = self.refunds.get(id)
-        if refund is None:
-            raise _missing("refund", id, "refund")
-        return 200, self._render(refund, _expand_paths(params))
-
-    def _api_update_refund(self, params: dict, id: str):
-        _check_known(params, ("metadata", "expand"))
-        refund = self.refunds.get(id)
-        if refund is None:
-            raise _missing("refund", id, "refund")
-        previous = {"metadata": refund["metadata"]}
-        refund["metadata"] = _metadata(params, refund["metadata"])
-        self._emit("refund.updated", refund, previous)
-        return 200, self._render(refund, _expand_paths(params))
-
-    def _api_retrieve_event(self, params: dict, id: str):
-        _check_known(params, ("expand",))
-        event = self._events_by_id.get(id)
-        if event is None:
-            raise _missing("event", id, "id")
-        return 200, clone(event)
-
     _REFUND_PARAMS = (
         "amount", "charge", "payment_intent", "reason", "metadata", "expand", "refund_application_fee",
         "reverse_transfer", "instructions_email", "origin", "currency", "customer",

@@ -24,7 +24,10 @@ def resend(resend_server, settings):
         "RESEND_SIGNING_SECRET": resend_server.signing_secret,
     }
     yield resend_server
-    resend_server.reset()
+    try:
+        resend_server.assert_all_served()  # the code called only what the fake serves
+    finally:
+        resend_server.reset()
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +49,10 @@ def twilio(twilio_server, settings):
     settings.TWILIO_WHATSAPP_FROM = "+14155238886"
     settings.TWILIO_API_BASE = twilio_server.url
     yield twilio_server
-    twilio_server.reset()
+    try:
+        twilio_server.assert_all_served()  # the code called only what the fake serves
+    finally:
+        twilio_server.reset()
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from tests.fakes._http import FakeServer, Request, Response
 class ResendFake(FakeServer):
     name = "resend-fake"
     api_key = "re_test_notifications"
+    ROUTES = (("POST", r"/emails", "_api_send"),)  # what anymail's Resend backend calls
 
     def __init__(self, **kwargs):
         self.signing_secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
@@ -47,13 +48,18 @@ class ResendFake(FakeServer):
             return Response.json(
                 401, {"statusCode": 401, "name": "validation_error", "message": "API key is invalid"}
             )
-        if request.method == "POST" and request.path == "/emails":
-            payload = json.loads(request.body)
-            email_id = str(uuid.uuid4())
-            with self.lock:
-                self.emails.append({**payload, "id": email_id})
-            return Response.json(200, {"id": email_id})
-        return Response.json(404, {"statusCode": 404, "name": "not_found", "message": "Not found"})
+        found = self.route(request.method, request.path)
+        if found is None:
+            return Response.json(404, {"statusCode": 404, "name": "not_found", "message": "Not found"})
+        handler, params = found
+        return handler(request, **params)
+
+    def _api_send(self, request: Request) -> Response:
+        payload = json.loads(request.body)
+        email_id = str(uuid.uuid4())
+        with self.lock:
+            self.emails.append({**payload, "id": email_id})
+        return Response.json(200, {"id": email_id})
 
     def signed_event(
         self,
@@ -92,6 +98,8 @@ class TwilioFake(FakeServer):
     name = "twilio-fake"
     account_sid = "AC" + "0" * 30 + "42"
     auth_token = "twilio-test-token"
+    # What apps/notifications/channels.py calls.
+    ROUTES = (("POST", r"/2010-04-01/Accounts/(?P<sid>[^/]+)/Messages\.json", "_api_send"),)
 
     def _reset_state(self):
         self.messages: list[dict] = []
@@ -108,13 +116,14 @@ class TwilioFake(FakeServer):
         expected = "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
         if request.header("authorization") != expected:
             return Response.json(401, {"code": 20003, "message": "Authenticate", "status": 401})
-        if (
-            request.method != "POST"
-            or request.path != f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
-        ):
+        found = self.route(request.method, request.path)
+        if found is None or found[1]["sid"] != self.account_sid:
             return Response.json(
                 404, {"code": 20404, "message": "The requested resource was not found", "status": 404}
             )
+        return found[0](request)
+
+    def _api_send(self, request: Request) -> Response:
         form = dict(parse_qsl(request.body.decode(), keep_blank_values=True))
         if not form.get("To", "").removeprefix("whatsapp:").startswith("+"):
             return Response.json(
