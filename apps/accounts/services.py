@@ -158,7 +158,8 @@ def tokens_revoke_all(*, user: User) -> int:
 def refresh_token_blacklist(*, user: User, refresh: str) -> None:
     """Logout: the given refresh token (which must be the caller's) stops working."""
     try:
-        token = RefreshToken(refresh)
+        # simplejwt annotates ``token`` as a Token, but it takes the encoded token it decodes.
+        token = RefreshToken(refresh)  # type: ignore[arg-type]
     except TokenError as exc:
         raise ValidationError({"refresh": "The refresh token is invalid or expired."}) from exc
     if str(token.get("user_id")) != str(user.pk):

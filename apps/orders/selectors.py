@@ -141,8 +141,10 @@ def cart_lines(cart: Cart) -> list[dict]:
                 "name": f"{product_name} — {variant_name}",
                 "product_slug": slug,
                 "quantity": quantity,
-                "unit_price": money_round(price, cart.currency) if sellable else None,
-                "line_total": money_round(price * quantity, cart.currency) if sellable else None,
+                "unit_price": money_round(price, cart.currency) if sellable and price is not None else None,
+                "line_total": (
+                    money_round(price * quantity, cart.currency) if sellable and price is not None else None
+                ),
                 "available": max(int(available or 0), 0),
                 "sellable": sellable,
             }

@@ -15,7 +15,7 @@ import gzip
 import logging
 import tempfile
 from contextlib import closing
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -215,7 +215,7 @@ def _email_ready(report: Report) -> None:
 # --- Download ---------------------------------------------------------------------------------
 
 
-def download_url(report: Report, *, request=None) -> tuple[str, timezone.datetime] | tuple[None, None]:
+def download_url(report: Report, *, request=None) -> tuple[str, datetime] | tuple[None, None]:
     """A URL valid REPORT_URL_SECONDS: S3's presigned URL, or on local disk our own download
     endpoint with a signed, timestamped token."""
     if report.status != R.DONE or not report.file:

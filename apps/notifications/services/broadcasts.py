@@ -56,7 +56,7 @@ def audience_emails(audience: str) -> list[str]:
 
 @transaction.atomic
 def broadcast_create(*, subject: str, body: str, audience: str, actor=None, request=None) -> Broadcast:
-    errors = {}
+    errors: dict[str, ValidationError | str | list[str]] = {}
     for name, value in (("subject", subject), ("body", body)):
         if has_nul(value):
             errors[name] = ValidationError(NUL_MESSAGE, code="null_characters_not_allowed")
@@ -154,7 +154,7 @@ def broadcast_batch_send(*, broadcast_id, recipient_ids: list[str]) -> dict:
         context={"subject": broadcast.subject, "body": broadcast.body},
         subject=broadcast.subject,
     )
-    outcomes = Counter()
+    outcomes: Counter[str] = Counter()
     with transaction.atomic():
         recipients = list(
             BroadcastRecipient.objects.filter(

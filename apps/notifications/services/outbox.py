@@ -9,10 +9,11 @@ import logging
 import smtplib
 from email.utils import getaddresses
 
+from anymail.message import AnymailMessage
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.mail import BadHeaderError, EmailMultiAlternatives
+from django.core.mail import BadHeaderError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
 from django.db import connection, models, transaction
@@ -158,7 +159,7 @@ def email_create(
         context=stored_context,
         next_attempt_at=timezone.now(),
     )
-    if later:  # rendered, and suppressions checked, by the worker when it sends
+    if rendered is None:  # later: rendered, and suppressions checked, by the worker when it sends
         message.subject = without_nul(one_line(subject)) if subject else ""
     else:
         # Text quoted from other apps' data may hold NUL characters: PostgreSQL cannot store them.
@@ -288,7 +289,8 @@ def _provider_message_id(email) -> str:
 
 
 def _deliver(message: EmailMessage, recipients: list[str], connection=None) -> str:
-    email = EmailMultiAlternatives(
+    # EmailMultiAlternatives with django-anymail's attributes declared (other backends ignore them).
+    email = AnymailMessage(
         subject=message.subject,
         body=message.body_text,
         from_email=message.from_email,

@@ -71,10 +71,9 @@ def cart_item_add(*, cart_id, user, token: str | None, sku: str, quantity: int) 
     to one cart at the same instant are both counted (the stock check is the cart's advice to
     the buyer; checkout reserves stock under locks and refuses what is not there)."""
     sku = sku.strip()
-    found = cart_for_add(cart_id=cart_id, sku=sku)
-    cart = _check_access(cart=found[0] if found else None, user=user, token=token)
+    found, variant = cart_for_add(cart_id=cart_id, sku=sku) or (None, None)
+    cart = _check_access(cart=found, user=user, token=token)
     _open(cart)
-    variant = found[1]
     if variant is None:
         raise ApplicationError(f"No product variant has the SKU {sku!r}.", code="unknown_sku", attr="sku")
     if not variant.is_active or variant.product_status != "active":

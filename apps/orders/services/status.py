@@ -69,11 +69,12 @@ def order_transition(*, order: Order, target: str, actor, reason: str = "", requ
     order = order_lock(order)
     if (order.status, target) not in workflows.STAFF_TRANSITIONS:
         if target in workflows.allowed_next(order.status):
-            hint = {
+            hints: dict[str, str] = {
                 S.CANCELLED: "POST /orders/{number}/cancel",
                 S.REFUNDED: "POST /orders/{number}/refunds",
                 S.PAID: "the payment provider's confirmation",
-            }.get(target, "its own flow")
+            }
+            hint = hints.get(target, "its own flow")
             raise Conflict(
                 f"'{order.status}' → '{target}' happens through {hint}, not a transition request.",
                 code="invalid_transition",

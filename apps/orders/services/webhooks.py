@@ -38,11 +38,11 @@ def storable(value):
     return value
 
 
-def _bounded(text: str, limit: int) -> str:
-    """``text`` made storable and at most ``limit`` characters; a longer one keeps its start and
-    a digest of the whole, so two long ids stay two."""
+def _bounded(text: str, limit: int | None) -> str:
+    """``text`` made storable and at most ``limit`` characters (a field's ``max_length``; None:
+    unbounded); a longer one keeps its start and a digest of the whole, so two long ids stay two."""
     text = storable(text)
-    if len(text) <= limit:
+    if limit is None or len(text) <= limit:
         return text
     digest = hashlib.sha256(text.encode()).hexdigest()[:32]
     return f"{text[: limit - len(digest) - 1]}~{digest}"
