@@ -17,6 +17,7 @@ import tempfile
 from contextlib import closing
 from datetime import datetime, timedelta
 from types import SimpleNamespace
+from uuid import UUID
 
 from django.conf import settings
 from django.core import signing
@@ -149,7 +150,7 @@ class _Progress:
             self.side.close()
 
 
-def report_generate(report_id) -> str:
+def report_generate(report_id: UUID | str) -> str:
     """Write the report's file (the worker's task). Returns what happened."""
     report = _claim(report_id)
     if report is None:
@@ -230,7 +231,7 @@ def download_url(report: Report, *, request=None) -> tuple[str, datetime] | tupl
     return (request.build_absolute_uri(path) if request is not None else path), expires
 
 
-def report_for_token(report_id, token: str) -> Report:
+def report_for_token(report_id: UUID | str, token: str) -> Report:
     """The report a download token opens (403 ``link_expired`` / ``invalid_link``)."""
     from apps.core.errors import NotFound, PermissionDenied
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TypedDict
+from uuid import UUID
 
 from django.db.models import Prefetch
 
@@ -42,11 +43,11 @@ def carrier_list():
     )
 
 
-def shipment_get(pk) -> Shipment | None:
+def shipment_get(pk: UUID | str) -> Shipment | None:
     return Shipment.objects.select_related("carrier", "order").filter(pk=pk).first()
 
 
-def shipment_detail(pk) -> Shipment | None:
+def shipment_detail(pk: UUID | str) -> Shipment | None:
     return (
         Shipment.objects.select_related("carrier", "order")
         .prefetch_related("lines__order_line", "events")

@@ -345,7 +345,7 @@ def _finish(job: ImportJob, outcome: Outcome, *, status: str, error: str = "") -
     job.save()
 
 
-def import_job_claim(job_id) -> ImportJob | None:
+def import_job_claim(job_id: uuid.UUID | str) -> ImportJob | None:
     """Move a queued job (or one whose worker died: running for longer than the task's time
     limit; its transaction was rolled back) to running. None when there is nothing to do."""
     stale = timezone.now() - timedelta(seconds=settings.LEADS_IMPORT_TASK_TIME_LIMIT)
@@ -378,7 +378,7 @@ def import_jobs_requeue_stale(*, queued_minutes: int = 10) -> int:
     return count
 
 
-def import_job_run(*, job_id) -> ImportJob | None:
+def import_job_run(*, job_id: uuid.UUID | str) -> ImportJob | None:
     """The worker's side: import the job's file in one transaction, record the outcome."""
     job = import_job_claim(job_id)
     if job is None:

@@ -26,6 +26,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -64,7 +65,9 @@ def backoff_seconds(attempt: int) -> int:
     return max(1, round(random.uniform(delay / 2, delay)))  # noqa: S311 (jitter, not security)
 
 
-def claim(model: type[EmailMessage] | type[SmsMessage], pk, *, retry_of: int | None = None) -> bool:
+def claim(
+    model: type[EmailMessage] | type[SmsMessage], pk: UUID | str, *, retry_of: int | None = None
+) -> bool:
     """``pending -> sending`` and ``attempts + 1`` in one conditional UPDATE (autocommitted
     when called outside a transaction, as tasks do), if the row is due (``next_attempt_at`` has
     come) — or, for the retry task ``fail_or_retry`` scheduled after attempt ``retry_of``, if
@@ -93,7 +96,7 @@ def finish(obj: EmailMessage | SmsMessage, *, attempt: int, **fields) -> bool:
     return done
 
 
-def schedule(task, pk, *, countdown: int | None = None) -> None:
+def schedule(task, pk: UUID | str, *, countdown: int | None = None) -> None:
     """Send the task (or a partial signature of it) now (not on commit: the row's state is
     already committed). If the broker is unreachable the row stays ``pending`` and the sweeper
     re-queues it later."""

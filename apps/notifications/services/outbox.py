@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
+from collections.abc import Iterable
 from email.utils import getaddresses
+from uuid import UUID
 
 from anymail.message import AnymailMessage
 from django.conf import settings
@@ -75,7 +77,7 @@ def normalize_recipients(to, *, attr: str = "to") -> list[str]:
 _SUPPRESSED_SQL = f"SELECT email FROM {Suppression._meta.db_table} WHERE email = ANY(%s)"  # noqa: S608
 
 
-def suppressed_among(recipients) -> set[str]:
+def suppressed_among(recipients: Iterable[str]) -> set[str]:
     """The (lower-cased) addresses among ``recipients`` that must not be emailed. Every email
     queued asks: on PostgreSQL one prepared statement for any number of addresses."""
     addresses = sorted({address_of(r) for r in recipients})
@@ -311,7 +313,7 @@ def _deliver(message: EmailMessage, recipients: list[str], connection=None) -> s
 
 
 def email_send(
-    *, message_id, connection=None, check_broadcast: bool = True, retry_of: int | None = None
+    *, message_id: UUID | str, connection=None, check_broadcast: bool = True, retry_of: int | None = None
 ) -> str:
     """Claim and send one outbox row. Returns "sent", "retry", "failed" or "skipped" (nothing
     to claim: sent already, being sent, or not due — see ``delivery.claim`` for ``retry_of``)."""

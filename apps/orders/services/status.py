@@ -3,7 +3,7 @@ order's status history and the activity log."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -159,7 +159,7 @@ def order_cancel(*, order: Order, actor, reason: str = "", by_customer: bool = F
 
 
 @transaction.atomic
-def orders_expire_unpaid(*, now=None, limit: int = 500) -> int:
+def orders_expire_unpaid(*, now: datetime | None = None, limit: int = 500) -> int:
     """Cancel unpaid orders whose reservation has run out and release their stock. Rows another
     run holds are skipped, so two runs never cancel one order twice."""
     now = now or timezone.now()

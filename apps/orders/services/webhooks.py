@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -80,7 +81,7 @@ def webhook_store(
     return event, True
 
 
-def webhook_process(*, event_pk) -> str:
+def webhook_process(*, event_pk: UUID | str) -> str:
     """Apply a stored event once. A failure rolls back the event's partial effects, is recorded
     on the event (attempts, error: committed, so the admin shows it) and is re-raised after
     that commit for the task to retry."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -127,7 +128,7 @@ def quote_totals_check(*, line_totals: list[Decimal], currency: str):
     return totals
 
 
-def variant_for_pricing(variant_id) -> Variant | None:
+def variant_for_pricing(variant_id: UUID | str) -> Variant | None:
     """The variant (with its product) by id; ValidationError for a malformed id."""
     return Variant.objects.select_related("product").filter(pk=variant_id).first()
 
