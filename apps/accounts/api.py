@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, QuerySet
@@ -55,7 +56,11 @@ def objects_visible_to(*, user, queryset: QuerySet, perm: str = "view",
     full = _full_perm(perm, queryset.model)
     if user.is_superuser or user.has_perm(full):
         return queryset
-    direct = get_user_obj_perms_model(queryset.model)
+    # The permission model is chosen at run time: the model's own direct-permission table (a
+    # UserObjectPermissionBase subclass with a ``content_object`` foreign key) or guardian's
+    # generic one, so no static type fits its fields. guardian annotates ``obj`` as an instance
+    # but takes a model class as well (it reads the class of an instance first).
+    direct: Any = get_user_obj_perms_model(queryset.model)  # type: ignore[arg-type]
     if not use_groups and not direct.objects.is_generic():
         # A model with its own object-permission table (a real foreign key): one indexed
         # semi-join on the user's rows, instead of guardian's general query.

@@ -67,6 +67,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     objects = UserManager()
 
+    # The role names, cached on the instance by apps.core.roles.user_roles (not a field).
+    _foundry_roles: set[str]
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]

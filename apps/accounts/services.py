@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -48,7 +49,7 @@ def _apply_roles(user: User, roles: list[str]) -> None:
     user._foundry_roles = set(roles)
 
 
-def user_sync_staff_flag(*, user: User, roles=None) -> None:
+def user_sync_staff_flag(*, user: User, roles: Iterable[str] | None = None) -> None:
     """Staff roles (and superusers) may log into the admin; customers may not."""
     if roles is None:
         roles = set(user.groups.values_list("name", flat=True))
@@ -110,7 +111,9 @@ def user_create(
 
 
 @transaction.atomic
-def user_update(*, user: User, data: dict, actor, request=None, fields=None) -> User:
+def user_update(
+    *, user: User, data: dict, actor, request=None, fields: list[str] | None = None
+) -> User:
     before = {**snapshot(user), "roles": sorted(user.groups.values_list("name", flat=True))}
     if actor is not None and actor.pk == user.pk:  # no locking oneself out of the admin API
         if "is_active" in data and not data["is_active"]:
@@ -158,7 +161,8 @@ def tokens_revoke_all(*, user: User) -> int:
 def refresh_token_blacklist(*, user: User, refresh: str) -> None:
     """Logout: the given refresh token (which must be the caller's) stops working."""
     try:
-        token = RefreshToken(refresh)
+        # simplejwt annotates ``token`` as a Token, but it takes the encoded token it decodes.
+        token = RefreshToken(refresh)  # type: ignore[arg-type]
     except TokenError as exc:
         raise ValidationError({"refresh": "The refresh token is invalid or expired."}) from exc
     if str(token.get("user_id")) != str(user.pk):

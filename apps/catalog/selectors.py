@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import (
@@ -38,8 +40,8 @@ def can_manage_catalog(user) -> bool:
 
 def category_tree() -> list[dict]:
     """The whole category tree, nested, from one query."""
-    nodes = {}
-    roots = []
+    nodes: dict[object, dict[str, Any]] = {}
+    roots: list[dict[str, Any]] = []
     categories = list(
         Category.objects.order_by("position", "name").values(
             "id", "parent_id", "name", "slug", "description", "position"
@@ -343,7 +345,7 @@ def _cards_from_rows(*, rows: list[dict], currency: str, detail: bool = False) -
     }
     extra: dict = {pid: {"variants": [], "images": []} for pid in ids}
     for v in variants:
-        price = prices.get(v["id"], {})
+        price: Mapping[str, Any] = prices.get(v["id"], {})
         extra[v["product_id"]]["variants"].append(
             {
                 "sku": v["sku"],
@@ -395,7 +397,7 @@ def _cards_from_rows(*, rows: list[dict], currency: str, detail: bool = False) -
 
 
 def visible_document_levels(user) -> list[str]:
-    levels = [Document.AccessLevel.PUBLIC]
+    levels: list[str] = [Document.AccessLevel.PUBLIC]
     if user and user.is_authenticated:
         levels.append(Document.AccessLevel.AUTHENTICATED)
         if has_role(user, *STAFF_ROLES):
@@ -403,7 +405,7 @@ def visible_document_levels(user) -> list[str]:
     return levels
 
 
-def _document(d: dict) -> dict:
+def _document(d: Mapping[str, Any]) -> dict:
     """A document as the product page lists it (the shape of DocumentSerializer)."""
     return {
         "id": str(d["id"]),

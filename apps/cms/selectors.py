@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from uuid import UUID
+
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
@@ -23,7 +26,7 @@ def _news_base() -> QuerySet[NewsArticle]:
     return NewsArticle.objects.select_related("featured_image", "og_image", "author")
 
 
-def news_published(*, now=None) -> QuerySet[NewsArticle]:
+def news_published(*, now: datetime | None = None) -> QuerySet[NewsArticle]:
     now = now or timezone.now()
     return _news_base().filter(status=NewsArticle.Status.PUBLISHED, published_at__lte=now)
 
@@ -100,7 +103,7 @@ def media_list() -> QuerySet[MediaFile]:
     return MediaFile.objects.select_related("uploaded_by")
 
 
-def media_get(*, pk) -> MediaFile | None:
+def media_get(*, pk: UUID | str) -> MediaFile | None:
     return media_list().filter(pk=pk).first()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from typing import Any
+from typing import Any, overload
 
 from django.db import models
 
@@ -40,6 +40,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+@overload
+def snapshot(instance: models.Model) -> dict: ...
+@overload
+def snapshot(instance: None) -> None: ...
+@overload
+def snapshot(instance: models.Model | None) -> dict | None: ...
 def snapshot(instance: models.Model | None) -> dict | None:
     """The instance's concrete field values as JSON (sensitive fields masked)."""
     if instance is None:

@@ -4,6 +4,7 @@ search, the rule preview, and the personal data export."""
 from __future__ import annotations
 
 from types import SimpleNamespace
+from uuid import UUID
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -89,7 +90,7 @@ def assigned_inquiry_page(*, user, offset: int, limit: int) -> tuple[int, list]:
     return queryset.count(), list(queryset[offset : offset + limit])
 
 
-def inquiry_get(*, user, pk) -> Inquiry | None:
+def inquiry_get(*, user, pk: UUID | str) -> Inquiry | None:
     return inquiry_list(user=user).filter(pk=pk).first()
 
 
@@ -101,7 +102,7 @@ def rule_list() -> QuerySet[LeadScoringRule]:
     return LeadScoringRule.objects.order_by("position", "rule_name")
 
 
-def import_job_get(*, user, pk) -> ImportJob | None:
+def import_job_get(*, user, pk: UUID | str) -> ImportJob | None:
     """An import job for its creator, admins and holders of ``leads.view_importjob``."""
     qs = ImportJob.objects.select_related("created_by").filter(pk=pk)
     if not (accounts.has_role(user, ADMIN) or user.has_perm("leads.view_importjob")):

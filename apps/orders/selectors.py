@@ -91,7 +91,7 @@ def _datetime(value) -> datetime:
     return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
 
 
-def cart_for_add(*, cart_id, sku: str) -> tuple[Cart, CartVariant | None] | None:
+def cart_for_add(*, cart_id: UUID | str, sku: str) -> tuple[Cart, CartVariant | None] | None:
     """The cart and the variant with ``sku`` (the exact SKU through its unique index; another
     case only if that finds nothing) with its price in the cart's currency, the units available
     and how many the cart already holds: one query, and no lock (adding is one atomic upsert).
@@ -141,8 +141,10 @@ def cart_lines(cart: Cart) -> list[dict]:
                 "name": f"{product_name} — {variant_name}",
                 "product_slug": slug,
                 "quantity": quantity,
-                "unit_price": money_round(price, cart.currency) if sellable else None,
-                "line_total": money_round(price * quantity, cart.currency) if sellable else None,
+                "unit_price": money_round(price, cart.currency) if sellable and price is not None else None,
+                "line_total": (
+                    money_round(price * quantity, cart.currency) if sellable and price is not None else None
+                ),
                 "available": max(int(available or 0), 0),
                 "sellable": sellable,
             }

@@ -15,8 +15,9 @@ import gzip
 import logging
 import tempfile
 from contextlib import closing
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
+from uuid import UUID
 
 from django.conf import settings
 from django.core import signing
@@ -149,7 +150,7 @@ class _Progress:
             self.side.close()
 
 
-def report_generate(report_id) -> str:
+def report_generate(report_id: UUID | str) -> str:
     """Write the report's file (the worker's task). Returns what happened."""
     report = _claim(report_id)
     if report is None:
@@ -215,7 +216,7 @@ def _email_ready(report: Report) -> None:
 # --- Download ---------------------------------------------------------------------------------
 
 
-def download_url(report: Report, *, request=None) -> tuple[str, timezone.datetime] | tuple[None, None]:
+def download_url(report: Report, *, request=None) -> tuple[str, datetime] | tuple[None, None]:
     """A URL valid REPORT_URL_SECONDS: S3's presigned URL, or on local disk our own download
     endpoint with a signed, timestamped token."""
     if report.status != R.DONE or not report.file:
@@ -230,7 +231,7 @@ def download_url(report: Report, *, request=None) -> tuple[str, timezone.datetim
     return (request.build_absolute_uri(path) if request is not None else path), expires
 
 
-def report_for_token(report_id, token: str) -> Report:
+def report_for_token(report_id: UUID | str, token: str) -> Report:
     """The report a download token opens (403 ``link_expired`` / ``invalid_link``)."""
     from apps.core.errors import NotFound, PermissionDenied
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import secrets
+from uuid import UUID
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -77,7 +78,7 @@ def _quotes_for(user) -> QuerySet[Quote]:
     return qs.order_by("-version")
 
 
-def rfq_for_caller(*, user, rfq_id) -> RFQ | None:
+def rfq_for_caller(*, user, rfq_id: UUID | str) -> RFQ | None:
     """One RFQ with items, quotes (customers: sent ones only) and history, or None if the caller
     may not see it."""
     return (
@@ -94,12 +95,12 @@ def rfq_for_caller(*, user, rfq_id) -> RFQ | None:
     )
 
 
-def quote_of_rfq(*, rfq: RFQ, quote_id) -> Quote | None:
+def quote_of_rfq(*, rfq: RFQ, quote_id: UUID | str) -> Quote | None:
     """A quote of an RFQ the caller was already allowed to see."""
     return Quote.objects.select_related("rfq").filter(rfq=rfq, pk=quote_id).first()
 
 
-def quote_for_customer(*, user, quote_id, token: str | None) -> Quote | None:
+def quote_for_customer(*, user, quote_id: UUID | str, token: str | None) -> Quote | None:
     """The quote, for its customer (the RFQ's account) or anyone holding its token; drafts are
     never shown. None (→ 404) for anyone else, including a wrong token."""
     quote = (

@@ -4,11 +4,35 @@ shipment by its tracking code. Each is a constant number of queries."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TypedDict
+from uuid import UUID
+
 from django.db.models import Prefetch
 
 from apps.orders.models import Order, OrderStatusHistory
 
 from .models import Carrier, Shipment, ShipmentEvent
+
+
+class TimelineShipment(TypedDict):
+    id: str
+    carrier: str
+    tracking_number: str
+    tracking_code: str
+
+
+class TimelineEntry(TypedDict):
+    """One line of an order's timeline: an order status change or a shipment event."""
+
+    kind: str  # "order" or "shipment"
+    status: str
+    from_status: str
+    occurred_at: datetime
+    location: str
+    note: str
+    shipment: TimelineShipment | None  # None for an order status change
+    applied: bool
 
 
 def carrier_list():
@@ -19,11 +43,11 @@ def carrier_list():
     )
 
 
-def shipment_get(pk) -> Shipment | None:
+def shipment_get(pk: UUID | str) -> Shipment | None:
     return Shipment.objects.select_related("carrier", "order").filter(pk=pk).first()
 
 
-def shipment_detail(pk) -> Shipment | None:
+def shipment_detail(pk: UUID | str) -> Shipment | None:
     return (
         Shipment.objects.select_related("carrier", "order")
         .prefetch_related("lines__order_line", "events")
@@ -44,7 +68,7 @@ def order_timeline(order: Order) -> dict:
         )
         .order_by("created_at")
     )
-    entries = [
+    entries: list[TimelineEntry] = [
         {
             "kind": "order",
             "status": row.to_status,
@@ -58,7 +82,7 @@ def order_timeline(order: Order) -> dict:
         for row in history
     ]
     for shipment in shipments:
-        ref = {
+        ref: TimelineShipment = {
             "id": str(shipment.pk),
             "carrier": shipment.carrier.name,
             "tracking_number": shipment.tracking_number,

@@ -207,7 +207,7 @@ def shipment_event_record(
     status: str,
     location: str = "",
     note: str = "",
-    occurred_at=None,
+    occurred_at: datetime | None = None,
     actor=None,
     source: str = ShipmentEvent.Source.STAFF,
     carrier_status: str = "",

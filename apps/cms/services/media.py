@@ -60,7 +60,7 @@ def media_upload(*, files: list, data: dict | None = None, actor=None,
         info = uploads.inspect_upload(f, name=name, size=f.size)
         checked.append((f, name, info))
 
-    stored_names: list[str] = []
+    stored_names: list[str | None] = []  # delete_quietly skips a file that got no name
     try:
         with transaction.atomic():
             created = []
@@ -185,8 +185,8 @@ def media_complete(*, media: MediaFile, actor=None, request=None) -> MediaFile:
     if media.status == MediaFile.Status.READY:
         return media
     name = media.file.name
-    size = media_storage.object_size(name)
-    if size is None:
+    size = None if name is None else media_storage.object_size(name)
+    if name is None or size is None:
         raise ApplicationError("The file has not been uploaded yet: POST it to the presigned "
                                "URL first.", code="upload_missing")
     if size != media.size:

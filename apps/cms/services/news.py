@@ -3,6 +3,8 @@ the view counter. Markdown is rendered to sanitised HTML here, never in ``save()
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -25,7 +27,9 @@ NEWS_FIELDS = [
 SLUG_ATTEMPTS = 5
 
 
-def news_validate_schedule(*, status: str, publish_at, now=None) -> None:
+def news_validate_schedule(
+    *, status: str, publish_at: datetime | None, now: datetime | None = None
+) -> None:
     """A scheduled article needs a publish_at in the future."""
     now = now or timezone.now()
     if status == Status.SCHEDULED:
@@ -140,7 +144,7 @@ def news_archive(*, article: NewsArticle, actor=None, request=None) -> NewsArtic
                        actor=actor, request=request)
 
 
-def news_publish_due(*, now=None) -> int:
+def news_publish_due(*, now: datetime | None = None) -> int:
     """Publish every scheduled article whose publish_at has passed, in one conditional
     UPDATE: two runs at once publish each article once, a second run finds nothing.
     published_at is the scheduled time."""

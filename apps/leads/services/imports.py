@@ -11,7 +11,9 @@ is rejected instead of changing it. The whole import is one transaction.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -85,7 +87,7 @@ class Outcome:
 def _existing_by_email(emails: list[str], *, lock: bool) -> dict[str, Inquiry]:
     """The most recent stored inquiry of each email (case-insensitive). With ``lock`` they are
     locked, in primary key order like every other batch writer (no deadlock with a rescoring)."""
-    chosen: dict[str, object] = {}
+    chosen: dict[str, uuid.UUID] = {}
     for start in range(0, len(emails), LOOKUP_CHUNK):
         rows = (
             Inquiry.objects.annotate(email_ci=Lower("email"))
@@ -95,7 +97,7 @@ def _existing_by_email(emails: list[str], *, lock: bool) -> dict[str, Inquiry]:
         )
         for email, pk in rows:
             chosen.setdefault(email, pk)
-    by_pk: dict[object, Inquiry] = {}
+    by_pk: dict[uuid.UUID, Inquiry] = {}
     pks = sorted(chosen.values())
     for start in range(0, len(pks), LOOKUP_CHUNK):
         qs = Inquiry.objects.filter(pk__in=pks[start : start + LOOKUP_CHUNK]).order_by("pk")
@@ -343,10 +345,10 @@ def _finish(job: ImportJob, outcome: Outcome, *, status: str, error: str = "") -
     job.save()
 
 
-def import_job_claim(job_id) -> ImportJob | None:
+def import_job_claim(job_id: uuid.UUID | str) -> ImportJob | None:
     """Move a queued job (or one whose worker died: running for longer than the task's time
     limit; its transaction was rolled back) to running. None when there is nothing to do."""
-    stale = timezone.now() - timezone.timedelta(seconds=settings.LEADS_IMPORT_TASK_TIME_LIMIT)
+    stale = timezone.now() - timedelta(seconds=settings.LEADS_IMPORT_TASK_TIME_LIMIT)
     claimed = (
         ImportJob.objects.filter(pk=job_id)
         .filter(Q(status=ImportJob.Status.QUEUED) | Q(status=ImportJob.Status.RUNNING, started_at__lt=stale))
@@ -361,10 +363,10 @@ def import_jobs_requeue_stale(*, queued_minutes: int = 10) -> int:
     whose first task turns up after all still runs once."""
     now = timezone.now()
     stale = ImportJob.objects.filter(
-        Q(status=ImportJob.Status.QUEUED, created_at__lt=now - timezone.timedelta(minutes=queued_minutes))
+        Q(status=ImportJob.Status.QUEUED, created_at__lt=now - timedelta(minutes=queued_minutes))
         | Q(
             status=ImportJob.Status.RUNNING,
-            started_at__lt=now - timezone.timedelta(seconds=settings.LEADS_IMPORT_TASK_TIME_LIMIT),
+            started_at__lt=now - timedelta(seconds=settings.LEADS_IMPORT_TASK_TIME_LIMIT),
         )
     ).values_list("pk", flat=True)
     from ..tasks import run_contact_import
@@ -376,7 +378,7 @@ def import_jobs_requeue_stale(*, queued_minutes: int = 10) -> int:
     return count
 
 
-def import_job_run(*, job_id) -> ImportJob | None:
+def import_job_run(*, job_id: uuid.UUID | str) -> ImportJob | None:
     """The worker's side: import the job's file in one transaction, record the outcome."""
     job = import_job_claim(job_id)
     if job is None:

@@ -127,7 +127,7 @@ def _email_context(inquiry: Inquiry) -> dict:
             "lead_score": inquiry.lead_score,
             "matched_rules": inquiry.matched_rules,
             "metadata": inquiry.metadata,
-            "assigned_to": inquiry.assigned_to.email if inquiry.assigned_to_id else "",
+            "assigned_to": inquiry.assigned_to.email if inquiry.assigned_to is not None else "",
             "created_at": inquiry.created_at.isoformat() if inquiry.created_at else "",
         }
     }
@@ -135,7 +135,8 @@ def _email_context(inquiry: Inquiry) -> dict:
 
 def _sales_recipients(inquiry: Inquiry) -> list[str]:
     """Who hears about an inquiry: its assignee, else every active sales user."""
-    return [inquiry.assigned_to.email] if inquiry.assigned_to_id else notifications.role_emails(SALES)
+    assignee = inquiry.assigned_to  # None without a query when unassigned
+    return [assignee.email] if assignee is not None else notifications.role_emails(SALES)
 
 
 def _sender_name(inquiry: Inquiry) -> str:

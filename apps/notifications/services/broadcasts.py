@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from datetime import timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -56,7 +57,7 @@ def audience_emails(audience: str) -> list[str]:
 
 @transaction.atomic
 def broadcast_create(*, subject: str, body: str, audience: str, actor=None, request=None) -> Broadcast:
-    errors = {}
+    errors: dict[str, ValidationError | str | list[str]] = {}
     for name, value in (("subject", subject), ("body", body)):
         if has_nul(value):
             errors[name] = ValidationError(NUL_MESSAGE, code="null_characters_not_allowed")
@@ -102,7 +103,7 @@ def _enqueue_batches(broadcast_id, recipient_ids) -> int:
 
 
 @transaction.atomic
-def broadcast_start(*, broadcast_id) -> int:
+def broadcast_start(*, broadcast_id: UUID | str) -> int:
     """Resolve the audience (suppressed addresses skipped), store the recipients and enqueue
     their batches. Returns the number of batches; 0 when another run already started it."""
     now = timezone.now()
@@ -143,7 +144,7 @@ def broadcast_start(*, broadcast_id) -> int:
     return batches
 
 
-def broadcast_batch_send(*, broadcast_id, recipient_ids: list[str]) -> dict:
+def broadcast_batch_send(*, broadcast_id: UUID | str, recipient_ids: list[str]) -> dict:
     """Create the outbox rows of these recipients (those not done by an earlier run of the
     same batch) and send each over one connection. Returns the outcomes counted."""
     broadcast = Broadcast.objects.filter(pk=broadcast_id).first()
@@ -154,7 +155,7 @@ def broadcast_batch_send(*, broadcast_id, recipient_ids: list[str]) -> dict:
         context={"subject": broadcast.subject, "body": broadcast.body},
         subject=broadcast.subject,
     )
-    outcomes = Counter()
+    outcomes: Counter[str] = Counter()
     with transaction.atomic():
         recipients = list(
             BroadcastRecipient.objects.filter(
@@ -210,7 +211,7 @@ def is_broadcast_message(message: EmailMessage) -> bool:
     return message.related_content_type_id == ContentType.objects.get_for_model(Broadcast).pk
 
 
-def broadcast_finish_if_done(*, broadcast_id) -> bool:
+def broadcast_finish_if_done(*, broadcast_id: UUID | str) -> bool:
     """``sending -> done`` once every recipient's email is sent or failed (for good)."""
     still_open = BroadcastRecipient.objects.filter(broadcast_id=broadcast_id).filter(
         Q(error="", email_message__isnull=True) | Q(email_message__status__in=OPEN_STATUSES)

@@ -26,15 +26,16 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.core.services import enqueue_on_commit
 
-from ..models import OutboxStatus
+from ..models import EmailMessage, OutboxStatus, SmsMessage
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,9 @@ def backoff_seconds(attempt: int) -> int:
     return max(1, round(random.uniform(delay / 2, delay)))  # noqa: S311 (jitter, not security)
 
 
-def claim(model: type[models.Model], pk, *, retry_of: int | None = None) -> bool:
+def claim(
+    model: type[EmailMessage] | type[SmsMessage], pk: UUID | str, *, retry_of: int | None = None
+) -> bool:
     """``pending -> sending`` and ``attempts + 1`` in one conditional UPDATE (autocommitted
     when called outside a transaction, as tasks do), if the row is due (``next_attempt_at`` has
     come) — or, for the retry task ``fail_or_retry`` scheduled after attempt ``retry_of``, if
@@ -81,7 +84,7 @@ def claim(model: type[models.Model], pk, *, retry_of: int | None = None) -> bool
     )
 
 
-def finish(obj: models.Model, *, attempt: int, **fields) -> bool:
+def finish(obj: EmailMessage | SmsMessage, *, attempt: int, **fields) -> bool:
     """Write the outcome of the claimed attempt; False if the row moved on meanwhile."""
     fields["updated_at"] = timezone.now()
     done = bool(type(obj).objects.filter(pk=obj.pk, status=SENDING, attempts=attempt).update(**fields))
@@ -93,7 +96,7 @@ def finish(obj: models.Model, *, attempt: int, **fields) -> bool:
     return done
 
 
-def schedule(task, pk, *, countdown: int | None = None) -> None:
+def schedule(task, pk: UUID | str, *, countdown: int | None = None) -> None:
     """Send the task (or a partial signature of it) now (not on commit: the row's state is
     already committed). If the broker is unreachable the row stays ``pending`` and the sweeper
     re-queues it later."""
@@ -103,7 +106,9 @@ def schedule(task, pk, *, countdown: int | None = None) -> None:
         logger.exception("could not enqueue %s for %s; the sweeper will retry", task.name, pk)
 
 
-def fail_or_retry(obj, *, attempt: int, error: str, permanent: bool, max_attempts: int, task) -> str:
+def fail_or_retry(
+    obj: EmailMessage | SmsMessage, *, attempt: int, error: str, permanent: bool, max_attempts: int, task
+) -> str:
     """After a failed attempt: ``failed`` (permanent error or attempts used up) or back to
     ``pending`` with a backoff, and a task scheduled for then. Returns "failed" or "retry"."""
     if permanent or attempt >= max_attempts:
@@ -133,7 +138,9 @@ class SweepResult:
     failed: int = 0
 
 
-def sweep(model: type[models.Model], task, *, max_attempts: int, now: datetime | None = None) -> SweepResult:
+def sweep(
+    model: type[EmailMessage] | type[SmsMessage], task, *, max_attempts: int, now: datetime | None = None
+) -> SweepResult:
     """Re-queue lost ``pending`` rows and recover stale ``sending`` ones (see the module doc)."""
     now = now or timezone.now()
     batch = settings.EMAIL_SWEEP_BATCH_SIZE

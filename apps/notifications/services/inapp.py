@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +30,7 @@ def notification_create(*, user, title: str, body: str = "", link: str = "") -> 
     return Notification.objects.create(user=user, title=title[:200], body=body or "", link=link[:500])
 
 
-def notification_mark_read(*, user, notification_id) -> Notification:
+def notification_mark_read(*, user, notification_id: UUID | str) -> Notification:
     """Mark one of the caller's notifications read (again: no change). Another user's: 404."""
     notification = Notification.objects.filter(pk=notification_id, user=user).first()
     if notification is None:

@@ -7,12 +7,15 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
+from collections.abc import Iterable
 from email.utils import getaddresses
+from uuid import UUID
 
+from anymail.message import AnymailMessage
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.mail import BadHeaderError, EmailMultiAlternatives
+from django.core.mail import BadHeaderError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
 from django.db import connection, models, transaction
@@ -74,7 +77,7 @@ def normalize_recipients(to, *, attr: str = "to") -> list[str]:
 _SUPPRESSED_SQL = f"SELECT email FROM {Suppression._meta.db_table} WHERE email = ANY(%s)"  # noqa: S608
 
 
-def suppressed_among(recipients) -> set[str]:
+def suppressed_among(recipients: Iterable[str]) -> set[str]:
     """The (lower-cased) addresses among ``recipients`` that must not be emailed. Every email
     queued asks: on PostgreSQL one prepared statement for any number of addresses."""
     addresses = sorted({address_of(r) for r in recipients})
@@ -158,7 +161,7 @@ def email_create(
         context=stored_context,
         next_attempt_at=timezone.now(),
     )
-    if later:  # rendered, and suppressions checked, by the worker when it sends
+    if rendered is None:  # later: rendered, and suppressions checked, by the worker when it sends
         message.subject = without_nul(one_line(subject)) if subject else ""
     else:
         # Text quoted from other apps' data may hold NUL characters: PostgreSQL cannot store them.
@@ -288,7 +291,8 @@ def _provider_message_id(email) -> str:
 
 
 def _deliver(message: EmailMessage, recipients: list[str], connection=None) -> str:
-    email = EmailMultiAlternatives(
+    # EmailMultiAlternatives with django-anymail's attributes declared (other backends ignore them).
+    email = AnymailMessage(
         subject=message.subject,
         body=message.body_text,
         from_email=message.from_email,
@@ -309,7 +313,7 @@ def _deliver(message: EmailMessage, recipients: list[str], connection=None) -> s
 
 
 def email_send(
-    *, message_id, connection=None, check_broadcast: bool = True, retry_of: int | None = None
+    *, message_id: UUID | str, connection=None, check_broadcast: bool = True, retry_of: int | None = None
 ) -> str:
     """Claim and send one outbox row. Returns "sent", "retry", "failed" or "skipped" (nothing
     to claim: sent already, being sent, or not due — see ``delivery.claim`` for ``retry_of``)."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.template import Context, TemplateDoesNotExist
+from django.template.backends.django import Template as DjangoTemplate
 from django.template.loader import get_template, render_to_string
 from django.template.loader_tags import BlockNode
 
@@ -37,8 +38,15 @@ SUBJECT_BLOCKS = ("subject", "title")
 def _subject_block(template_name: str, context: dict) -> str:
     """The rendered ``{% block subject %}`` (else ``{% block title %}``) of the template itself
     (not of its parent), without HTML escaping."""
-    compiled = get_template(template_name).template
-    blocks = {node.name: node for node in compiled.nodelist.get_nodes_by_type(BlockNode)}
+    loaded = get_template(template_name)
+    if not isinstance(loaded, DjangoTemplate):  # the blocks are Django template language nodes
+        raise TypeError(f"{template_name} is not a Django template")
+    compiled = loaded.template
+    blocks = {
+        node.name: node
+        for node in compiled.nodelist.get_nodes_by_type(BlockNode)
+        if isinstance(node, BlockNode)  # all of them: narrows the stubs' Node
+    }
     for name in SUBJECT_BLOCKS:
         if name in blocks:
             return blocks[name].nodelist.render(Context(context, autoescape=False))
@@ -72,7 +80,7 @@ def email_render(
     ``site``: the site settings, when the caller has read them already."""
     full = email_context(context, site=site)
     html = render_to_string(f"emails/{template}.html", full)
-    text = render_to_string(f"emails/{template}.txt", full)
+    text: str = render_to_string(f"emails/{template}.txt", full)
     resolved = one_line(subject or _template_subject(template, full) or full["site"].company_name)
     text = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", text).strip() + "\n"  # template tags leave blank runs
     return RenderedEmail(subject=resolved, text=text, html=html)

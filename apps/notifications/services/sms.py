@@ -4,6 +4,7 @@ the configured channel with the outbox's claim and retry rules (``delivery``).""
 from __future__ import annotations
 
 import logging
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -54,7 +55,7 @@ def sms_queue(*, body: str, to: str | None = None, user=None, channel: str = "sm
     return message
 
 
-def sms_send(*, message_id, retry_of: int | None = None) -> str:
+def sms_send(*, message_id: UUID | str, retry_of: int | None = None) -> str:
     """Claim and send one text message: "sent", "retry", "failed" or "skipped" (nothing to claim,
     or not due yet)."""
     from ..tasks import send_sms_message

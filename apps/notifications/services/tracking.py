@@ -11,6 +11,7 @@ address longer than an address can be is not suppressed: a signed event is appli
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from anymail.signals import EventType, RejectReason
 from django.core.exceptions import ValidationError
@@ -26,8 +27,10 @@ from .outbox import address_of
 logger = logging.getLogger(__name__)
 
 Delivery = EmailMessage.DeliveryStatus
-MAX_ADDRESS_LENGTH = Suppression._meta.get_field("email").max_length
-RANK = {Delivery.UNKNOWN: 0, Delivery.DELIVERED: 1, Delivery.BOUNCED: 2, Delivery.COMPLAINED: 3}
+MAX_ADDRESS_LENGTH = cast(int, Suppression._meta.get_field("email").max_length)  # the column sets one
+RANK: dict[str, int] = {
+    Delivery.UNKNOWN: 0, Delivery.DELIVERED: 1, Delivery.BOUNCED: 2, Delivery.COMPLAINED: 3,
+}
 SOFT_BOUNCE_MARKERS = {"transient", "softbounce", "undetermined"}
 REJECT_SUPPRESSION = {
     RejectReason.INVALID: Suppression.Reason.HARD_BOUNCE,
@@ -41,8 +44,12 @@ def _is_soft_bounce(event) -> bool:
     """Anymail reports some temporary bounces as ``bounced``; the raw ESP event tells (Resend
     and SES: bounce type Transient/Undetermined; Postmark: SoftBounce)."""
     raw = event.esp_event if isinstance(event.esp_event, dict) else {}
-    data = raw.get("data") if isinstance(raw.get("data"), dict) else raw
-    bounce = data.get("bounce") if isinstance(data.get("bounce"), dict) else {}
+    data = raw.get("data")
+    if not isinstance(data, dict):
+        data = raw
+    bounce = data.get("bounce")
+    if not isinstance(bounce, dict):
+        bounce = {}
     kind = bounce.get("type") or bounce.get("bounceType") or raw.get("Type") or ""
     return str(kind).replace(" ", "").lower() in SOFT_BOUNCE_MARKERS
 

@@ -42,7 +42,7 @@ def _check_access(*, cart: Cart | None, user, token: str | None) -> Cart:
     return cart
 
 
-def cart_for_caller(*, cart_id, user, token: str | None, for_update: bool = False) -> Cart:
+def cart_for_caller(*, cart_id: uuid.UUID | str, user, token: str | None, for_update: bool = False) -> Cart:
     qs = Cart.objects.select_for_update() if for_update else Cart.objects.all()
     return _check_access(cart=qs.filter(pk=cart_id).first(), user=user, token=token)
 
@@ -61,7 +61,7 @@ def _check_stock(*, sku: str, quantity: int, available: int, attr: str) -> None:
         raise InsufficientStock(sku=sku, requested=quantity, available=available, attr=attr)
 
 
-def cart_item_add(*, cart_id, user, token: str | None, sku: str, quantity: int) -> Cart:
+def cart_item_add(*, cart_id: uuid.UUID | str, user, token: str | None, sku: str, quantity: int) -> Cart:
     """Add ``quantity`` of ``sku`` (added to what the cart already holds) to the caller's cart.
     Unknown SKU → 400; no price in the cart's currency → 400; more than available → 409
     insufficient_stock; a cart checked out meanwhile → 409.
@@ -71,10 +71,9 @@ def cart_item_add(*, cart_id, user, token: str | None, sku: str, quantity: int) 
     to one cart at the same instant are both counted (the stock check is the cart's advice to
     the buyer; checkout reserves stock under locks and refuses what is not there)."""
     sku = sku.strip()
-    found = cart_for_add(cart_id=cart_id, sku=sku)
-    cart = _check_access(cart=found[0] if found else None, user=user, token=token)
+    found, variant = cart_for_add(cart_id=cart_id, sku=sku) or (None, None)
+    cart = _check_access(cart=found, user=user, token=token)
     _open(cart)
-    variant = found[1]
     if variant is None:
         raise ApplicationError(f"No product variant has the SKU {sku!r}.", code="unknown_sku", attr="sku")
     if not variant.is_active or variant.product_status != "active":
@@ -124,7 +123,7 @@ def _item_add(*, cart: Cart, variant_id, quantity: int) -> bool:
 
 
 @transaction.atomic
-def cart_item_update(*, cart: Cart, item_id, quantity: int) -> CartItem:
+def cart_item_update(*, cart: Cart, item_id: uuid.UUID | str, quantity: int) -> CartItem:
     cart = Cart.objects.select_for_update().get(pk=cart.pk)
     _open(cart)
     item = (
@@ -142,7 +141,7 @@ def cart_item_update(*, cart: Cart, item_id, quantity: int) -> CartItem:
 
 
 @transaction.atomic
-def cart_item_remove(*, cart: Cart, item_id) -> None:
+def cart_item_remove(*, cart: Cart, item_id: uuid.UUID | str) -> None:
     cart = Cart.objects.select_for_update().get(pk=cart.pk)
     _open(cart)
     deleted, _ = CartItem.objects.filter(cart=cart, pk=item_id).delete()

@@ -20,8 +20,9 @@ def _order_url(order: Order) -> str:
 
 
 def _customer_name(order: Order) -> str:
-    if order.customer_id and order.customer.full_name:
-        return order.customer.full_name
+    customer = order.customer  # None without a query for a guest order
+    if customer is not None and customer.full_name:
+        return customer.full_name
     return (order.shipping_address or {}).get("name", "")
 
 

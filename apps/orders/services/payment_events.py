@@ -5,6 +5,7 @@ own (a payment already succeeded stays so), because reconciliation applies the s
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +29,12 @@ def _payment_locked(*, providers, reference: str) -> Payment | None:
     )
 
 
+def _order_paid_for(payment: Payment) -> Order:
+    """The order of a payment that pays for no job: the ``payment_for_order_or_job`` check
+    constraint holds exactly one of the two."""
+    return cast(Order, payment.order)
+
+
 def _flag(*, order: Order, reason: str) -> None:
     order.needs_review = True
     order.review_reason = (order.review_reason + "\n" if order.review_reason else "") + reason
@@ -49,13 +56,13 @@ def payment_succeeded(*, providers, reference: str, amount: Decimal, currency: s
         Payment.Status.REFUNDED,
     ):
         return "already applied"
-    jobs = None
-    if payment.job_id is not None:  # a service job's payment (apps.tracking)
+    job = None
+    if payment.job is not None:  # a service job's payment (apps.tracking); None needs no query
         from apps.tracking import jobs
 
         job = jobs.job_lock(payment.job)
     else:
-        order = order_lock(payment.order)
+        order = order_lock(_order_paid_for(payment))
     if amount != payment.amount or currency.upper() != payment.currency:
         payment.status = Payment.Status.NEEDS_REVIEW
         payment.review_reason = (
@@ -63,7 +70,7 @@ def payment_succeeded(*, providers, reference: str, amount: Decimal, currency: s
             f"expected {payment.amount:.2f} {payment.currency}."
         )
         payment.save(update_fields=["status", "review_reason", "updated_at"])
-        if jobs is not None:
+        if job is not None:
             jobs.job_flag(job=job, reason=payment.review_reason)
         else:
             _flag(order=order, reason=payment.review_reason)
@@ -72,7 +79,7 @@ def payment_succeeded(*, providers, reference: str, amount: Decimal, currency: s
     payment.amount_captured = amount
     payment.succeeded_at = timezone.now()
     payment.save(update_fields=["status", "amount_captured", "succeeded_at", "updated_at"])
-    if jobs is not None:
+    if job is not None:
         outcome = jobs.job_payment_applied(job=job, payment=payment, source=source)
         payment_refunds_settle(payment=payment)  # refunds reported before the capture
         return outcome
@@ -137,7 +144,7 @@ def payment_refunded_upstream(*, providers, reference: str, key: str, amount: De
     payment.save(update_fields=["provider_refunds", "updated_at"])
     if not payment_refunds_settle(payment=payment):
         return f"refund held until the payment is captured ({payment.status})"
-    if payment.order_id is not None:
+    if payment.order is not None:  # fetched with the payment (select_related)
         order_refunded_if_in_full(order=payment.order, actor=None)
     return f"refunded total {payment.amount_refunded:.2f}"
 
@@ -147,10 +154,10 @@ def payment_disputed(*, providers, reference: str, reason: str) -> str:
     payment = _payment_locked(providers=providers, reference=reference)
     if payment is None:
         return f"no local payment {reference}"
-    if payment.job_id is not None:
+    if payment.job is not None:  # None needs no query
         from apps.tracking import jobs
 
         jobs.job_flag(job=payment.job, reason=f"dispute opened on payment {reference}: {reason}")
         return "job flagged: dispute"
-    _flag(order=order_lock(payment.order), reason=f"dispute opened: {reason}")
+    _flag(order=order_lock(_order_paid_for(payment)), reason=f"dispute opened: {reason}")
     return "order flagged: dispute"

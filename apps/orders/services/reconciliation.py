@@ -33,7 +33,8 @@ CAPTURED_AT_PROVIDER = ("succeeded", "partially_refunded", "refunded")
 def configured_providers() -> list[str]:
     """The providers payments are taken with here: each currency's (the offline one where it
     stands in, in development), none for a currency that cannot be paid."""
-    return sorted({provider_name_for(currency) for currency in payment_currencies()} - {None})
+    names = {provider_name_for(currency) for currency in payment_currencies()}
+    return sorted(name for name in names if name is not None)
 
 
 def _local_providers(name: str) -> tuple[str, ...]:

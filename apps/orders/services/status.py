@@ -3,7 +3,7 @@ order's status history and the activity log."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -69,11 +69,12 @@ def order_transition(*, order: Order, target: str, actor, reason: str = "", requ
     order = order_lock(order)
     if (order.status, target) not in workflows.STAFF_TRANSITIONS:
         if target in workflows.allowed_next(order.status):
-            hint = {
+            hints: dict[str, str] = {
                 S.CANCELLED: "POST /orders/{number}/cancel",
                 S.REFUNDED: "POST /orders/{number}/refunds",
                 S.PAID: "the payment provider's confirmation",
-            }.get(target, "its own flow")
+            }
+            hint = hints.get(target, "its own flow")
             raise Conflict(
                 f"'{order.status}' → '{target}' happens through {hint}, not a transition request.",
                 code="invalid_transition",
@@ -158,7 +159,7 @@ def order_cancel(*, order: Order, actor, reason: str = "", by_customer: bool = F
 
 
 @transaction.atomic
-def orders_expire_unpaid(*, now=None, limit: int = 500) -> int:
+def orders_expire_unpaid(*, now: datetime | None = None, limit: int = 500) -> int:
     """Cancel unpaid orders whose reservation has run out and release their stock. Rows another
     run holds are skipped, so two runs never cancel one order twice."""
     now = now or timezone.now()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -38,11 +39,11 @@ def storable(value):
     return value
 
 
-def _bounded(text: str, limit: int) -> str:
-    """``text`` made storable and at most ``limit`` characters; a longer one keeps its start and
-    a digest of the whole, so two long ids stay two."""
+def _bounded(text: str, limit: int | None) -> str:
+    """``text`` made storable and at most ``limit`` characters (a field's ``max_length``; None:
+    unbounded); a longer one keeps its start and a digest of the whole, so two long ids stay two."""
     text = storable(text)
-    if len(text) <= limit:
+    if limit is None or len(text) <= limit:
         return text
     digest = hashlib.sha256(text.encode()).hexdigest()[:32]
     return f"{text[: limit - len(digest) - 1]}~{digest}"
@@ -80,7 +81,7 @@ def webhook_store(
     return event, True
 
 
-def webhook_process(*, event_pk) -> str:
+def webhook_process(*, event_pk: UUID | str) -> str:
     """Apply a stored event once. A failure rolls back the event's partial effects, is recorded
     on the event (attempts, error: committed, so the admin shows it) and is re-raised after
     that commit for the task to retry."""

@@ -42,7 +42,7 @@ def rfq_context(rfq: RFQ) -> dict:
             "company": rfq.company,
             "country": rfq.country,
             "phone": rfq.phone,
-            "product_category": rfq.product_category.name if rfq.product_category_id else "",
+            "product_category": rfq.product_category.name if rfq.product_category is not None else "",
             "budget_range": rfq.budget_range,
             "timeline": rfq.timeline,
             "requirements": rfq.requirements,
@@ -73,8 +73,9 @@ def rfq_submitted_emails_queue(*, rfq: RFQ) -> None:
         related=rfq,
     )
     recipients = set(notifications.role_emails("sales"))
-    if rfq.assigned_to_id and rfq.assigned_to.is_active:
-        recipients.add(rfq.assigned_to.email)
+    assignee = rfq.assigned_to  # None without a query when unassigned
+    if assignee is not None and assignee.is_active:
+        recipients.add(assignee.email)
     if recipients:
         notifications.email_queue(
             to=sorted(recipients),
@@ -106,7 +107,7 @@ def rfq_assigned_notify(*, rfq: RFQ, assignee) -> None:
 
 def quote_context(quote: Quote) -> dict:
     rfq, currency = quote.rfq, quote.currency
-    assignee = rfq.assigned_to if rfq.assigned_to_id and rfq.assigned_to.is_active else None
+    assignee = rfq.assigned_to if rfq.assigned_to is not None and rfq.assigned_to.is_active else None
     return {
         "quote": {
             "id": str(quote.pk),

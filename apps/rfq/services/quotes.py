@@ -17,6 +17,8 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -126,7 +128,7 @@ def quote_totals_check(*, line_totals: list[Decimal], currency: str):
     return totals
 
 
-def variant_for_pricing(variant_id) -> Variant | None:
+def variant_for_pricing(variant_id: UUID | str) -> Variant | None:
     """The variant (with its product) by id; ValidationError for a malformed id."""
     return Variant.objects.select_related("product").filter(pk=variant_id).first()
 
@@ -188,7 +190,7 @@ def quote_recompute(*, quote: Quote) -> Quote:
         variant_ids=[ln.variant_id for ln in lines if ln.variant_id], currency=quote.currency
     )
     for line in lines:
-        if line.variant_id:
+        if line.variant is not None:  # fetched with the line (select_related)
             line.sku = line.sku or line.variant.sku
             line.description = line.description or line_description(line.variant)
         if line.unit_price is None:
@@ -216,17 +218,17 @@ def quote_recompute(*, quote: Quote) -> Quote:
     return quote
 
 
-def _clean_lines(lines, *, currency: str) -> list[dict]:
+def _clean_lines(lines, *, currency: str) -> list[dict[str, Any]]:
     """``[{sku, quantity, unit_price?, description?}]`` → rows with the variant resolved and the
     unit price (the catalog's in ``currency`` when not given). Every problem at once, with
     dotted attrs (``lines.0.sku``); then line totals and the total too large for a quote
     (``quote_total_too_large``)."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str | ValidationError]] = {}
     if not isinstance(lines, list) or not lines:
         raise ValidationError({"lines": ["Add at least one line."]})
     if len(lines) > MAX_LINES:
         raise ValidationError({"lines": [f"At most {MAX_LINES} lines."]})
-    rows = []
+    rows: list[dict[str, Any]] = []
     for index, line in enumerate(lines):
         at = f"lines.{index}"
         if not isinstance(line, dict):
@@ -304,7 +306,12 @@ def quote_create(
     nul_free_check({"notes": notes})
     rows = _clean_lines(lines, currency=currency)
     quote = quote_open(
-        quote=Quote(rfq=rfq, currency=currency, valid_until=valid_until, notes=notes or ""),
+        quote=Quote(
+            rfq=rfq,
+            currency=currency,
+            valid_until=valid_until if valid_until is not None else default_valid_until(),
+            notes=notes or "",
+        ),
         actor=actor,
         request=request,
     )
@@ -443,26 +450,26 @@ def _place_order(*, rfq: RFQ, quote: Quote, shipping_address, billing_address, r
                 ]
             }
         )
-    lines = list(quote.lines.order_by("position", "created_at"))
-    for index, line in enumerate(lines):
+    line_requests = []
+    for index, line in enumerate(quote.lines.order_by("position", "created_at")):
         if line.variant_id is None:
             raise Conflict(
                 f"{line.sku} is no longer in the catalog; ask for a new quote.",
                 code="quote_line_unavailable",
                 attr=f"lines.{index}",
             )
-    return orders.order_place(
-        email=rfq.contact_email,
-        currency=quote.currency,
-        lines=[
+        line_requests.append(
             orders.OrderLineRequest(
                 variant_id=line.variant_id,
                 quantity=line.quantity,
                 unit_price=line.unit_price,
                 name=line.description or None,
             )
-            for line in lines
-        ],
+        )
+    return orders.order_place(
+        email=rfq.contact_email,
+        currency=quote.currency,
+        lines=line_requests,
         shipping_address=shipping_address,
         billing_address=billing_address,
         customer=rfq.customer,
@@ -532,6 +539,8 @@ def quote_accept(
     quote = quote_lock(quote)
     if quote.status == QS.ACCEPTED and quote.order_id:
         order = orders.order_by_id(quote.order_id)
+        if order is None:  # cannot happen: the quote's order is protected from deletion
+            raise RuntimeError(f"quote {quote.pk}: its order {quote.order_id} is missing")
         if order.status != order.Status.CANCELLED:
             return AcceptedQuote(quote=quote, order=order, payment=_latest_payment(order), created=False)
         return _replace_cancelled_order(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -60,7 +61,7 @@ class _Errors:
     raised at once as a validation error (400, one entry per problem)."""
 
     def __init__(self):
-        self.errors: dict[str, list[str]] = {}
+        self.errors: dict[str, list[ValidationError]] = {}
 
     def add(self, attr: str, message: str, code: str = "invalid") -> None:
         self.errors.setdefault(attr, []).append(ValidationError(message, code=code))
@@ -94,7 +95,7 @@ def _clean_text(errors: _Errors, name: str, value, *, required: bool = False) ->
     return value
 
 
-def _clean_items(errors: _Errors, items, *, allow_empty: bool) -> list[dict]:
+def _clean_items(errors: _Errors, items, *, allow_empty: bool) -> list[dict[str, Any]]:
     """``[{"product": slug} or {"sku": sku}, "quantity": int, "notes": str]`` → rows with the
     catalog product (and variant) resolved. Only active products and variants can be asked for."""
     if not isinstance(items, list):
@@ -105,7 +106,7 @@ def _clean_items(errors: _Errors, items, *, allow_empty: bool) -> list[dict]:
     if len(items) > settings.RFQ_MAX_ITEMS:
         errors.add("items", f"At most {settings.RFQ_MAX_ITEMS} items.")
         return []
-    rows = []
+    rows: list[dict[str, Any]] = []
     for index, item in enumerate(items):
         at = f"items.{index}"
         if not isinstance(item, dict):
@@ -462,11 +463,11 @@ def rfq_items_refresh(*, rfq: RFQ) -> RFQ:
     products if it has none."""
     items = list(rfq.items.select_related("product__category", "variant__product__category"))
     for item in items:
-        if item.variant_id:
+        if item.variant is not None:  # fetched with the item (select_related)
             item.product = item.variant.product
         if item.product_id:
             item.product_name = item_label(product=item.product, variant=item.variant)
-            item.sku = item.variant.sku if item.variant_id else ""
+            item.sku = item.variant.sku if item.variant is not None else ""
     RFQItem.objects.bulk_update(items, ["product", "product_name", "sku"])
     if rfq.product_category_id is None:
         category = _category_of([{"product_obj": item.product} for item in items if item.product_id])
