@@ -7,6 +7,12 @@
 - ``order_summary``: the order as the API shows it after placement.
 - ``order_advance``: shipments move their order to shipped / delivered (each step recorded).
 - ``AddressSerializer``: the structured address, validated by country, for callers that take one.
+- ``payment_succeeded_apply``: apply a provider's "payment succeeded" (what its webhook does;
+  the demo data use it).
+- ``refund_create``: refund (part of) a captured payment through its provider.
+- Events, sent after commit (``signals``: keyword arguments ``payment_id`` and ``source`` or
+  ``reason``): ``payment_succeeded``, ``payment_needs_review``, ``payment_disputed``. Apps whose
+  payments orders takes (service jobs) listen to them.
 - ``payments_through``: a block in which every payment goes to one provider whatever is configured
   (the demo data: ``"offline"``).
 """
@@ -18,7 +24,10 @@ from .models import Order
 from .payments import payments_through
 from .pricing import money_round, totals_for
 from .services.checkout import MAX_ORDER_TOTAL, OrderLineRequest, PlacedOrder, order_place
+from .services.payment_events import payment_succeeded as payment_succeeded_apply
+from .services.refunds import refund_create
 from .services.status import order_advance
+from .signals import payment_disputed, payment_needs_review, payment_succeeded
 
 
 def order_summary(order: Order) -> dict:
@@ -49,6 +58,11 @@ def order_by_id(order_id) -> Order | None:
 
 
 __all__ = [
+    "payment_disputed",
+    "payment_needs_review",
+    "payment_succeeded",
+    "refund_create",
+    "payment_succeeded_apply",
     "payments_through",
     "MAX_ORDER_TOTAL",
     "order_advance",
