@@ -2,7 +2,7 @@
 
 from django.db.models import OuterRef, Subquery
 
-from .models import Price, Variant
+from .models import Category, Price, Product, Variant
 from .selectors import product_search
 
 
@@ -32,4 +32,13 @@ def variant_by_sku(sku: str) -> Variant | None:
     return variants.filter(sku=sku).first() or variants.filter(sku__iexact=sku).first()
 
 
-__all__ = ["price_expression", "price_sql", "product_search", "variant_by_sku"]
+__all__ = [
+    "Category",
+    "Price",
+    "price_expression",
+    "price_sql",
+    "Product",
+    "product_search",
+    "Variant",
+    "variant_by_sku",
+]

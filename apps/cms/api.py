@@ -8,8 +8,15 @@ storefront).
 - ``media_download_response``: a file as an attachment with the media library's safe headers.
 - ``news_search``: published news for the unified search."""
 
+from .models import MediaFile
 from .selectors import news_search
 from .services import media_make_private, media_restriction_register
 from .serving import download_response as media_download_response
 
-__all__ = ["media_download_response", "media_make_private", "media_restriction_register", "news_search"]
+__all__ = [
+    "media_download_response",
+    "media_make_private",
+    "media_restriction_register",
+    "MediaFile",
+    "news_search",
+]

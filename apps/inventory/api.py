@@ -3,7 +3,8 @@
 from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
-from .models import StockLevel, Warehouse
+from .filters import StockMovementFilter
+from .models import Reservation, StockLevel, StockMovement, Warehouse
 from .services import (
     InsufficientStock,
     ReservationRequest,
@@ -52,6 +53,9 @@ def default_restock_warehouse():
 
 
 __all__ = [
+    "Reservation",
+    "StockMovement",
+    "StockMovementFilter",
     "InsufficientStock",
     "ReservationRequest",
     "available_by_variant",

@@ -1,5 +1,13 @@
 """The leads app's public surface for other apps (unified search)."""
 
-from .selectors import inquiry_search, may_search
+from .filters import InquiryFilter
+from .models import Inquiry
+from .selectors import inquiries_visible, inquiry_search, may_search
 
-__all__ = ["inquiry_search", "may_search"]
+__all__ = [
+    "inquiries_visible",
+    "Inquiry",
+    "inquiry_search",
+    "InquiryFilter",
+    "may_search",
+]

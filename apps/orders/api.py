@@ -20,13 +20,14 @@
 from __future__ import annotations
 
 from .addresses import AddressSerializer
-from .models import Order
-from .payments import payments_through
+from .filters import OrderFilter, PaymentFilter
+from .models import Order, OrderLine, OrderStatusHistory, Payment, Refund
+from .payments import Charge, payments_through, provider_for
 from .pricing import money_round, totals_for
 from .services.checkout import MAX_ORDER_TOTAL, OrderLineRequest, PlacedOrder, order_place
 from .services.payment_events import payment_succeeded as payment_succeeded_apply
 from .services.refunds import refund_create
-from .services.status import order_advance
+from .services.status import order_advance, order_transition
 from .signals import payment_disputed, payment_needs_review, payment_succeeded
 
 
@@ -58,6 +59,16 @@ def order_by_id(order_id) -> Order | None:
 
 
 __all__ = [
+    "Order",
+    "OrderLine",
+    "OrderStatusHistory",
+    "Payment",
+    "Refund",
+    "OrderFilter",
+    "PaymentFilter",
+    "Charge",
+    "provider_for",
+    "order_transition",
     "payment_disputed",
     "payment_needs_review",
     "payment_succeeded",

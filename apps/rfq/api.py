@@ -11,8 +11,9 @@ through the notifications outbox, in the caller's transaction. With ``inquiry`` 
 inquiry, or its id, kept as ``RFQ.inquiry_id``) the item list may be empty.
 """
 
+from .filters import RFQFilter
 from .models import RFQ
-from .selectors import may_search, rfq_search
+from .selectors import may_search, rfq_search, rfqs_visible
 from .services.rfqs import rfq_create
 
 
@@ -21,4 +22,12 @@ def rfq_for_inquiry(inquiry_id) -> RFQ | None:
     return RFQ.objects.filter(inquiry_id=inquiry_id).order_by("-created_at").first()
 
 
-__all__ = ["RFQ", "may_search", "rfq_create", "rfq_for_inquiry", "rfq_search"]
+__all__ = [
+    "may_search",
+    "RFQ",
+    "rfq_create",
+    "rfq_for_inquiry",
+    "rfq_search",
+    "RFQFilter",
+    "rfqs_visible",
+]

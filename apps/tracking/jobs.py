@@ -21,9 +21,7 @@ from apps.core.errors import ApplicationError, Conflict, NotFound, PermissionDen
 from apps.core.roles import ADMIN, CUSTOMER, LOGISTICS, PROVIDER, has_role, user_roles
 from apps.core.services import enqueue_on_commit
 from apps.orders import api as orders
-from apps.orders.models import Payment
-from apps.orders.payments import Charge, provider_for
-from apps.orders.pricing import money_round
+from apps.orders.api import Charge, Payment, money_round, provider_for
 
 from . import matching
 from .models import Job, JobEvent, JobOffer, Resource, ServiceType

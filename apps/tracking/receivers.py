@@ -4,7 +4,7 @@ job (orders' events, sent after orders' transaction commits; connected in ``apps
 from __future__ import annotations
 
 from apps.orders import api as orders
-from apps.orders.models import Payment
+from apps.orders.api import Payment
 
 from . import jobs
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
-from apps.orders.models import Order, OrderStatusHistory
+from apps.orders.api import Order, OrderStatusHistory
 
 from .models import Carrier, Shipment, ShipmentEvent
 

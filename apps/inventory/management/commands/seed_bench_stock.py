@@ -13,7 +13,7 @@ manage.py seed_bench_stock --movements 1000000
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from apps.catalog.models import Variant
+from apps.catalog.api import Variant
 from apps.inventory.models import StockLevel, StockMovement, Warehouse
 
 

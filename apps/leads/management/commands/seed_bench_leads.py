@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from apps.accounts.services import user_create
+from apps.accounts.api import user_create
 from apps.core.roles import SALES
 from apps.leads.models import Inquiry, LeadScoringRule
 from apps.leads.scoring import inquiry_facts, score

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from apps.catalog.models import Variant
+from apps.catalog.api import Variant
 from apps.orders.models import Order
 
 EMAIL_DOMAIN = "bench-orders.example"
