@@ -1,10 +1,18 @@
 """The accounts app's public surface for other apps.
 
+Owns: users (``User``, email as login), roles (groups), object permissions, personal-data
+export and erasure, login lockout and tokens.
+
+Offers: ``User`` (the model, for queries), ``user_create``, ``customer_get_or_invite``, the role
+helpers, and:
+
 - Object permissions (django-guardian): ``object_permission_grant``/``_revoke`` and
   ``objects_visible_to`` — the queryset filter "objects this user may view", in SQL.
 - Personal data (GDPR): apps register what they hold about a user with
   ``register_personal_data``; the export and erase endpoints call every registration.
-- ``password_reset_requested``: the signal the notifications app turns into an email.
+
+Events: ``password_reset_requested`` (a reset or an invitation link was made; the notifications
+app turns it into an email).
 """
 
 from __future__ import annotations

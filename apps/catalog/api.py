@@ -1,4 +1,13 @@
-"""The catalog's public surface for other apps."""
+"""The catalog's public surface for other apps.
+
+Owns: categories, products (with their SEO fields), images, variants, prices per currency and
+product documents.
+
+Offers: the models others query (``Category``, ``Product``, ``Variant``, ``Price``), the price
+of a variant as a query expression (``price_expression``) or SQL fragment (``price_sql``),
+``variant_by_sku`` and ``product_search`` (the unified search).
+
+Events: emits none (its model signals only flush its own caches)."""
 
 from django.db.models import OuterRef, Subquery
 

@@ -1,4 +1,14 @@
-"""The inventory's public surface for other apps (orders reserves, commits and releases)."""
+"""The inventory's public surface for other apps (orders reserves, commits and releases).
+
+Owns: warehouses, stock levels, the stock ledger (``StockMovement``) and reservations.
+
+Offers: reserving, committing, releasing and restocking stock (``stock_reserve``,
+``reservations_commit``, ``reservations_release``, ``stock_restock``; ``InsufficientStock``),
+units available per variant (``available_by_variant``, ``available_expression``,
+``available_sql``), and for the exports and the order admin ``Reservation``, ``StockMovement``
+and ``StockMovementFilter``.
+
+Events: emits none."""
 
 from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest

@@ -1,4 +1,12 @@
-"""The leads app's public surface for other apps (unified search)."""
+"""The leads app's public surface for other apps (unified search, reports' exports).
+
+Owns: inquiries (with their scoring, assignment and object permissions), scoring rules and
+inquiry imports.
+
+Offers: ``inquiry_search`` and ``may_search`` (the unified search), and for the exports
+``Inquiry``, ``InquiryFilter`` and ``inquiries_visible`` (what a user may see).
+
+Events: emits none."""
 
 from .filters import InquiryFilter
 from .models import Inquiry

@@ -1,5 +1,11 @@
 """The orders app's public surface for other apps (a quote's acceptance places an order).
 
+Owns: carts, orders (lines, status history), payments through the providers (Stripe, Paystack,
+offline), refunds, the providers' webhooks and payment reconciliation. A payment pays for an
+order or for something another app owns (a service job).
+
+Offers:
+
 - ``order_place``: one transaction that creates a ``pending_payment`` order from explicit lines
   and unit prices, reserves the stock of every line (409 ``insufficient_stock``, nothing made)
   and creates the payment with the currency's provider (502 ``payment_provider_error`` rolls it
@@ -10,11 +16,15 @@
 - ``payment_succeeded_apply``: apply a provider's "payment succeeded" (what its webhook does;
   the demo data use it).
 - ``refund_create``: refund (part of) a captured payment through its provider.
-- Events, sent after commit (``signals``: keyword arguments ``payment_id`` and ``source`` or
-  ``reason``): ``payment_succeeded``, ``payment_needs_review``, ``payment_disputed``. Apps whose
-  payments orders takes (service jobs) listen to them.
+- The models and filters others query or export: ``Order``, ``OrderLine``,
+  ``OrderStatusHistory``, ``Payment``, ``Refund``, ``OrderFilter``, ``PaymentFilter``; the
+  providers' ``Charge`` and ``provider_for`` (a job's payment intent); ``order_transition``.
 - ``payments_through``: a block in which every payment goes to one provider whatever is configured
   (the demo data: ``"offline"``).
+
+Events, sent after commit (``signals``; keyword arguments ``payment_id`` and ``source`` or
+``reason``): ``payment_succeeded``, ``payment_needs_review``, ``payment_disputed``. The apps whose
+payments orders takes (service jobs) listen to them. Listens to none.
 """
 
 from __future__ import annotations

@@ -1,5 +1,12 @@
 """The RFQ app's public surface for other apps (leads converts an inquiry into an RFQ).
 
+Owns: requests for quotation (``RFQ``, items, status history) and their quotes.
+
+Offers: ``rfq_create`` (below), ``rfq_for_inquiry``, ``rfq_search`` and ``may_search`` (the
+unified search), and for reports ``RFQ``, ``RFQFilter`` and ``rfqs_visible``.
+
+Events: emits none.
+
 ``rfq_create(*, full_name, email, items, company="", country="", phone="", customer=None,
 inquiry=None, budget_range="", timeline="", requirements="", specifications=None, actor=None,
 product_category=None, assigned_to=None, request=None) -> RFQ``
