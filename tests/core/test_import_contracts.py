@@ -24,11 +24,11 @@ def _lint(cwd: Path, *contracts: str) -> subprocess.CompletedProcess:
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
 
-def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
-    """A package ``apps`` with every app of the layers (empty) and ``files`` in it."""
+def _tree(tmp_path: Path, files: dict[str, str], extra_apps=()) -> Path:
+    """A package ``apps`` with every app of the layers (empty), ``extra_apps`` and ``files``."""
     (tmp_path / "apps").mkdir()
     (tmp_path / "apps" / "__init__.py").write_text("")
-    for app in APPS:
+    for app in [*APPS, *extra_apps]:
         (tmp_path / "apps" / app).mkdir()
         for module in ("__init__", "api", "models", "services"):
             (tmp_path / "apps" / app / f"{module}.py").write_text("")
@@ -64,6 +64,19 @@ def test_what_the_public_api_contract_allows(tmp_path, files):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_apps_to_come_slot_in_below_the_apps_that_use_them(tmp_path):
+    tree = _tree(
+        tmp_path,
+        {
+            "jobs/views.py": "from apps.tracking import api  # noqa\n",
+            "sales/views.py": "from apps.jobs import api  # noqa\n",
+        },
+        extra_apps=["jobs", "sales"],
+    )
+    result = _lint(tree, "layers")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_models_of_another_app_only_from_a_models_module(tmp_path):
     tree = _tree(tmp_path, {"orders/services.py": "from apps.catalog.models import *  # noqa\n"})
     result = _lint(tree, "public-api")
@@ -77,10 +90,14 @@ def test_models_of_another_app_only_from_a_models_module(tmp_path):
         ("core/admin_site.py", "from apps.reports import api  # noqa\n"),
         ("orders/views.py", "from apps.tracking import api  # noqa\n"),
         ("search/views.py", "from apps.reports import api  # noqa\n"),  # siblings stay apart
+        ("tracking/views.py", "from apps.jobs import api  # noqa\n"),  # the apps to come have places
+        ("jobs/views.py", "from apps.rfq import api  # noqa\n"),
+        ("leads/views.py", "from apps.sales import api  # noqa\n"),
     ],
-    ids=["core-to-reports", "orders-to-tracking", "search-to-reports"],
+    ids=["core-to-reports", "orders-to-tracking", "search-to-reports", "tracking-to-jobs", "jobs-to-rfq",
+         "leads-to-sales"],
 )
 def test_an_upward_import_breaks_the_layers_contract(tmp_path, path, text):
-    result = _lint(_tree(tmp_path, {path: text}), "layers")
+    result = _lint(_tree(tmp_path, {path: text}, extra_apps=["jobs", "sales"]), "layers")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "BROKEN" in result.stdout
