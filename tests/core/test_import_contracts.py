@@ -94,8 +94,14 @@ def test_models_of_another_app_only_from_a_models_module(tmp_path):
         ("jobs/views.py", "from apps.rfq import api  # noqa\n"),
         ("leads/views.py", "from apps.sales import api  # noqa\n"),
     ],
-    ids=["core-to-reports", "orders-to-tracking", "search-to-reports", "tracking-to-jobs", "jobs-to-rfq",
-         "leads-to-sales"],
+    ids=[
+        "core-to-reports",
+        "orders-to-tracking",
+        "search-to-reports",
+        "tracking-to-jobs",
+        "jobs-to-rfq",
+        "leads-to-sales",
+    ],
 )
 def test_an_upward_import_breaks_the_layers_contract(tmp_path, path, text):
     result = _lint(_tree(tmp_path, {path: text}, extra_apps=["jobs", "sales"]), "layers")
