@@ -14,7 +14,7 @@ help:
 	@echo "make test    the whole test suite (embedded: SQLite, local cache, eager Celery)"
 	@echo "make worker  a Celery worker          make beat   the Celery beat scheduler"
 	@echo "make asgi    the ASGI app (uvicorn, port 8001): the live tracking stream"
-	@echo "make lint    ruff and mypy (baseline)  make bench  the benchmark suite (PostgreSQL + Redis)"
+	@echo "make lint    ruff, import-linter, mypy  make bench  the benchmark suite (PostgreSQL + Redis)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -53,8 +53,11 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
+# ruff, the boundaries between apps (import-linter's contracts in pyproject.toml), then types
+# (mypy against mypy-baseline.txt, which may only shrink).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy | $(VENV)/bin/mypy-baseline filter --hide-stats
 
 # After fixing type errors: drop them from the baseline (it may only shrink).

@@ -1,10 +1,18 @@
 """The accounts app's public surface for other apps.
 
+Owns: users (``User``, email as login), roles (groups), object permissions, personal-data
+export and erasure, login lockout and tokens.
+
+Offers: ``User`` (the model, for queries), ``user_create``, ``customer_get_or_invite``, the role
+helpers, and:
+
 - Object permissions (django-guardian): ``object_permission_grant``/``_revoke`` and
   ``objects_visible_to`` — the queryset filter "objects this user may view", in SQL.
 - Personal data (GDPR): apps register what they hold about a user with
   ``register_personal_data``; the export and erase endpoints call every registration.
-- ``password_reset_requested``: the signal the notifications app turns into an email.
+
+Events: ``password_reset_requested`` (a reset or an invitation link was made; the notifications
+app turns it into an email).
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ from guardian.utils import get_user_obj_perms_model
 
 from apps.core.memo import VersionedMemo
 from apps.core.roles import has_role, is_staff_member, user_roles  # noqa: F401 (re-exported)
+
+from .models import User
 
 # --- Object permissions ------------------------------------------------------------------
 
@@ -81,8 +91,6 @@ def objects_visible_to(*, user, queryset: QuerySet, perm: str = "view",
 
 
 def _role_emails_compute(role: str) -> tuple[str, ...]:
-    from .models import User
-
     return tuple(
         User.objects.filter(groups__name=role, is_active=True)
         .exclude(email="")
@@ -129,7 +137,7 @@ def customer_get_or_invite(*, email: str, full_name: str = "", phone: str = "", 
     sent when ``actor``, the staff member acting, is given). Returns (user, created)."""
     from django.core.exceptions import ValidationError
 
-    from .models import User, normalize_email
+    from .models import normalize_email
     from .services import user_create
 
     email = normalize_email(email)
@@ -153,3 +161,32 @@ def customer_get_or_invite(*, email: str, full_name: str = "", phone: str = "", 
 #: ``user``, ``invitation`` (bool), ``reset_url`` and ``valid_hours``. The notifications app
 #: listens and queues the email (accounts sits below notifications, so it never imports it).
 password_reset_requested = Signal()
+
+
+def user_create(**kwargs) -> User:
+    """A new account (``services.user_create``, keyword arguments only: ``email``, ``password``,
+    ``full_name``, ``phone``, ``company``, ``preferred_currency``, ``roles``, ...). Imported when
+    called: the services import this module."""
+    from .services import user_create as create
+
+    return create(**kwargs)
+
+
+__all__ = [
+    "customer_get_or_invite",
+    "has_role",
+    "is_staff_member",
+    "object_permission_grant",
+    "object_permission_revoke",
+    "objects_visible_to",
+    "password_reset_requested",
+    "PERSONAL_DATA_SOURCES",
+    "PersonalDataSource",
+    "register_personal_data",
+    "role_emails",
+    "ROLE_EMAILS",
+    "User",
+    "user_create",
+    "user_roles",
+    "VersionedMemo",
+]

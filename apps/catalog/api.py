@@ -1,8 +1,17 @@
-"""The catalog's public surface for other apps."""
+"""The catalog's public surface for other apps.
+
+Owns: categories, products (with their SEO fields), images, variants, prices per currency and
+product documents.
+
+Offers: the models others query (``Category``, ``Product``, ``Variant``, ``Price``), the price
+of a variant as a query expression (``price_expression``) or SQL fragment (``price_sql``),
+``variant_by_sku`` and ``product_search`` (the unified search).
+
+Events: emits none (its model signals only flush its own caches)."""
 
 from django.db.models import OuterRef, Subquery
 
-from .models import Price, Variant
+from .models import Category, Price, Product, Variant
 from .selectors import product_search
 
 
@@ -32,4 +41,13 @@ def variant_by_sku(sku: str) -> Variant | None:
     return variants.filter(sku=sku).first() or variants.filter(sku__iexact=sku).first()
 
 
-__all__ = ["price_expression", "price_sql", "product_search", "variant_by_sku"]
+__all__ = [
+    "Category",
+    "Price",
+    "price_expression",
+    "price_sql",
+    "Product",
+    "product_search",
+    "Variant",
+    "variant_by_sku",
+]

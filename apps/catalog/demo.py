@@ -6,8 +6,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.files.base import ContentFile
 
-from apps.accounts.models import User
-from apps.cms.models import MediaFile
+from apps.accounts.api import User
+from apps.cms.api import MediaFile
 
 from . import services
 from .models import Category, Document, Product

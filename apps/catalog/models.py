@@ -1,8 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
-from apps.cms.models import SeoFields
-from apps.core.models import TimeStampedModel, currency_code_validator
+from apps.core.models import SeoFields, TimeStampedModel, currency_code_validator
 
 
 class Category(TimeStampedModel):

@@ -14,7 +14,7 @@ from .services import news_archive, news_create, page_create
 
 def seed(*, stdout=None) -> None:
     data = json.loads((settings.BASE_DIR / "fixtures" / "demo_cms.json").read_text())
-    from apps.accounts.models import User
+    from apps.accounts.api import User
 
     author = User.objects.filter(email="content@foundry.local").first()
     now = timezone.now()

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from apps.core.models import TimeStampedModel
+from apps.core.models import SeoFields, TimeStampedModel
 
 from .uploads import extension_for
 
@@ -61,17 +61,6 @@ class MediaFile(TimeStampedModel):
 
     def __str__(self):
         return self.file_name
-
-
-class SeoFields(models.Model):
-    seo_title = models.CharField(max_length=200, blank=True)
-    seo_description = models.CharField(max_length=320, blank=True)
-    og_image = models.ForeignKey(
-        "cms.MediaFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        abstract = True
 
 
 class NewsArticle(SeoFields, TimeStampedModel):

@@ -1,50 +1,44 @@
+from collections.abc import Callable
+
 from django.contrib import admin
+from django.http import HttpRequest
 
-# The dashboard's revenue and payment figures: for the finance and admin roles only.
-MONEY_FIGURES = ("revenue", "orders_paid")
+# What other apps add to the admin, registered from their AppConfig.ready() so that core
+# imports no domain app: pages (URL patterns under /admin/) and the index page's dashboard
+# panels (a function of the request returning template context; `reports` adds its figures).
+AdminUrls = Callable[[admin.AdminSite], list]
+DashboardPanel = Callable[[HttpRequest], dict]
+_admin_urls: list[AdminUrls] = []
+_dashboard_panels: list[DashboardPanel] = []
 
 
-def without_money(figures: dict) -> dict:
-    """The dashboard's figures (reports.analytics.overview) less revenue and payments, for the
-    staff roles that must not see them (removed from the data, not only from the page)."""
+def admin_urls_register(urls: AdminUrls) -> None:
+    """Add the URL patterns ``urls(site)`` returns to the admin, ahead of the model admins'."""
+    if urls not in _admin_urls:
+        _admin_urls.append(urls)
 
-    def strip(part: dict) -> dict:
-        return {key: value for key, value in part.items() if key not in MONEY_FIGURES}
 
-    return {
-        **figures,
-        "current": strip(figures["current"]),
-        "previous": strip(figures["previous"]),
-        "change_percent": strip(figures["change_percent"]),
-        "daily": [strip(day) for day in figures["daily"]],
-    }
+def dashboard_panel_register(panel: DashboardPanel) -> None:
+    """Add ``panel(request)``'s context to the admin index page (it must never raise)."""
+    if panel not in _dashboard_panels:
+        _dashboard_panels.append(panel)
 
 
 class FoundryAdminSite(admin.AdminSite):
-    """The admin, branded with the company name from site settings, with a dashboard on the
-    index page (the last 30 days, from the analytics snapshot) and a finance page."""
+    """The admin, branded with the company name from site settings, with the pages and
+    dashboard panels other apps register (``admin_urls_register``, ``dashboard_panel_register``)."""
 
     index_title = "Back office"
     index_template = "admin/foundry_index.html"
 
     def get_urls(self):
-        from django.urls import path
-
-        from apps.reports.admin_views import export_view, finance_view
-
-        finance = self.admin_view(lambda request: finance_view(request, self))
-        return [
-            path("finance/", finance, name="finance"),
-            path("export/<str:dataset>/", self.admin_view(export_view), name="export"),
-            *super().get_urls(),
-        ]
+        extra = [pattern for urls in _admin_urls for pattern in urls(self)]
+        return [*extra, *super().get_urls()]
 
     def index(self, request, extra_context=None):
-        from apps.reports.admin_views import dashboard_context
-
-        context = dashboard_context(request)
-        if "dashboard" in context and not context["can_see_finance"]:
-            context["dashboard"] = without_money(context["dashboard"])
+        context = {}
+        for panel in _dashboard_panels:
+            context.update(panel(request))
         return super().index(request, {**context, **(extra_context or {})})
 
     def each_context(self, request):

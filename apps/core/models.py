@@ -22,6 +22,20 @@ class TimeStampedModel(UUIDModel):
         abstract = True
 
 
+class SeoFields(models.Model):
+    """Search-engine fields shared by pages, news and products (the image is a ``cms`` media
+    file, referenced by string so that core imports no domain app)."""
+
+    seo_title = models.CharField(max_length=200, blank=True)
+    seo_description = models.CharField(max_length=320, blank=True)
+    og_image = models.ForeignKey(
+        "cms.MediaFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
 class StatusHistory(models.Model):
     """One move of a workflow, append-only: from, to, who, why, when. A subclass adds the
     foreign key to the object that moved (``related_name="history"``) and names it in

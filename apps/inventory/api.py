@@ -1,9 +1,20 @@
-"""The inventory's public surface for other apps (orders reserves, commits and releases)."""
+"""The inventory's public surface for other apps (orders reserves, commits and releases).
+
+Owns: warehouses, stock levels, the stock ledger (``StockMovement``) and reservations.
+
+Offers: reserving, committing, releasing and restocking stock (``stock_reserve``,
+``reservations_commit``, ``reservations_release``, ``stock_restock``; ``InsufficientStock``),
+units available per variant (``available_by_variant``, ``available_expression``,
+``available_sql``), and for the exports and the order admin ``Reservation``, ``StockMovement``
+and ``StockMovementFilter``.
+
+Events: emits none."""
 
 from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
-from .models import StockLevel, Warehouse
+from .filters import StockMovementFilter
+from .models import Reservation, StockLevel, StockMovement, Warehouse
 from .services import (
     InsufficientStock,
     ReservationRequest,
@@ -52,6 +63,9 @@ def default_restock_warehouse():
 
 
 __all__ = [
+    "Reservation",
+    "StockMovement",
+    "StockMovementFilter",
     "InsufficientStock",
     "ReservationRequest",
     "available_by_variant",

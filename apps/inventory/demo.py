@@ -3,8 +3,8 @@ a few at zero), received through the service so the ledger holds it."""
 
 from django.conf import settings
 
-from apps.accounts.models import User
-from apps.catalog.models import Variant
+from apps.accounts.api import User
+from apps.catalog.api import Variant
 
 from . import services
 from .models import StockLevel, Warehouse

@@ -1,5 +1,21 @@
-"""The leads app's public surface for other apps (unified search)."""
+"""The leads app's public surface for other apps (unified search, reports' exports).
 
-from .selectors import inquiry_search, may_search
+Owns: inquiries (with their scoring, assignment and object permissions), scoring rules and
+inquiry imports.
 
-__all__ = ["inquiry_search", "may_search"]
+Offers: ``inquiry_search`` and ``may_search`` (the unified search), and for the exports
+``Inquiry``, ``InquiryFilter`` and ``inquiries_visible`` (what a user may see).
+
+Events: emits none."""
+
+from .filters import InquiryFilter
+from .models import Inquiry
+from .selectors import inquiries_visible, inquiry_search, may_search
+
+__all__ = [
+    "inquiries_visible",
+    "Inquiry",
+    "inquiry_search",
+    "InquiryFilter",
+    "may_search",
+]

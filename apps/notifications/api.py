@@ -1,5 +1,14 @@
 """The notifications app's public surface for other apps.
 
+Owns: the email outbox (messages, attachments, suppressions, delivery tracking through the
+providers' webhooks), broadcasts, in-app notifications and preferences, and text messages (SMS,
+WhatsApp).
+
+Events: emits none. Listens to ``accounts.api.password_reset_requested`` (the reset or
+invitation email) and to the email provider's tracking signal.
+
+Offers:
+
 - ``email_queue``: every email of the platform goes through the outbox (retries, tracking,
   suppression, staff visibility). Call it inside the transaction of the change that causes the
   email: the row commits (or rolls back) with it, and the send task runs after the commit.

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from apps.accounts.models import User
+from apps.accounts.api import User
 
 from .models import EmailMessage, Notification, NotificationPreference, Suppression
 from .services.outbox import email_create

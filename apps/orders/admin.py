@@ -4,7 +4,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html_join
 
 from apps.core.errors import ApplicationError
-from apps.inventory.models import Reservation
+from apps.inventory.api import Reservation
 
 from .models import (
     Order,

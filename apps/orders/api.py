@@ -1,5 +1,11 @@
 """The orders app's public surface for other apps (a quote's acceptance places an order).
 
+Owns: carts, orders (lines, status history), payments through the providers (Stripe, Paystack,
+offline), refunds, the providers' webhooks and payment reconciliation. A payment pays for an
+order or for something another app owns (a service job).
+
+Offers:
+
 - ``order_place``: one transaction that creates a ``pending_payment`` order from explicit lines
   and unit prices, reserves the stock of every line (409 ``insufficient_stock``, nothing made)
   and creates the payment with the currency's provider (502 ``payment_provider_error`` rolls it
@@ -7,18 +13,32 @@
 - ``order_summary``: the order as the API shows it after placement.
 - ``order_advance``: shipments move their order to shipped / delivered (each step recorded).
 - ``AddressSerializer``: the structured address, validated by country, for callers that take one.
+- ``payment_succeeded_apply``: apply a provider's "payment succeeded" (what its webhook does;
+  the demo data use it).
+- ``refund_create``: refund (part of) a captured payment through its provider.
+- The models and filters others query or export: ``Order``, ``OrderLine``,
+  ``OrderStatusHistory``, ``Payment``, ``Refund``, ``OrderFilter``, ``PaymentFilter``; the
+  providers' ``Charge`` and ``provider_for`` (a job's payment intent); ``order_transition``.
 - ``payments_through``: a block in which every payment goes to one provider whatever is configured
   (the demo data: ``"offline"``).
+
+Events, sent after commit (``signals``; keyword arguments ``payment_id`` and ``source`` or
+``reason``): ``payment_succeeded``, ``payment_needs_review``, ``payment_disputed``. The apps whose
+payments orders takes (service jobs) listen to them. Listens to none.
 """
 
 from __future__ import annotations
 
 from .addresses import AddressSerializer
-from .models import Order
-from .payments import payments_through
+from .filters import OrderFilter, PaymentFilter
+from .models import Order, OrderLine, OrderStatusHistory, Payment, Refund
+from .payments import Charge, payments_through, provider_for
 from .pricing import money_round, totals_for
 from .services.checkout import MAX_ORDER_TOTAL, OrderLineRequest, PlacedOrder, order_place
-from .services.status import order_advance
+from .services.payment_events import payment_succeeded as payment_succeeded_apply
+from .services.refunds import refund_create
+from .services.status import order_advance, order_transition
+from .signals import payment_disputed, payment_needs_review, payment_succeeded
 
 
 def order_summary(order: Order) -> dict:
@@ -49,6 +69,21 @@ def order_by_id(order_id) -> Order | None:
 
 
 __all__ = [
+    "Order",
+    "OrderLine",
+    "OrderStatusHistory",
+    "Payment",
+    "Refund",
+    "OrderFilter",
+    "PaymentFilter",
+    "Charge",
+    "provider_for",
+    "order_transition",
+    "payment_disputed",
+    "payment_needs_review",
+    "payment_succeeded",
+    "refund_create",
+    "payment_succeeded_apply",
     "payments_through",
     "MAX_ORDER_TOTAL",
     "order_advance",

@@ -12,8 +12,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from apps.catalog.api import price_sql
-from apps.catalog.models import Product, Variant
+from apps.catalog.api import Product, Variant, price_sql
 from apps.core.db import hot_cursor
 from apps.core.roles import STAFF_ROLES, has_role
 from apps.inventory.api import available_sql

@@ -19,6 +19,44 @@ from .charts import bar_chart
 
 logger = logging.getLogger(__name__)
 
+# The dashboard's revenue and payment figures: for the finance and admin roles only.
+MONEY_FIGURES = ("revenue", "orders_paid")
+
+
+def without_money(figures: dict) -> dict:
+    """The dashboard's figures (analytics.overview) less revenue and payments, for the staff
+    roles that must not see them (removed from the data, not only from the page)."""
+
+    def strip(part: dict) -> dict:
+        return {key: value for key, value in part.items() if key not in MONEY_FIGURES}
+
+    return {
+        **figures,
+        "current": strip(figures["current"]),
+        "previous": strip(figures["previous"]),
+        "change_percent": strip(figures["change_percent"]),
+        "daily": [strip(day) for day in figures["daily"]],
+    }
+
+
+def admin_urls(admin_site) -> list:
+    """The finance page and the CSV exports, under /admin/ (names ``admin:finance``, ``admin:export``)."""
+    from django.urls import path
+
+    finance_page = admin_site.admin_view(lambda request: finance_view(request, admin_site))
+    return [
+        path("finance/", finance_page, name="finance"),
+        path("export/<str:dataset>/", admin_site.admin_view(export_view), name="export"),
+    ]
+
+
+def dashboard_panel(request) -> dict:
+    """The index page's dashboard, without the money figures for roles that may not see them."""
+    context = dashboard_context(request)
+    if "dashboard" in context and not context["can_see_finance"]:
+        context["dashboard"] = without_money(context["dashboard"])
+    return context
+
 
 def dashboard_context(request) -> dict:
     """The last 30 days for the index page (staff only; a failure never breaks the index)."""

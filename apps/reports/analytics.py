@@ -31,9 +31,9 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from apps.leads.models import Inquiry
-from apps.orders.models import Order
-from apps.rfq.models import RFQ
+from apps.leads.api import Inquiry
+from apps.orders.api import Order
+from apps.rfq.api import RFQ
 
 from .models import AnalyticsEvent, DailyMetric
 

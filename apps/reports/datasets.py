@@ -16,15 +16,10 @@ from django.db.models import QuerySet
 from apps.core.filters import ActivityLogFilter, IsoDateTimeFilter
 from apps.core.models import ActivityLog
 from apps.core.roles import ADMIN, FINANCE, LOGISTICS, SALES
-from apps.inventory.filters import StockMovementFilter
-from apps.inventory.models import StockMovement
-from apps.leads.filters import InquiryFilter
-from apps.leads.models import Inquiry
-from apps.leads.selectors import inquiries_visible
-from apps.orders.filters import OrderFilter, PaymentFilter
-from apps.orders.models import Order, OrderLine, Payment, Refund
-from apps.rfq.filters import RFQFilter
-from apps.rfq.selectors import rfqs_visible
+from apps.inventory.api import StockMovement, StockMovementFilter
+from apps.leads.api import Inquiry, InquiryFilter, inquiries_visible
+from apps.orders.api import Order, OrderFilter, OrderLine, Payment, PaymentFilter, Refund
+from apps.rfq.api import RFQFilter, rfqs_visible
 
 from .copy_csv import copy_rows, copy_statement
 from .csv_stream import header_text, row_chunks

@@ -11,7 +11,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
-from apps.orders.models import Order, Payment, Refund
+from apps.orders.api import Order, Payment, Refund
 
 MAX_DAYS = 366
 # The dates a range may name: a day after the last one must exist too (the range's upper bound

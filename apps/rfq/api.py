@@ -1,5 +1,12 @@
 """The RFQ app's public surface for other apps (leads converts an inquiry into an RFQ).
 
+Owns: requests for quotation (``RFQ``, items, status history) and their quotes.
+
+Offers: ``rfq_create`` (below), ``rfq_for_inquiry``, ``rfq_search`` and ``may_search`` (the
+unified search), and for reports ``RFQ``, ``RFQFilter`` and ``rfqs_visible``.
+
+Events: emits none.
+
 ``rfq_create(*, full_name, email, items, company="", country="", phone="", customer=None,
 inquiry=None, budget_range="", timeline="", requirements="", specifications=None, actor=None,
 product_category=None, assigned_to=None, request=None) -> RFQ``
@@ -11,8 +18,9 @@ through the notifications outbox, in the caller's transaction. With ``inquiry`` 
 inquiry, or its id, kept as ``RFQ.inquiry_id``) the item list may be empty.
 """
 
+from .filters import RFQFilter
 from .models import RFQ
-from .selectors import may_search, rfq_search
+from .selectors import may_search, rfq_search, rfqs_visible
 from .services.rfqs import rfq_create
 
 
@@ -21,4 +29,12 @@ def rfq_for_inquiry(inquiry_id) -> RFQ | None:
     return RFQ.objects.filter(inquiry_id=inquiry_id).order_by("-created_at").first()
 
 
-__all__ = ["RFQ", "may_search", "rfq_create", "rfq_for_inquiry", "rfq_search"]
+__all__ = [
+    "may_search",
+    "RFQ",
+    "rfq_create",
+    "rfq_for_inquiry",
+    "rfq_search",
+    "RFQFilter",
+    "rfqs_visible",
+]

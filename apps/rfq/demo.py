@@ -11,8 +11,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from apps.accounts.models import User
-from apps.catalog.models import Variant
+from apps.accounts.api import User
+from apps.catalog.api import Variant
 from apps.core.demo_mode import demo_customer_address
 from apps.inventory.api import available_by_variant
 from apps.orders.api import payments_through

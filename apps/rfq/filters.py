@@ -2,7 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from apps.catalog.models import Category
+from apps.catalog.api import Category
 from apps.core.filters import IsoDateTimeFilter
 
 from .models import RFQ

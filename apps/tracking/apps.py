@@ -7,4 +7,9 @@ class TrackingConfig(AppConfig):
     verbose_name = "Tracking"
 
     def ready(self):
-        from . import hooks  # noqa: F401  (the workflow's side effects register themselves)
+        from . import (
+            hooks,  # noqa: F401  (the workflow's side effects register themselves)
+            receivers,
+        )
+
+        receivers.connect()  # orders' payment events for service jobs

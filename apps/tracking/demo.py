@@ -22,12 +22,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from apps.accounts.models import User
+from apps.accounts.api import User
 from apps.core.demo_mode import demo_secret
-from apps.orders.api import payments_through
-from apps.orders.models import Order, OrderStatusHistory
-from apps.orders.services import payment_events
-from apps.orders.services import status as order_status
+from apps.orders import api as orders
+from apps.orders.api import Order, OrderStatusHistory, payments_through
 
 from . import jobs, services
 from .models import (
@@ -194,7 +192,7 @@ def _seed_shipments(*, stdout=None) -> None:
             for status, location, note in scans:
                 _scan(shipment, status, location=location, note=note)
             if returned:
-                order_status.order_transition(
+                orders.order_transition(
                     order=order, target=Order.Status.RETURNED, actor=staff, reason=RETURN_REASON
                 )
             made.append(shipment.tracking_code)
@@ -258,7 +256,7 @@ def _offer_unanswered(job: Job) -> None:
 
 
 def _seed_jobs(*, stdout=None) -> None:
-    from apps.accounts.models import User
+    from apps.accounts.api import User
 
     for code, name, unit, hours in SERVICE_TYPES:
         ServiceType.objects.get_or_create(
@@ -319,13 +317,16 @@ def _seed_jobs(*, stdout=None) -> None:
             job.refresh_from_db()
         if job.status == J.COMPLETED:
             payment = jobs.job_payment_intent(job=job, user=customer)
-            payment_events.payment_succeeded(  # what the provider's webhook does
+            orders.payment_succeeded_apply(  # what the provider's webhook does
                 providers=(payment.provider,),
                 reference=payment.reference,
                 amount=payment.amount,
                 currency=payment.currency,
                 source="demo",
             )
+            # What orders' payment_succeeded event does after commit, now, whether or not the
+            # seed runs inside a transaction (the event then finds the job paid: no change).
+            jobs.job_payment_succeeded(payment_id=payment.pk, source="demo")
         made.append(f"{code} {job.status}")
     if stdout:
         stdout.write(

@@ -15,7 +15,7 @@ from django.conf import settings
 from apps.core.roles import LOGISTICS
 from apps.notifications import api as notifications
 from apps.orders import api as orders
-from apps.orders.models import Order
+from apps.orders.api import Order
 
 from .models import Job, Shipment
 from .workflows import JOB, SHIPMENT

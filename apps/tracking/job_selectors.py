@@ -10,7 +10,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from apps.core.roles import STAFF_ROLES, has_role
-from apps.orders.models import Payment
+from apps.orders.api import Payment
 
 from .models import Job, JobEvent, JobOffer, ServiceProvider, ServiceType
 

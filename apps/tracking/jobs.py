@@ -20,9 +20,8 @@ from apps.core.activity import activity_record
 from apps.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from apps.core.roles import ADMIN, CUSTOMER, LOGISTICS, PROVIDER, has_role, user_roles
 from apps.core.services import enqueue_on_commit
-from apps.orders.models import Payment
-from apps.orders.payments import Charge, provider_for
-from apps.orders.pricing import money_round
+from apps.orders import api as orders
+from apps.orders.api import Charge, Payment, money_round, provider_for
 
 from . import matching
 from .models import Job, JobEvent, JobOffer, Resource, ServiceType
@@ -398,9 +397,7 @@ def job_cancel(*, job: Job, user, reason: str = "", location: str = "") -> Job:
     _close_open_offer(job, status=JobOffer.Status.WITHDRAWN, reason="job cancelled")
     _move(job, target=J.CANCELLED, actor=user, location=location, note=reason or "Cancelled.")
     for payment in job.payments.filter(status=Payment.Status.SUCCEEDED).select_for_update():
-        from apps.orders.services.refunds import refund_create
-
-        refund_create(
+        orders.refund_create(
             payment=payment, amount=payment.amount_captured, reason="job cancelled", actor=_actor(user)
         )
     return job
@@ -557,18 +554,25 @@ def job_payment_intent(*, job: Job, user) -> Payment:
     )
 
 
-def job_payment_applied(*, job: Job, payment: Payment, source: str) -> str:
-    """A job's payment succeeded (the webhook, through apps.orders.services.payment_events,
-    with the payment and the job locked, the amount checked): the job is marked paid once; paid
-    after it was cancelled, the money goes back."""
+@transaction.atomic
+def job_payment_succeeded(*, payment_id, source: str) -> str:
+    """A job's payment succeeded (orders' ``payment_succeeded`` event, after the payment's
+    transaction committed with the amount checked): the job is marked paid once; paid after it
+    was cancelled, what is left of the money goes back; a second payment is flagged. The job is
+    locked before the payment, as ``job_cancel`` does."""
+    job_id = Payment.objects.filter(pk=payment_id).values_list("job_id", flat=True).first()
+    if job_id is None:
+        return "not a job's payment"
+    job = job_lock(Job(pk=job_id))
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
     if job.status == J.CANCELLED:
-        from apps.orders.services.refunds import refund_create
-
-        refund_create(
-            payment=payment,
-            amount=payment.amount_captured,
-            reason=f"paid after the job was cancelled ({source})",
-        )
+        remaining = payment.amount_captured - payment.amount_refunded
+        if remaining > 0:
+            orders.refund_create(
+                payment=payment,
+                amount=remaining,
+                reason=f"paid after the job was cancelled ({source})",
+            )
         job_flag(
             job=job, reason=f"{source}: payment {payment.reference} succeeded after cancellation; refunded."
         )
@@ -580,5 +584,16 @@ def job_payment_applied(*, job: Job, payment: Payment, source: str) -> str:
 
         job_paid(job, payment)
         return "job paid"
+    if job.paid_at == payment.succeeded_at:
+        return "already applied"
     job_flag(job=job, reason=f"{source}: a second payment {payment.reference} succeeded.")
     return "job already paid: flagged"
+
+
+@transaction.atomic
+def job_payment_flag(*, payment_id, reason: str) -> None:
+    """orders' ``payment_needs_review`` and ``payment_disputed`` events: a job's payment needs
+    staff's eyes, so does its job."""
+    job = Job.objects.filter(payments__pk=payment_id).first()
+    if job is not None:
+        job_flag(job=job, reason=reason)

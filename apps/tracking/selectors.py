@@ -10,7 +10,7 @@ from uuid import UUID
 
 from django.db.models import Prefetch
 
-from apps.orders.models import Order, OrderStatusHistory
+from apps.orders.api import Order, OrderStatusHistory
 
 from .models import Carrier, Shipment, ShipmentEvent
 

@@ -20,7 +20,7 @@ from apps.core.errors import ApplicationError, Conflict, NotFound
 from apps.core.parsers import json_loads, utc_datetime
 from apps.core.roles import user_roles
 from apps.orders import api as orders
-from apps.orders.models import Order, OrderLine
+from apps.orders.api import Order, OrderLine
 
 from . import streams
 from .models import Carrier, Shipment, ShipmentEvent, ShipmentLine

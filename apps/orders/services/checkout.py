@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from apps.catalog.models import Price, Variant
+from apps.catalog.api import Price, Variant
 from apps.core.errors import ApplicationError, Conflict
 from apps.inventory import api as inventory
 

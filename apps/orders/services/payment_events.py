@@ -13,6 +13,9 @@ from django.utils import timezone
 from apps.core.activity import activity_record
 
 from ..models import Order, Payment
+from ..signals import payment_disputed as payment_disputed_event
+from ..signals import payment_needs_review, send_on_commit
+from ..signals import payment_succeeded as payment_succeeded_event
 from . import emails
 from .refunds import order_refunded_if_in_full, payment_refunds_settle, refund_create
 from .status import order_lock, order_mark_paid
@@ -56,13 +59,7 @@ def payment_succeeded(*, providers, reference: str, amount: Decimal, currency: s
         Payment.Status.REFUNDED,
     ):
         return "already applied"
-    job = None
-    if payment.job is not None:  # a service job's payment (apps.tracking); None needs no query
-        from apps.tracking import jobs
-
-        job = jobs.job_lock(payment.job)
-    else:
-        order = order_lock(_order_paid_for(payment))
+    order = order_lock(payment.order) if payment.order is not None else None  # None: a job (no query)
     if amount != payment.amount or currency.upper() != payment.currency:
         payment.status = Payment.Status.NEEDS_REVIEW
         payment.review_reason = (
@@ -70,19 +67,18 @@ def payment_succeeded(*, providers, reference: str, amount: Decimal, currency: s
             f"expected {payment.amount:.2f} {payment.currency}."
         )
         payment.save(update_fields=["status", "review_reason", "updated_at"])
-        if job is not None:
-            jobs.job_flag(job=job, reason=payment.review_reason)
-        else:
+        if order is not None:
             _flag(order=order, reason=payment.review_reason)
+        send_on_commit(payment_needs_review, payment_id=payment.pk, reason=payment.review_reason)
         return "amount mismatch: flagged"
     payment.status = Payment.Status.SUCCEEDED
     payment.amount_captured = amount
     payment.succeeded_at = timezone.now()
     payment.save(update_fields=["status", "amount_captured", "succeeded_at", "updated_at"])
-    if job is not None:
-        outcome = jobs.job_payment_applied(job=job, payment=payment, source=source)
+    send_on_commit(payment_succeeded_event, payment_id=payment.pk, source=source)
+    if order is None:  # the payment of something another app owns (a service job)
         payment_refunds_settle(payment=payment)  # refunds reported before the capture
-        return outcome
+        return "payment succeeded: payment_succeeded sent"
     payment_refunds_settle(payment=payment)  # refunds reported before the capture
     if order.status == Order.Status.PENDING_PAYMENT:
         order_mark_paid(order=order, reason=f"payment {reference} succeeded ({source})")
@@ -154,10 +150,8 @@ def payment_disputed(*, providers, reference: str, reason: str) -> str:
     payment = _payment_locked(providers=providers, reference=reference)
     if payment is None:
         return f"no local payment {reference}"
-    if payment.job is not None:  # None needs no query
-        from apps.tracking import jobs
-
-        jobs.job_flag(job=payment.job, reason=f"dispute opened on payment {reference}: {reason}")
-        return "job flagged: dispute"
+    send_on_commit(payment_disputed_event, payment_id=payment.pk, reason=reason)
+    if payment.order_id is None:  # the payment of something another app owns (a service job)
+        return "dispute: payment_disputed sent"
     _flag(order=order_lock(_order_paid_for(payment)), reason=f"dispute opened: {reason}")
     return "order flagged: dispute"

@@ -10,7 +10,7 @@ from django.db import transaction
 from apps.core.activity import activity_record
 from apps.core.errors import Conflict
 from apps.inventory import api as inventory
-from apps.inventory.models import Reservation, StockMovement
+from apps.inventory.api import Reservation, StockMovement
 
 from ..models import Order, Payment, Refund
 from ..payments import provider_named
@@ -59,7 +59,7 @@ def _restock_order(*, order: Order, actor) -> int:
     reference = f"restock:{order.number}"
     if StockMovement.objects.filter(reference=reference).exists():
         return 0
-    from apps.catalog.models import Variant
+    from apps.catalog.api import Variant
 
     sold = Reservation.objects.filter(
         reference=order.reservation_reference, state=Reservation.State.COMMITTED

@@ -26,8 +26,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from apps.catalog.api import price_expression, variant_by_sku
-from apps.catalog.models import Variant
+from apps.catalog.api import Variant, price_expression, variant_by_sku
 from apps.core.activity import activity_record, snapshot
 from apps.core.errors import ApplicationError, Conflict
 from apps.orders import api as orders

@@ -20,8 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.api import has_role, object_permission_grant, object_permission_revoke
-from apps.catalog.api import variant_by_sku
-from apps.catalog.models import Category, Product, Variant
+from apps.catalog.api import Category, Product, Variant, variant_by_sku
 from apps.core.activity import activity_record, is_staff_user, snapshot
 from apps.core.errors import ApplicationError
 from apps.core.roles import ADMIN, SALES

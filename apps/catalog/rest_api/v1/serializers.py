@@ -3,7 +3,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from apps.catalog.models import Category, Document, Product, Variant
-from apps.cms.models import MediaFile
+from apps.cms.api import MediaFile
 from apps.core.models import currency_code_validator
 
 SCALARS = (str, int, float, bool, type(None))

@@ -1,0 +1,87 @@
+"""Orders tells tracking about a job's payment with events sent after commit (orders never
+imports tracking): nothing happens to the job before the payment commits, nothing at all when
+it rolls back, and a failing listener is logged without undoing the payment."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from apps.orders import api as orders
+from apps.orders.models import Payment
+from apps.tracking import jobs
+from apps.tracking.models import Job
+
+from .job_factories import job_in, resource, unique
+
+pytestmark = pytest.mark.django_db
+
+
+def _job_payment() -> tuple[Job, Payment]:
+    res = resource(name=unique("Evented"), km_north=10, rate="50.00", fee="2.00")
+    job = job_in(Job.Status.ACCEPTED, res=res, estimated_hours=Decimal("4.00"), currency=res.currency)
+    return job, jobs.job_payment_intent(job=job, user=job.customer)
+
+
+def _succeed(payment: Payment) -> str:
+    return orders.payment_succeeded_apply(
+        providers=(payment.provider,),
+        reference=payment.reference,
+        amount=payment.amount,
+        currency=payment.currency,
+        source="test",
+    )
+
+
+def test_the_job_is_paid_only_once_the_payment_commits(django_capture_on_commit_callbacks):
+    job, payment = _job_payment()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert _succeed(payment) == "payment succeeded: payment_succeeded sent"
+    job.refresh_from_db()
+    assert job.paid_at is None  # not yet committed: tracking has heard nothing
+    for callback in callbacks:
+        callback()
+    job.refresh_from_db()
+    payment.refresh_from_db()
+    assert job.paid_at == payment.succeeded_at is not None
+
+
+def test_a_rolled_back_payment_is_never_announced(django_capture_on_commit_callbacks):
+    job, payment = _job_payment()
+    heard = []
+
+    def listener(**kwargs):
+        heard.append(kwargs)
+
+    orders.payment_succeeded.connect(listener)
+    try:
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            pytest.raises(RuntimeError),
+            transaction.atomic(),
+        ):
+            _succeed(payment)
+            raise RuntimeError("rolled back")
+    finally:
+        orders.payment_succeeded.disconnect(listener)
+    job.refresh_from_db()
+    payment.refresh_from_db()
+    assert heard == [] and job.paid_at is None and payment.status == Payment.Status.PENDING
+
+
+def test_a_failing_listener_is_logged_and_the_others_still_hear(django_capture_on_commit_callbacks, caplog):
+    job, payment = _job_payment()
+
+    def broken(**kwargs):
+        raise ValueError("listener bug")
+
+    orders.payment_succeeded.connect(broken)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            _succeed(payment)
+    finally:
+        orders.payment_succeeded.disconnect(broken)
+    job.refresh_from_db()
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.SUCCEEDED and job.paid_at == payment.succeeded_at
+    assert "receiver" in caplog.text and "listener bug" in caplog.text
