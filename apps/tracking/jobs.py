@@ -590,6 +590,33 @@ def job_payment_succeeded(*, payment_id, source: str) -> str:
     return "job already paid: flagged"
 
 
+# A payment's event reaches tracking right after the payment commits; a payment older than this
+# whose job has still not heard of it lost its event (the process stopped in between).
+MISSED_PAYMENT_GRACE = timedelta(minutes=5)
+
+
+def job_payments_missed() -> list:
+    """The ids of job payments whose ``payment_succeeded`` event was lost: succeeded at least
+    ``MISSED_PAYMENT_GRACE`` ago, and their job neither paid nor (cancelled since) refunded."""
+    cutoff = timezone.now() - MISSED_PAYMENT_GRACE
+    succeeded = Payment.objects.filter(
+        job__isnull=False, succeeded_at__isnull=False, succeeded_at__lte=cutoff, amount_captured__gt=0
+    )
+    unpaid = succeeded.filter(job__paid_at__isnull=True).exclude(job__status=J.CANCELLED)
+    unrefunded = succeeded.filter(job__status=J.CANCELLED, amount_refunded=0).exclude(refunds__isnull=False)
+    return sorted({*unpaid.values_list("pk", flat=True), *unrefunded.values_list("pk", flat=True)}, key=str)
+
+
+def job_payments_apply_missed() -> dict[str, int]:
+    """The safety net of the after-commit events: apply each missed job payment as its event
+    would have (``job_payment_succeeded`` is idempotent), each in its own transaction."""
+    counts: dict[str, int] = {}
+    for payment_id in job_payments_missed():  # job_payment_succeeded is atomic: one at a time
+        outcome = job_payment_succeeded(payment_id=payment_id, source="missed-event sweep")
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
 @transaction.atomic
 def job_payment_flag(*, payment_id, reason: str) -> None:
     """orders' ``payment_needs_review`` and ``payment_disputed`` events: a job's payment needs

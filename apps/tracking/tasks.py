@@ -34,6 +34,23 @@ def match_job(job_id: str) -> str:
 
 
 @shared_task(
+    name="tracking.apply_missed_job_payments",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def apply_missed_job_payments() -> dict:
+    """Every 10 minutes: a job payment whose ``payment_succeeded`` event was lost (the process
+    stopped between the payment's commit and the event) is applied now (``jobs``)."""
+    from .jobs import job_payments_apply_missed
+
+    counts = job_payments_apply_missed()
+    if counts:
+        logger.warning("applied job payments whose event was lost: %s", counts)
+    return counts
+
+
+@shared_task(
     name="tracking.expire_job_offers", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3
 )
 def expire_job_offers() -> dict:

@@ -85,3 +85,35 @@ def test_a_failing_listener_is_logged_and_the_others_still_hear(django_capture_o
     payment.refresh_from_db()
     assert payment.status == Payment.Status.SUCCEEDED and job.paid_at == payment.succeeded_at
     assert "receiver" in caplog.text and "listener bug" in caplog.text
+
+
+def test_a_lost_event_is_applied_by_the_sweep_once(django_capture_on_commit_callbacks):
+    """The process stops between the payment's commit and its event: the beat sweep
+    (``tracking.apply_missed_job_payments``) pays the job once the grace period has passed, and
+    a second sweep changes nothing."""
+    from datetime import timedelta
+
+    from apps.tracking.tasks import apply_missed_job_payments
+
+    job, payment = _job_payment()
+    with django_capture_on_commit_callbacks(execute=False):
+        _succeed(payment)  # its event is never sent: the callbacks are dropped
+    assert jobs.job_payments_missed() == []  # within the grace period: the event may still come
+    payment.refresh_from_db()
+    Payment.objects.filter(pk=payment.pk).update(succeeded_at=payment.succeeded_at - timedelta(minutes=10))
+    payment.refresh_from_db()
+    assert jobs.job_payments_missed() == [payment.pk]
+    assert apply_missed_job_payments() == {"job paid": 1}
+    job.refresh_from_db()
+    assert job.paid_at == payment.succeeded_at
+    assert apply_missed_job_payments() == {} and jobs.job_payments_missed() == []
+
+
+def test_the_sweep_leaves_applied_payments_alone(django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    job, payment = _job_payment()
+    with django_capture_on_commit_callbacks(execute=True):
+        _succeed(payment)
+    Payment.objects.filter(pk=payment.pk).update(succeeded_at=job.created_at - timedelta(days=1))
+    assert jobs.job_payments_missed() == []
