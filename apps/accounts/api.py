@@ -131,7 +131,7 @@ def register_personal_data(name: str, *, export: Callable, erase: Callable | Non
 
 
 def customer_get_or_invite(*, email: str, full_name: str = "", phone: str = "", company: str = "",
-                           actor=None, request=None):
+                           actor=None):
     """The account with this email (compared case-insensitively), or a new ``customer`` account
     without a usable password whose owner is invited by email to set one (the invitation is
     sent when ``actor``, the staff member acting, is given). Returns (user, created)."""
@@ -146,7 +146,7 @@ def customer_get_or_invite(*, email: str, full_name: str = "", phone: str = "", 
         return existing, False
     try:
         user = user_create(email=email, full_name=full_name, phone=phone, company=company,
-                           actor=actor, request=request)
+                           actor=actor)
     except ValidationError:
         existing = User.objects.filter(email__iexact=email).first()  # created concurrently
         if existing is None:

@@ -73,7 +73,6 @@ def user_create(
     is_active: bool = True,
     email_verified: bool = False,
     actor=None,
-    request=None,
 ) -> User:
     email = normalize_email(email)
     roles = _validate_roles(roles)
@@ -103,7 +102,7 @@ def user_create(
     _apply_roles(user, roles)
     if actor is not None:
         activity_record(actor=actor, action="create", entity=user,
-                        after={**snapshot(user), "roles": roles}, request=request)
+                        after={**snapshot(user), "roles": roles})
     if not password and actor is not None and is_active:
         # A staff-created account without a password: the user is invited to set one.
         password_reset_send(user=user, invitation=True)
@@ -112,7 +111,7 @@ def user_create(
 
 @transaction.atomic
 def user_update(
-    *, user: User, data: dict, actor, request=None, fields: list[str] | None = None
+    *, user: User, data: dict, actor, fields: list[str] | None = None
 ) -> User:
     before = {**snapshot(user), "roles": sorted(user.groups.values_list("name", flat=True))}
     if actor is not None and actor.pk == user.pk:  # no locking oneself out of the admin API
@@ -129,13 +128,12 @@ def user_update(
         tokens_revoke_all(user=user)
     after = {**snapshot(user), "roles": sorted(user.groups.values_list("name", flat=True))}
     if is_staff_user(actor):
-        activity_record(actor=actor, action="update", entity=user, before=before, after=after,
-                        request=request)
+        activity_record(actor=actor, action="update", entity=user, before=before, after=after)
     return user
 
 
 @transaction.atomic
-def user_deactivate(*, user: User, actor, request=None) -> User:
+def user_deactivate(*, user: User, actor) -> User:
     if actor is not None and actor.pk == user.pk:
         raise ApplicationError("You cannot deactivate your own account here.",
                                code="cannot_deactivate_self")
@@ -145,7 +143,7 @@ def user_deactivate(*, user: User, actor, request=None) -> User:
         user.save(update_fields=["is_active"])
         tokens_revoke_all(user=user)
         activity_record(actor=actor, action="user.deactivate", entity=user, before=before,
-                        after=snapshot(user), request=request)
+                        after=snapshot(user))
     return user
 
 
@@ -171,13 +169,13 @@ def refresh_token_blacklist(*, user: User, refresh: str) -> None:
 
 
 @transaction.atomic
-def user_erase(*, user: User, request=None) -> None:
+def user_erase(*, user: User) -> None:
     """GDPR erasure: personal data anonymised, the account closed; records that accounting
     needs (orders, payments) keep pointing at the anonymised user."""
     for source in PERSONAL_DATA_SOURCES.values():
         if source.erase is not None:
             source.erase(user)
-    activity_record(actor=user, action="user.erase", entity=user, request=request,
+    activity_record(actor=user, action="user.erase", entity=user,
                     only_changes=False)
     activity_log_scrub_person(user_id=user.pk, entity_type=User._meta.label_lower)
     user.email = f"erased-{uuid.uuid4().hex}@erased.invalid"

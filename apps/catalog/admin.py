@@ -118,20 +118,20 @@ class ProductAdmin(ActivityLoggedAdminMixin, nested_admin.NestedModelAdmin):
     def activate(self, request, queryset):
         for product in queryset:
             services.product_update(
-                product=product, data={"status": Product.Status.ACTIVE}, actor=request.user, request=request
+                product=product, data={"status": Product.Status.ACTIVE}, actor=request.user
             )
         self.message_user(request, f"{queryset.count()} product(s) activated.", messages.SUCCESS)
 
     @admin.action(description="Archive selected products")
     def archive(self, request, queryset):
         for product in queryset:
-            services.product_archive(product=product, actor=request.user, request=request)
+            services.product_archive(product=product, actor=request.user)
         self.message_user(request, f"{queryset.count()} product(s) archived.", messages.SUCCESS)
 
     @admin.action(description="Duplicate selected products")
     def duplicate(self, request, queryset):
         copies = [
-            services.product_duplicate(product=p, actor=request.user, request=request) for p in queryset
+            services.product_duplicate(product=p, actor=request.user) for p in queryset
         ]
         self.message_user(
             request,
@@ -178,4 +178,4 @@ class DocumentAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        services.document_file_protect(document=obj, actor=request.user, request=request)
+        services.document_file_protect(document=obj, actor=request.user)

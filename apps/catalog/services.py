@@ -100,7 +100,7 @@ def _set_images(product: Product, images: list[dict]) -> None:
 
 
 @transaction.atomic
-def product_create(*, data: dict, actor, request=None) -> Product:
+def product_create(*, data: dict, actor) -> Product:
     fields = {k: data[k] for k in PRODUCT_FIELDS if k in data}
     for _ in range(3):
         fields["slug"] = data.get("slug") or unique_slug(Product, data["name"])
@@ -116,12 +116,12 @@ def product_create(*, data: dict, actor, request=None) -> Product:
     _upsert_variants(product, data["variants"], deactivate_missing=False)
     _set_images(product, data.get("images", []))
     product_search_text_refresh(product=product)
-    activity_record(actor=actor, action="create", entity=product, after=_full_state(product), request=request)
+    activity_record(actor=actor, action="create", entity=product, after=_full_state(product))
     return product
 
 
 @transaction.atomic
-def product_update(*, product: Product, data: dict, actor, request=None) -> Product:
+def product_update(*, product: Product, data: dict, actor) -> Product:
     product = Product.objects.select_for_update().get(pk=product.pk)
     before = _full_state(product)
     for field in PRODUCT_FIELDS:
@@ -142,13 +142,12 @@ def product_update(*, product: Product, data: dict, actor, request=None) -> Prod
         entity=product,
         before=before,
         after=_full_state(product),
-        request=request,
     )
     return product
 
 
 @transaction.atomic
-def product_archive(*, product: Product, actor, request=None) -> Product:
+def product_archive(*, product: Product, actor) -> Product:
     if product.status != Product.Status.ARCHIVED:
         before = snapshot(product)
         product.status = Product.Status.ARCHIVED
@@ -159,13 +158,12 @@ def product_archive(*, product: Product, actor, request=None) -> Product:
             entity=product,
             before=before,
             after=snapshot(product),
-            request=request,
         )
     return product
 
 
 @transaction.atomic
-def product_duplicate(*, product: Product, actor, request=None) -> Product:
+def product_duplicate(*, product: Product, actor) -> Product:
     """A copy as a draft-like product (status coming_soon) with new SKUs (suffix -COPY-n)."""
     source = Product.objects.prefetch_related("variants__prices", "images").get(pk=product.pk)
     copy_variants = []
@@ -196,21 +194,21 @@ def product_duplicate(*, product: Product, actor, request=None) -> Product:
             {"media": i.media, "alt_text": i.alt_text, "position": i.position} for i in source.images.all()
         ],
     )
-    return product_create(data=data, actor=actor, request=request)
+    return product_create(data=data, actor=actor)
 
 
-def document_file_protect(*, document: Document, actor, request=None) -> None:
+def document_file_protect(*, document: Document, actor) -> None:
     """The file of a document that is not public is private: the public media URL refuses it
     and only the download endpoint's checks (or a signed, expiring URL) hand it out."""
     if document.access_level != Document.AccessLevel.PUBLIC:
-        cms_api.media_make_private(media=document.file, actor=actor, request=request)
+        cms_api.media_make_private(media=document.file, actor=actor)
 
 
 @transaction.atomic
-def document_create(*, data: dict, actor, request=None) -> Document:
+def document_create(*, data: dict, actor) -> Document:
     document = Document.objects.create(**data)
-    document_file_protect(document=document, actor=actor, request=request)
-    activity_record(actor=actor, action="create", entity=document, after=snapshot(document), request=request)
+    document_file_protect(document=document, actor=actor)
+    activity_record(actor=actor, action="create", entity=document, after=snapshot(document))
     return document
 
 

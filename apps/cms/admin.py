@@ -75,23 +75,22 @@ class NewsArticleAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
         fields = [f for f in services.NEWS_FIELDS if f in form.cleaned_data]
         if change:
             data = {f: form.cleaned_data[f] for f in fields if f in form.changed_data}
-            saved = services.news_update(article=obj, data=data, actor=request.user,
-                                         request=request)
+            saved = services.news_update(article=obj, data=data, actor=request.user)
         else:
             data = {f: form.cleaned_data[f] for f in fields}
-            saved = services.news_create(data=data, actor=request.user, request=request)
+            saved = services.news_create(data=data, actor=request.user)
         _copy_saved(obj, saved)
 
     @admin.action(description="Publish selected articles now")
     def publish_selected(self, request, queryset):
         for article in queryset:
-            services.news_publish(article=article, actor=request.user, request=request)
+            services.news_publish(article=article, actor=request.user)
         self.message_user(request, f"{queryset.count()} article(s) published.", messages.SUCCESS)
 
     @admin.action(description="Unpublish selected articles (back to draft)")
     def unpublish_selected(self, request, queryset):
         for article in queryset:
-            services.news_unpublish(article=article, actor=request.user, request=request)
+            services.news_unpublish(article=article, actor=request.user)
         self.message_user(request, f"{queryset.count()} article(s) unpublished.",
                           messages.SUCCESS)
 
@@ -122,10 +121,9 @@ class PageAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
         data = {f: form.cleaned_data[f] for f in services.PAGE_FIELDS if f in form.cleaned_data}
         if change:
             data = {f: v for f, v in data.items() if f in form.changed_data}
-            saved = services.page_update(page=obj, data=data, actor=request.user,
-                                         request=request)
+            saved = services.page_update(page=obj, data=data, actor=request.user)
         else:
-            saved = services.page_create(data=data, actor=request.user, request=request)
+            saved = services.page_create(data=data, actor=request.user)
         _copy_saved(obj, saved)
 
 
@@ -215,18 +213,17 @@ class MediaFileAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
         if change:
             data = {f: form.cleaned_data[f] for f in services.MEDIA_META_FIELDS
                     if f in form.changed_data}
-            saved = services.media_update(media=obj, data=data, actor=request.user,
-                                          request=request)
+            saved = services.media_update(media=obj, data=data, actor=request.user)
         else:
             meta = {f: form.cleaned_data[f] for f in services.MEDIA_META_FIELDS
                     if f in form.cleaned_data}
             saved = services.media_upload(files=[form.cleaned_data["upload"]], data=meta,
-                                          actor=request.user, request=request)[0]
+                                          actor=request.user)[0]
         _copy_saved(obj, saved)
 
     def delete_model(self, request, obj):
-        services.media_delete(media=obj, actor=request.user, request=request)
+        services.media_delete(media=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
         for media in queryset:
-            services.media_delete(media=media, actor=request.user, request=request)
+            services.media_delete(media=media, actor=request.user)

@@ -15,6 +15,8 @@ from typing import Any, overload
 
 from django.db import models
 
+from .context import client_ip as client_ip  # views read the client's IP through it too
+from .context import current
 from .models import ActivityLog
 
 SENSITIVE_FIELDS = {"password", "token", "secret", "client_secret", "key"}
@@ -70,21 +72,6 @@ def changed(before: dict | None, after: dict | None) -> tuple[dict | None, dict 
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    from django.conf import settings
-
-    meta = getattr(request, "META", {})
-    forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
-    num_proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
-    if forwarded and num_proxies:
-        addrs = [a.strip() for a in forwarded.split(",") if a.strip()]
-        if addrs:
-            return addrs[-min(num_proxies, len(addrs))]
-    return meta.get("REMOTE_ADDR") or None
-
-
 def activity_record(
     *,
     actor,
@@ -94,18 +81,18 @@ def activity_record(
     entity_id: str | None = None,
     before: dict | None = None,
     after: dict | None = None,
-    request=None,
     only_changes: bool = True,
 ) -> ActivityLog:
     """Append one entry. ``action`` is a verb such as create, update, delete, or a domain
-    verb (order.transition, user.deactivate). Call inside the write's transaction."""
+    verb (order.transition, user.deactivate). Call inside the write's transaction.
+    The IP and user agent come from the current request's context (none outside a request)."""
     if only_changes:
         before, after = changed(before, after)
     if entity is not None:
         entity_type = entity_type or entity._meta.label_lower
         entity_id = entity_id or str(entity.pk)
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
-    raw_request = getattr(request, "_request", request)
+    context = current()
     return ActivityLog.objects.create(
         actor=actor_obj,
         actor_email=getattr(actor_obj, "email", "") or "",
@@ -115,8 +102,8 @@ def activity_record(
         entity_repr=str(entity)[:200] if entity is not None else "",
         before=_jsonable(before),
         after=_jsonable(after),
-        ip_address=client_ip(raw_request),
-        user_agent=(getattr(raw_request, "META", {}) or {}).get("HTTP_USER_AGENT", "")[:500],
+        ip_address=context.ip,
+        user_agent=context.user_agent[:500],
     )
 
 
@@ -135,7 +122,6 @@ class ActivityLoggedViewSetMixin:
             activity_record(
                 actor=self.request.user, action="create", entity=serializer.instance,
                 entity_type=self.activity_entity_type, after=snapshot(serializer.instance),
-                request=self.request,
             )
 
     def perform_update(self, serializer):
@@ -145,7 +131,7 @@ class ActivityLoggedViewSetMixin:
             activity_record(
                 actor=self.request.user, action="update", entity=serializer.instance,
                 entity_type=self.activity_entity_type, before=before,
-                after=snapshot(serializer.instance), request=self.request,
+                after=snapshot(serializer.instance),
             )
 
     def perform_destroy(self, instance):
@@ -156,7 +142,7 @@ class ActivityLoggedViewSetMixin:
         if is_staff_user(self.request.user):
             activity_record(
                 actor=self.request.user, action="delete", entity_type=entity_type,
-                entity_id=entity_id, before=before, request=self.request,
+                entity_id=entity_id, before=before,
             )
 
 

@@ -61,7 +61,6 @@ class ActivityLoggedAdminMixin:
             entity=obj,
             before=before,
             after=snapshot(obj),
-            request=request,
         )
 
     def save_related(self, request, form, formsets, change):
@@ -74,7 +73,6 @@ class ActivityLoggedAdminMixin:
                 action="update_related",
                 entity=form.instance,
                 after={"inlines": inlines},
-                request=request,
                 only_changes=False,
             )
 
@@ -87,7 +85,6 @@ class ActivityLoggedAdminMixin:
             entity_type=entity_type,
             entity_id=entity_id,
             before=before,
-            request=request,
         )
 
     def delete_queryset(self, request, queryset):
@@ -100,7 +97,6 @@ class ActivityLoggedAdminMixin:
                 entity_type=entity_type,
                 entity_id=entity_id,
                 before=before,
-                request=request,
             )
 
 

@@ -30,13 +30,13 @@ SITE_SETTINGS_FIELDS = ["company_name", "support_email", "default_currency", "lo
 
 
 @transaction.atomic
-def site_settings_update(*, actor, data: dict, request=None) -> SiteSettings:
+def site_settings_update(*, actor, data: dict) -> SiteSettings:
     obj = SiteSettings.objects.select_for_update().get(pk=site_settings_get().pk)
     before = snapshot(obj)
     obj, updated = model_update(instance=obj, fields=SITE_SETTINGS_FIELDS, data=data)
     if updated:
         activity_record(actor=actor, action="update", entity=obj, before=before,
-                        after=snapshot(obj), request=request)
+                        after=snapshot(obj))
     return obj
 
 

@@ -88,7 +88,6 @@ class StockLevelAdmin(admin.ModelAdmin):
             entity=obj,
             before=before,
             after=snapshot(obj),
-            request=request,
         )
 
     @admin.action(description="Adjust stock of the selected levels", permissions=["change"])
@@ -106,7 +105,6 @@ class StockLevelAdmin(admin.ModelAdmin):
                         reason=form.cleaned_data["reason"],
                         note=form.cleaned_data["note"],
                         actor=request.user,
-                        request=request,
                     )
                     done += 1
                 except ApplicationError as exc:

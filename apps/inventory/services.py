@@ -107,7 +107,6 @@ def stock_adjust(
     reason: str,
     note: str = "",
     actor=None,
-    request=None,
 ) -> StockMovement:
     """A person's change of on-hand stock (received, damaged, count correction, returned,
     other). A delta that would make on_hand negative or less than what is reserved → 409."""
@@ -138,7 +137,7 @@ def stock_adjust(
         note=note,
     )
     activity_record(
-        actor=actor, action="adjust", entity=level, before=before, after=snapshot(level), request=request
+        actor=actor, action="adjust", entity=level, before=before, after=snapshot(level)
     )
     return movement
 

@@ -195,24 +195,24 @@ class InquiryAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             data = {name: form.cleaned_data.get(name) for name in form.cleaned_data}
-            created = inquiries.inquiry_create_by_staff(data=data, actor=request.user, request=request)
+            created = inquiries.inquiry_create_by_staff(data=data, actor=request.user)
             obj.pk = created.pk
             return
         data = {
             name: form.cleaned_data[name] for name in self.EDITABLE_ON_CHANGE if name in form.changed_data
         }
         if data:
-            inquiries.inquiry_update(inquiry=obj, data=data, actor=request.user, request=request)
+            inquiries.inquiry_update(inquiry=obj, data=data, actor=request.user)
 
     def save_related(self, request, form, formsets, change):
         """No many-to-many fields or inlines: nothing to save beyond the service's work."""
 
     def delete_model(self, request, obj):
-        inquiries.inquiry_soft_delete(inquiry=obj, actor=request.user, request=request)
+        inquiries.inquiry_soft_delete(inquiry=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
         for inquiry in queryset:
-            inquiries.inquiry_soft_delete(inquiry=inquiry, actor=request.user, request=request)
+            inquiries.inquiry_soft_delete(inquiry=inquiry, actor=request.user)
 
     def _each(self, request, queryset, action, verb):
         done = 0
@@ -233,7 +233,7 @@ class InquiryAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda i: inquiries.inquiry_transition(
-                inquiry=i, target=target, actor=request.user, request=request
+                inquiry=i, target=target, actor=request.user
             ),
             verb,
         )
@@ -255,7 +255,7 @@ class InquiryAdmin(admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            lambda i: inquiries.inquiry_soft_delete(inquiry=i, actor=request.user, request=request),
+            lambda i: inquiries.inquiry_soft_delete(inquiry=i, actor=request.user),
             "Deleted",
         )
 
@@ -268,7 +268,7 @@ class InquiryAdmin(admin.ModelAdmin):
                 request,
                 queryset,
                 lambda i: inquiries.inquiry_assign(
-                    inquiry=i, assignee=assignee, actor=request.user, request=request
+                    inquiry=i, assignee=assignee, actor=request.user
                 ),
                 "Assigned",
             )
@@ -321,17 +321,17 @@ class LeadScoringRuleAdmin(admin.ModelAdmin):
             name: form.cleaned_data[name] for name in RuleAdminForm.Meta.fields if name in form.cleaned_data
         }
         if change:
-            rules.rule_update(rule=obj, data=data, actor=request.user, request=request)
+            rules.rule_update(rule=obj, data=data, actor=request.user)
         else:
-            created = rules.rule_create(data=data, actor=request.user, request=request)
+            created = rules.rule_create(data=data, actor=request.user)
             obj.pk = created.pk
 
     def delete_model(self, request, obj):
-        rules.rule_delete(rule=obj, actor=request.user, request=request)
+        rules.rule_delete(rule=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
         for rule in queryset:
-            rules.rule_delete(rule=rule, actor=request.user, request=request)
+            rules.rule_delete(rule=rule, actor=request.user)
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.preview_view)

@@ -117,7 +117,7 @@ class EmailMessageAdmin(ReadOnlyAdmin):
         done = 0
         for message in queryset.defer("body_text", "body_html"):
             try:
-                outbox.email_retry(message=message, actor=request.user, request=request)
+                outbox.email_retry(message=message, actor=request.user)
                 done += 1
             except ApplicationError as exc:
                 self.message_user(request, f"{', '.join(message.to)}: {exc.detail}", messages.WARNING)
@@ -200,7 +200,6 @@ class BroadcastAdmin(admin.ModelAdmin):
             body=form.cleaned_data["body"],
             audience=form.cleaned_data["audience"],
             actor=request.user,
-            request=request,
         )
         obj.pk = created.pk
         obj._state.adding = False

@@ -105,7 +105,7 @@ class OrderAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda o: order_status.order_transition(
-                order=o, target="fulfilling", actor=request.user, request=request
+                order=o, target="fulfilling", actor=request.user
             ),
             "Marked fulfilling",
         )
@@ -116,7 +116,7 @@ class OrderAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda o: order_status.order_cancel(
-                order=o, actor=request.user, reason="cancelled by staff", request=request
+                order=o, actor=request.user, reason="cancelled by staff"
             ),
             "Cancelled",
         )

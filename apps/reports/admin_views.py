@@ -146,4 +146,4 @@ def export_view(request, dataset: str):
         queryset = exports.filtered_queryset(chosen, shim)
     except ValidationError as exc:
         return HttpResponseBadRequest(f"Bad filter: {exc.detail}", content_type="text/plain; charset=utf-8")
-    return exports.export_response(dataset=chosen, queryset=queryset, request=request, params=request.GET)
+    return exports.export_response(dataset=chosen, queryset=queryset, user=request.user, params=request.GET)

@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.filters import SearchFilter
 
 from apps.core.activity import activity_record
+from apps.core.context import RequestContext, current, request_context
 from apps.core.errors import ApplicationError, NotFound, PermissionDenied
 from apps.core.filters import FilterBackend
 from apps.core.roles import has_role
@@ -58,10 +59,19 @@ def file_name(dataset: Dataset, params) -> str:
 
 
 def export_stream(
-    *, dataset: Dataset, queryset, user, filters: dict, excel: bool, request=None
+    *, dataset: Dataset, queryset, user, filters: dict, excel: bool
 ) -> Iterator[bytes]:
     """The CSV bytes, chunk by chunk. The activity log entry is written when the stream ends:
-    complete, or cut short by the client (``complete: false``)."""
+    complete, or cut short by the client (``complete: false``), with the details of the
+    request that asked for it: the stream runs after the request's middleware has returned."""
+    return _export_chunks(
+        dataset=dataset, queryset=queryset, user=user, filters=filters, excel=excel, context=current()
+    )
+
+
+def _export_chunks(
+    *, dataset: Dataset, queryset, user, filters: dict, excel: bool, context: RequestContext
+) -> Iterator[bytes]:
     counted = {"rows": 0}
     complete = False
     try:
@@ -70,18 +80,17 @@ def export_stream(
             yield chunk
         complete = True
     finally:
-        with transaction.atomic():
+        with request_context(context), transaction.atomic():
             activity_record(
                 actor=user,
                 action="export",
                 entity_type=f"export.{dataset.name}",
                 after={"filters": filters, "rows": counted["rows"], "complete": complete, "excel": excel},
-                request=request,
                 only_changes=False,
             )
 
 
-def export_response(*, dataset: Dataset, queryset, request, params):
+def export_response(*, dataset: Dataset, queryset, user, params):
     """The streamed CSV response (API and admin): ``?excel=true`` for a BOM, the dated file
     name, never cached."""
     from django.http import StreamingHttpResponse
@@ -95,10 +104,9 @@ def export_response(*, dataset: Dataset, queryset, request, params):
         export_stream(
             dataset=dataset,
             queryset=queryset,
-            user=request.user,
+            user=user,
             filters=filters,
             excel=excel,
-            request=request,
         ),
         content_type="text/csv; charset=utf-8",
     )

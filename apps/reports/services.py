@@ -70,7 +70,7 @@ def _filtered(dataset, *, user, filters: dict):
 
 @transaction.atomic
 def report_request(
-    *, user, dataset: str, filters: dict, format: str = "csv", compress: bool = False, request=None
+    *, user, dataset: str, filters: dict, format: str = "csv", compress: bool = False
 ):
     """Check the dataset, the caller's role and the filters now (400/403/404 here, not in the
     worker), then queue the report."""
@@ -86,7 +86,6 @@ def report_request(
         action="report.request",
         entity=report,
         after={"dataset": chosen.name, "filters": filters, "compress": compress},
-        request=request,
         only_changes=False,
     )
     from .tasks import generate_report
@@ -216,9 +215,10 @@ def _email_ready(report: Report) -> None:
 # --- Download ---------------------------------------------------------------------------------
 
 
-def download_url(report: Report, *, request=None) -> tuple[str, datetime] | tuple[None, None]:
+def download_url(report: Report, *, base_url: str = "") -> tuple[str, datetime] | tuple[None, None]:
     """A URL valid REPORT_URL_SECONDS: S3's presigned URL, or on local disk our own download
-    endpoint with a signed, timestamped token."""
+    endpoint with a signed, timestamped token, after ``base_url`` (the site's scheme and host,
+    such as ``https://example.com``; a path alone without it)."""
     if report.status != R.DONE or not report.file:
         return None, None
     seconds = settings.REPORT_URL_SECONDS
@@ -228,7 +228,7 @@ def download_url(report: Report, *, request=None) -> tuple[str, datetime] | tupl
         return storage.url(report.file, expire=seconds), expires
     token = signing.TimestampSigner(salt=SIGNER_SALT).sign(str(report.pk))
     path = reverse("report-download", kwargs={"report_id": report.pk}) + f"?token={token}"
-    return (request.build_absolute_uri(path) if request is not None else path), expires
+    return base_url.rstrip("/") + path, expires
 
 
 def report_for_token(report_id: UUID | str, token: str) -> Report:

@@ -199,7 +199,7 @@ class RFQAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
         if not change:
             rfqs.rfq_history_start(rfq=obj, actor=request.user, reason="entered in the admin")
         if (assignee.pk if assignee else None) != previous:
-            rfqs.rfq_assign(rfq=obj, assignee=assignee, actor=request.user, request=request)
+            rfqs.rfq_assign(rfq=obj, assignee=assignee, actor=request.user)
             obj.assigned_to = assignee
 
     def save_related(self, request, form, formsets, change):
@@ -222,7 +222,7 @@ class RFQAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             lambda rfq: rfqs.rfq_transition(
-                rfq=rfq, target=target, actor=request.user, reason="from the admin", request=request
+                rfq=rfq, target=target, actor=request.user, reason="from the admin"
             ),
             verb,
         )
@@ -232,7 +232,7 @@ class RFQAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            lambda rfq: rfqs.rfq_assign(rfq=rfq, assignee=request.user, actor=request.user, request=request),
+            lambda rfq: rfqs.rfq_assign(rfq=rfq, assignee=request.user, actor=request.user),
             "Assigned",
         )
 
@@ -491,8 +491,8 @@ class QuoteAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             return
         # A new version: numbered, the previous open one superseded, by the service.
-        quotes.quote_open(quote=obj, actor=request.user, request=request)
-        activity_record(actor=request.user, action="create", entity=obj, after=snapshot(obj), request=request)
+        quotes.quote_open(quote=obj, actor=request.user)
+        activity_record(actor=request.user, action="create", entity=obj, after=snapshot(obj))
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -504,7 +504,7 @@ class QuoteAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
         sent = 0
         for quote in queryset.select_related("rfq"):
             try:
-                quotes.quote_send(quote=quote, actor=request.user, request=request)
+                quotes.quote_send(quote=quote, actor=request.user)
                 sent += 1
             except (ApplicationError, ValidationError) as exc:
                 self.message_user(request, f"{quote}: {_error_text(exc)}", messages.ERROR)

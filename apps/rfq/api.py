@@ -9,7 +9,7 @@ Events: emits none.
 
 ``rfq_create(*, full_name, email, items, company="", country="", phone="", customer=None,
 inquiry=None, budget_range="", timeline="", requirements="", specifications=None, actor=None,
-product_category=None, assigned_to=None, request=None) -> RFQ``
+product_category=None, assigned_to=None) -> RFQ``
 
 items: ``[{"product": slug} or {"sku": sku}, "quantity": int, "notes": str]``. Validates
 (``django.core.exceptions.ValidationError`` with dotted attrs such as ``items.0.quantity``),

@@ -120,7 +120,6 @@ def job_create(
     estimated_hours: Decimal | None = None,
     currency: str | None = None,
     notes: str = "",
-    request=None,
 ) -> Job:
     """A new job (SENT); matching runs on commit, as a task, and offers it to the nearest
     available resource."""
@@ -160,7 +159,6 @@ def job_create(
         action="create",
         entity=job,
         after={"service_type": service_type.code, "preferred_date": preferred_date.isoformat()},
-        request=request,
     )
     return job
 
@@ -405,7 +403,7 @@ def job_cancel(*, job: Job, user, reason: str = "", location: str = "") -> Job:
 
 @transaction.atomic
 def job_status_change(
-    *, job: Job, user, status: str, location: str = "", note: str = "", request=None
+    *, job: Job, user, status: str, location: str = "", note: str = ""
 ) -> Job:
     """``POST /jobs/{id}/status``: the workflow decides (409 with the allowed next states);
     the provider the job is offered or assigned to moves the work on, its customer or staff

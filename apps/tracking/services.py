@@ -110,7 +110,6 @@ def shipment_create(
     tracking_number: str,
     lines: list[dict] | None = None,
     actor,
-    request=None,
 ) -> Shipment:
     """A shipment of ``lines`` (``[{line | sku, quantity?}]``; default: everything not yet
     shipped) of a paid order. The order becomes ``fulfilling``, and ``shipped`` once every line
@@ -168,7 +167,6 @@ def shipment_create(
             "tracking_number": tracking_number,
             "lines": {line.sku: quantity for line, quantity in chosen},
         },
-        request=request,
     )
     return shipment
 

@@ -42,8 +42,7 @@ def _meta(data: dict | None) -> dict:
     return meta
 
 
-def media_upload(*, files: list, data: dict | None = None, actor=None,
-                 request=None) -> list[MediaFile]:
+def media_upload(*, files: list, data: dict | None = None, actor=None) -> list[MediaFile]:
     """Validate every file first (size, sniffed type, image limits), then store them all in
     one transaction. One bad file: nothing is stored; a failure while storing removes the
     objects already written, so storage keeps no orphans."""
@@ -76,7 +75,7 @@ def media_upload(*, files: list, data: dict | None = None, actor=None,
                 media.full_clean()
                 media.save(force_insert=True)
                 activity_record(actor=actor, action="create", entity=media,
-                                after=snapshot(media), request=request)
+                                after=snapshot(media))
                 created.append(media)
     except BaseException:
         media_storage.delete_quietly(stored_names)
@@ -95,7 +94,7 @@ def media_describe_users(objects) -> str:
     return ", ".join(parts)
 
 
-def media_delete(*, media: MediaFile, actor=None, request=None) -> None:
+def media_delete(*, media: MediaFile, actor=None) -> None:
     """Delete the row and, once the transaction commits, the stored object. Media still used
     (a PROTECT foreign key from products, documents, articles, SEO images) → 409
     ``media_in_use`` naming the users."""
@@ -111,7 +110,7 @@ def media_delete(*, media: MediaFile, actor=None, request=None) -> None:
             raise Conflict(f"The file '{media.file_name}' is in use and cannot be deleted. "
                            f"Used by: {users}.", code="media_in_use") from exc
         activity_record(actor=actor, action="delete", entity_type=MediaFile._meta.label_lower,
-                        entity_id=pk, before=before, request=request)
+                        entity_id=pk, before=before)
         transaction.on_commit(lambda: media_storage.delete_quietly([name]))
 
 
@@ -140,7 +139,7 @@ def media_check_publishable(media: MediaFile) -> None:
 
 
 @transaction.atomic
-def media_update(*, media: MediaFile, data: dict, actor=None, request=None) -> MediaFile:
+def media_update(*, media: MediaFile, data: dict, actor=None) -> MediaFile:
     """Change a file's description, tags or visibility. A file that another app keeps private
     (``media_restriction_register``) stays private: 409 ``media_restricted`` naming who."""
     media = MediaFile.objects.select_for_update().get(pk=media.pk)
@@ -150,13 +149,13 @@ def media_update(*, media: MediaFile, data: dict, actor=None, request=None) -> M
     media, updated = model_update(instance=media, fields=MEDIA_META_FIELDS, data=_meta(data))
     if updated:
         activity_record(actor=actor, action="update", entity=media, before=before,
-                        after=snapshot(media), request=request)
+                        after=snapshot(media))
     return media
 
 
 @transaction.atomic
 def media_presign(*, file_name: str, content_type: str, size: int, data: dict | None = None,
-                  actor=None, request=None) -> tuple[MediaFile, dict]:
+                  actor=None) -> tuple[MediaFile, dict]:
     """Reserve a key and a pending row; answer the presigned POST for the client to upload
     the file straight to S3. The key's extension comes from the declared type (on the
     allow-list); /complete then checks that what arrived is of that type."""
@@ -171,12 +170,11 @@ def media_presign(*, file_name: str, content_type: str, size: int, data: dict | 
         uploaded_by=_user(actor), **_meta(data),
     )
     media.save(force_insert=True)
-    activity_record(actor=actor, action="media.presign", entity=media, after=snapshot(media),
-                    request=request)
+    activity_record(actor=actor, action="media.presign", entity=media, after=snapshot(media))
     return media, post
 
 
-def media_complete(*, media: MediaFile, actor=None, request=None) -> MediaFile:
+def media_complete(*, media: MediaFile, actor=None) -> MediaFile:
     """A presigned upload arrived: check the object exists with the declared size, validate
     the stored file as a direct upload is (sniffed type, no markup, image limits) and require
     the sniffed type to be the declared one (the key's extension and the object's headers come
@@ -200,7 +198,7 @@ def media_complete(*, media: MediaFile, actor=None, request=None) -> MediaFile:
                 f"The content of '{media.file_name}' is {info.mime_type}, but {media.mime_type} "
                 "was declared.", code="type_mismatch", attr="content_type")
     except ApplicationError:
-        _media_reject(media=media, actor=actor, request=request)
+        _media_reject(media=media, actor=actor)
         raise
     media_storage.apply_object_headers(name, info.mime_type)
     with transaction.atomic():
@@ -213,25 +211,25 @@ def media_complete(*, media: MediaFile, actor=None, request=None) -> MediaFile:
         media.status = MediaFile.Status.READY
         media.save(update_fields=["file_type", "width", "height", "status", "updated_at"])
         activity_record(actor=actor, action="media.complete", entity=media, before=before,
-                        after=snapshot(media), request=request)
+                        after=snapshot(media))
     return media
 
 
-def _media_reject(*, media: MediaFile, actor, request) -> None:
+def _media_reject(*, media: MediaFile, actor) -> None:
     name = media.file.name
     with transaction.atomic():
         MediaFile.objects.filter(pk=media.pk, status=MediaFile.Status.PENDING).delete()
         activity_record(actor=actor, action="media.reject", entity=media,
-                        before=snapshot(media), request=request, only_changes=False)
+                        before=snapshot(media), only_changes=False)
         transaction.on_commit(lambda: media_storage.delete_quietly([name]))
 
 
-def media_make_private(*, media: MediaFile, actor=None, request=None) -> MediaFile:
+def media_make_private(*, media: MediaFile, actor=None) -> MediaFile:
     """Make a file private (signed, expiring URLs only; the public media view refuses it), e.g.
     because a document that is not public uses it."""
     if not media.is_public:
         return media
-    return media_update(media=media, data={"is_public": False}, actor=actor, request=request)
+    return media_update(media=media, data={"is_public": False}, actor=actor)
 
 
 def media_secure_stored_objects(*, batch_size: int = 500) -> int:

@@ -70,7 +70,7 @@ def _save_with_unique_slug(article: NewsArticle) -> None:
 
 
 @transaction.atomic
-def news_create(*, data: dict, actor=None, request=None) -> NewsArticle:
+def news_create(*, data: dict, actor=None) -> NewsArticle:
     now = timezone.now()
     data = _clean_data(data)
     article = NewsArticle(**data)
@@ -81,13 +81,12 @@ def news_create(*, data: dict, actor=None, request=None) -> NewsArticle:
     article.content_html = render_markdown(article.content)
     article.full_clean(exclude=["slug"], validate_unique=False)
     _save_with_unique_slug(article)
-    activity_record(actor=actor, action="create", entity=article, after=snapshot(article),
-                    request=request)
+    activity_record(actor=actor, action="create", entity=article, after=snapshot(article))
     return article
 
 
 @transaction.atomic
-def news_update(*, article: NewsArticle, data: dict, actor=None, request=None) -> NewsArticle:
+def news_update(*, article: NewsArticle, data: dict, actor=None) -> NewsArticle:
     """Partial update; the slug stays (links keep working) unless ``regenerate_slug``."""
     now = timezone.now()
     article = NewsArticle.objects.select_for_update().get(pk=article.pk)
@@ -105,11 +104,11 @@ def news_update(*, article: NewsArticle, data: dict, actor=None, request=None) -
     article, updated = model_update(instance=article, fields=fields, data=data)
     if updated:
         activity_record(actor=actor, action="update", entity=article, before=before,
-                        after=snapshot(article), request=request)
+                        after=snapshot(article))
     return article
 
 
-def _set_status(*, article: NewsArticle, status: str, action: str, actor, request) -> NewsArticle:
+def _set_status(*, article: NewsArticle, status: str, action: str, actor) -> NewsArticle:
     with transaction.atomic():
         article = NewsArticle.objects.select_for_update().get(pk=article.pk)
         if article.status == status:
@@ -122,26 +121,26 @@ def _set_status(*, article: NewsArticle, status: str, action: str, actor, reques
             fields.append("published_at")
         article.save(update_fields=fields)
         activity_record(actor=actor, action=action, entity=article, before=before,
-                        after=snapshot(article), request=request)
+                        after=snapshot(article))
     return article
 
 
-def news_publish(*, article: NewsArticle, actor=None, request=None) -> NewsArticle:
+def news_publish(*, article: NewsArticle, actor=None) -> NewsArticle:
     """Publish now (published_at = now unless it was published before)."""
     return _set_status(article=article, status=Status.PUBLISHED, action="news.publish",
-                       actor=actor, request=request)
+                       actor=actor)
 
 
-def news_unpublish(*, article: NewsArticle, actor=None, request=None) -> NewsArticle:
+def news_unpublish(*, article: NewsArticle, actor=None) -> NewsArticle:
     """Back to draft: the public no longer sees it."""
     return _set_status(article=article, status=Status.DRAFT, action="news.unpublish",
-                       actor=actor, request=request)
+                       actor=actor)
 
 
-def news_archive(*, article: NewsArticle, actor=None, request=None) -> NewsArticle:
+def news_archive(*, article: NewsArticle, actor=None) -> NewsArticle:
     """DELETE /news/{slug}: articles are archived, never deleted."""
     return _set_status(article=article, status=Status.ARCHIVED, action="news.archive",
-                       actor=actor, request=request)
+                       actor=actor)
 
 
 def news_publish_due(*, now: datetime | None = None) -> int:

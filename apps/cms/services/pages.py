@@ -15,20 +15,19 @@ PAGE_FIELDS = ["slug", "title", "content", "is_published", "seo_title", "seo_des
 
 
 @transaction.atomic
-def page_create(*, data: dict, actor=None, request=None) -> Page:
+def page_create(*, data: dict, actor=None) -> Page:
     data = {k: v for k, v in data.items() if k in PAGE_FIELDS}
     page = Page(**data)
     page.slug = page.slug or unique_slug(Page, page.title, max_length=220)
     page.content_html = render_markdown(page.content)
     page.full_clean()
     page.save(force_insert=True)
-    activity_record(actor=actor, action="create", entity=page, after=snapshot(page),
-                    request=request)
+    activity_record(actor=actor, action="create", entity=page, after=snapshot(page))
     return page
 
 
 @transaction.atomic
-def page_update(*, page: Page, data: dict, actor=None, request=None) -> Page:
+def page_update(*, page: Page, data: dict, actor=None) -> Page:
     page = Page.objects.select_for_update().get(pk=page.pk)
     before = snapshot(page)
     data = {k: v for k, v in data.items() if k in PAGE_FIELDS}
@@ -37,5 +36,5 @@ def page_update(*, page: Page, data: dict, actor=None, request=None) -> Page:
     page, updated = model_update(instance=page, fields=[*PAGE_FIELDS, "content_html"], data=data)
     if updated:
         activity_record(actor=actor, action="update", entity=page, before=before,
-                        after=snapshot(page), request=request)
+                        after=snapshot(page))
     return page

@@ -234,7 +234,7 @@ def _errors_for(outcome: Outcome) -> ValidationError:
     return ValidationError(errors)
 
 
-def _record(*, job: ImportJob, outcome: Outcome, actor, request=None) -> None:
+def _record(*, job: ImportJob, outcome: Outcome, actor) -> None:
     activity_record(
         actor=actor,
         action="inquiry.import",
@@ -245,7 +245,6 @@ def _record(*, job: ImportJob, outcome: Outcome, actor, request=None) -> None:
             "skip_invalid": job.skip_invalid,
             "file_name": job.file_name,
         },
-        request=request,
         only_changes=False,
     )
 
@@ -257,7 +256,6 @@ def contacts_import_start(
     actor,
     dry_run: bool = False,
     skip_invalid: bool = False,
-    request=None,
 ) -> Outcome | ImportJob:
     """The upload endpoint: a small file is imported now (an Outcome; invalid rows without
     ``skip_invalid`` raise ValidationError with every row's problems); a file above
@@ -271,7 +269,6 @@ def contacts_import_start(
             dry_run=dry_run,
             skip_invalid=skip_invalid,
             total_rows=len(csv_file.rows),
-            request=request,
         )
     with transaction.atomic():
         job = None
@@ -291,7 +288,7 @@ def contacts_import_start(
             raise _errors_for(outcome)  # rolls the job back too
         if job is not None:
             _finish(job, outcome, status=ImportJob.Status.DONE)
-            _record(job=job, outcome=outcome, actor=actor, request=request)
+            _record(job=job, outcome=outcome, actor=actor)
     return outcome
 
 
@@ -304,7 +301,6 @@ def import_job_enqueue(
     dry_run: bool,
     skip_invalid: bool,
     total_rows: int,
-    request=None,
 ) -> ImportJob:
     from ..tasks import run_contact_import
 
@@ -327,7 +323,6 @@ def import_job_enqueue(
             "dry_run": dry_run,
             "skip_invalid": skip_invalid,
         },
-        request=request,
         only_changes=False,
     )
     enqueue_on_commit(run_contact_import, str(job.pk))

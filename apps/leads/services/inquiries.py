@@ -246,7 +246,6 @@ def inquiry_submit(
     user_agent: str = "",
     auto_assign: bool = False,
     actor=None,
-    request=None,
 ) -> Inquiry:
     """A new inquiry from the public form: validated, scored from the active rules (never
     from the caller), optionally given to the next sales user in turn, and the confirmation
@@ -275,7 +274,7 @@ def inquiry_submit(
     _queue_emails(inquiry)
     if is_staff_user(actor):
         activity_record(
-            actor=actor, action="create", entity=inquiry, after=snapshot(inquiry), request=request
+            actor=actor, action="create", entity=inquiry, after=snapshot(inquiry)
         )
     return inquiry
 
@@ -284,7 +283,7 @@ def inquiry_submit(
 
 
 @transaction.atomic
-def inquiry_update(*, inquiry: Inquiry, data: dict, actor, request=None) -> Inquiry:
+def inquiry_update(*, inquiry: Inquiry, data: dict, actor) -> Inquiry:
     """PATCH by staff: ``status`` (through the state machine), ``assigned_to`` (a user or
     None; object permissions follow), ``notes``."""
     inquiry = inquiry_lock(inquiry)
@@ -307,21 +306,20 @@ def inquiry_update(*, inquiry: Inquiry, data: dict, actor, request=None) -> Inqu
             entity=inquiry,
             before=before,
             after=snapshot(inquiry),
-            request=request,
         )
     return inquiry
 
 
-def inquiry_transition(*, inquiry: Inquiry, target: str, actor, request=None) -> Inquiry:
-    return inquiry_update(inquiry=inquiry, data={"status": target}, actor=actor, request=request)
+def inquiry_transition(*, inquiry: Inquiry, target: str, actor) -> Inquiry:
+    return inquiry_update(inquiry=inquiry, data={"status": target}, actor=actor)
 
 
-def inquiry_assign(*, inquiry: Inquiry, assignee, actor, request=None) -> Inquiry:
-    return inquiry_update(inquiry=inquiry, data={"assigned_to": assignee}, actor=actor, request=request)
+def inquiry_assign(*, inquiry: Inquiry, assignee, actor) -> Inquiry:
+    return inquiry_update(inquiry=inquiry, data={"assigned_to": assignee}, actor=actor)
 
 
 @transaction.atomic
-def inquiry_create_by_staff(*, data: dict, actor, request=None) -> Inquiry:
+def inquiry_create_by_staff(*, data: dict, actor) -> Inquiry:
     """An inquiry a staff member records (a phone call, a trade fair): scored like any other;
     no confirmation or alert is sent."""
     inquiry = Inquiry(
@@ -340,12 +338,12 @@ def inquiry_create_by_staff(*, data: dict, actor, request=None) -> Inquiry:
     if assignee is not None:
         _assign(inquiry, assignee)
         inquiry.save(update_fields=["assigned_to"])
-    activity_record(actor=actor, action="create", entity=inquiry, after=snapshot(inquiry), request=request)
+    activity_record(actor=actor, action="create", entity=inquiry, after=snapshot(inquiry))
     return inquiry
 
 
 @transaction.atomic
-def inquiry_soft_delete(*, inquiry: Inquiry, actor, request=None) -> None:
+def inquiry_soft_delete(*, inquiry: Inquiry, actor) -> None:
     """Hidden from every list and lookup; the row stays (history, conversions, GDPR)."""
     inquiry = Inquiry.all_objects.select_for_update().get(pk=inquiry.pk)
     if inquiry.deleted_at is not None:
@@ -354,7 +352,7 @@ def inquiry_soft_delete(*, inquiry: Inquiry, actor, request=None) -> None:
     inquiry.deleted_at = timezone.now()
     inquiry.save(update_fields=["deleted_at", "updated_at"])
     activity_record(
-        actor=actor, action="delete", entity=inquiry, before=before, after=snapshot(inquiry), request=request
+        actor=actor, action="delete", entity=inquiry, before=before, after=snapshot(inquiry)
     )
 
 
@@ -375,7 +373,7 @@ def _text(value) -> str:
 
 @transaction.atomic
 def inquiry_convert(
-    *, inquiry: Inquiry, actor, create_rfq: bool = False, items: list | None = None, request=None
+    *, inquiry: Inquiry, actor, create_rfq: bool = False, items: list | None = None
 ) -> Conversion:
     """The inquiry's customer account: the existing one with its email, or a new customer
     account without a usable password (invited by email to set one); optionally an RFQ opened
@@ -392,7 +390,6 @@ def inquiry_convert(
         phone=inquiry.phone,
         company=inquiry.company,
         actor=actor,
-        request=request,
     )
     rfq_id = None
     if create_rfq:
@@ -423,7 +420,6 @@ def inquiry_convert(
         entity=inquiry,
         before=before,
         after={**snapshot(inquiry), "customer_created": created},
-        request=request,
     )
     return Conversion(inquiry=inquiry, customer=customer, customer_created=created, rfq_id=rfq_id)
 

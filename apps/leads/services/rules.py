@@ -72,17 +72,17 @@ def _check(rule: LeadScoringRule) -> None:
 
 
 @transaction.atomic
-def rule_create(*, data: dict, actor, request=None) -> LeadScoringRule:
+def rule_create(*, data: dict, actor) -> LeadScoringRule:
     rule = LeadScoringRule(**{k: v for k, v in data.items() if k in RULE_FIELDS})
     _check(rule)
     rule.save()
-    activity_record(actor=actor, action="create", entity=rule, after=snapshot(rule), request=request)
+    activity_record(actor=actor, action="create", entity=rule, after=snapshot(rule))
     rescore_request()
     return rule
 
 
 @transaction.atomic
-def rule_update(*, rule: LeadScoringRule, data: dict, actor, request=None) -> LeadScoringRule:
+def rule_update(*, rule: LeadScoringRule, data: dict, actor) -> LeadScoringRule:
     rule = LeadScoringRule.objects.select_for_update().get(pk=rule.pk)
     before = snapshot(rule)
     if "condition" in data:
@@ -90,14 +90,14 @@ def rule_update(*, rule: LeadScoringRule, data: dict, actor, request=None) -> Le
     rule, updated = model_update(instance=rule, fields=RULE_FIELDS, data=data)
     if updated:
         activity_record(
-            actor=actor, action="update", entity=rule, before=before, after=snapshot(rule), request=request
+            actor=actor, action="update", entity=rule, before=before, after=snapshot(rule)
         )
         rescore_request()
     return rule
 
 
 @transaction.atomic
-def rule_delete(*, rule: LeadScoringRule, actor, request=None) -> None:
+def rule_delete(*, rule: LeadScoringRule, actor) -> None:
     before, entity_id = snapshot(rule), str(rule.pk)
     rule.delete()
     activity_record(
@@ -106,7 +106,6 @@ def rule_delete(*, rule: LeadScoringRule, actor, request=None) -> None:
         entity_type=LeadScoringRule._meta.label_lower,
         entity_id=entity_id,
         before=before,
-        request=request,
     )
     rescore_request()
 

@@ -56,7 +56,7 @@ def audience_emails(audience: str) -> list[str]:
 
 
 @transaction.atomic
-def broadcast_create(*, subject: str, body: str, audience: str, actor=None, request=None) -> Broadcast:
+def broadcast_create(*, subject: str, body: str, audience: str, actor=None) -> Broadcast:
     errors: dict[str, ValidationError | str | list[str]] = {}
     for name, value in (("subject", subject), ("body", body)):
         if has_nul(value):
@@ -83,7 +83,6 @@ def broadcast_create(*, subject: str, body: str, audience: str, actor=None, requ
         action="broadcast.create",
         entity=broadcast,
         after={"subject": broadcast.subject, "audience": audience},
-        request=request,
         only_changes=False,
     )
     from ..tasks import start_broadcast

@@ -381,7 +381,7 @@ def email_send(
 
 
 @transaction.atomic
-def email_retry(*, message: EmailMessage, actor=None, request=None) -> EmailMessage:
+def email_retry(*, message: EmailMessage, actor=None) -> EmailMessage:
     """A ``failed`` email back to ``pending`` with a fresh set of attempts, sent on commit.
     Any other status: 409 (``invalid_transition``)."""
     from ..tasks import send_email_message
@@ -401,7 +401,6 @@ def email_retry(*, message: EmailMessage, actor=None, request=None) -> EmailMess
         entity=message,
         before=before,
         after={"status": message.status, "attempts": message.attempts},
-        request=request,
     )
     enqueue_on_commit(send_email_message, str(message.pk))
     return message

@@ -108,7 +108,6 @@ def suppression_add(
     detail: str = "",
     email_message: EmailMessage | None = None,
     actor=None,
-    request=None,
 ) -> Suppression:
     """Suppress an address (idempotent: an existing entry is kept as it is)."""
     suppression, created = Suppression.objects.get_or_create(
@@ -126,7 +125,6 @@ def suppression_add(
             action="suppression.add",
             entity=suppression,
             after={"email": suppression.email, "reason": reason},
-            request=request,
             only_changes=False,
         )
     return suppression

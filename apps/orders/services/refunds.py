@@ -85,7 +85,6 @@ def refund_create(
     reason: str = "",
     restock: bool = False,
     actor=None,
-    request=None,
     move_order: bool = True,
 ) -> Refund:
     payment = Payment.objects.select_for_update(of=("self",)).select_related("order").get(pk=payment.pk)
@@ -126,7 +125,6 @@ def refund_create(
             "currency": payment.currency,
             "restock": restock,
         },
-        request=request,
         only_changes=False,
     )
     if move_order and order is not None:

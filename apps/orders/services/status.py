@@ -23,7 +23,7 @@ def order_lock(order: Order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
-def _record(*, order: Order, before: str, actor, reason: str, request=None) -> None:
+def _record(*, order: Order, before: str, actor, reason: str) -> None:
     OrderStatusHistory.objects.create(
         order=order,
         from_status=before,
@@ -37,11 +37,10 @@ def _record(*, order: Order, before: str, actor, reason: str, request=None) -> N
         entity=order,
         before={"status": before},
         after={"status": order.status, "reason": reason},
-        request=request,
     )
 
 
-def _move(*, order: Order, target: str, actor, reason: str, request=None) -> Order:
+def _move(*, order: Order, target: str, actor, reason: str) -> Order:
     """Apply ``target`` to a LOCKED order after the state machine allows it."""
     workflows.transition_check(current=order.status, target=target)
     before = order.status
@@ -58,12 +57,12 @@ def _move(*, order: Order, target: str, actor, reason: str, request=None) -> Ord
         order.cancelled_at, order.reserved_until = now, None
         fields += ["cancelled_at", "reserved_until"]
     order.save(update_fields=fields)
-    _record(order=order, before=before, actor=actor, reason=reason, request=request)
+    _record(order=order, before=before, actor=actor, reason=reason)
     return order
 
 
 @transaction.atomic
-def order_transition(*, order: Order, target: str, actor, reason: str = "", request=None) -> Order:
+def order_transition(*, order: Order, target: str, actor, reason: str = "") -> Order:
     """A staff member moves an order along (fulfilling, shipped, delivered, returned). Paying,
     cancelling and refunding have their own flows; asking for them here is refused."""
     order = order_lock(order)
@@ -98,7 +97,7 @@ def order_transition(*, order: Order, target: str, actor, reason: str = "", requ
                 code="invalid_transition",
                 attr="status",
             )
-    return _move(order=order, target=target, actor=actor, reason=reason, request=request)
+    return _move(order=order, target=target, actor=actor, reason=reason)
 
 
 def order_mark_paid(*, order: Order, actor=None, reason: str = "payment confirmed") -> Order:
@@ -130,7 +129,7 @@ def order_advance(*, order: Order, target: str, actor=None, reason: str) -> Orde
 
 
 @transaction.atomic
-def order_cancel(*, order: Order, actor, reason: str = "", by_customer: bool = False, request=None) -> Order:
+def order_cancel(*, order: Order, actor, reason: str = "", by_customer: bool = False) -> Order:
     """Cancel: reserved stock is released; stock already sold goes back to its warehouse; a paid
     order is refunded in full. A customer may cancel until fulfilment starts."""
     from .refunds import refund_create
@@ -140,7 +139,7 @@ def order_cancel(*, order: Order, actor, reason: str = "", by_customer: bool = F
         raise InvalidTransition(current=order.status, target=S.CANCELLED, allowed=())
     workflows.transition_check(current=order.status, target=S.CANCELLED)
     was_paid = order.status in (S.PAID, S.FULFILLING)
-    _move(order=order, target=S.CANCELLED, actor=actor, reason=reason or "cancelled", request=request)
+    _move(order=order, target=S.CANCELLED, actor=actor, reason=reason or "cancelled")
     inventory.reservations_release(reference=order.reservation_reference, actor=actor)
     if was_paid:
         for payment in order.payments.filter(status__in=["succeeded", "partially_refunded"]):
@@ -152,7 +151,6 @@ def order_cancel(*, order: Order, actor, reason: str = "", by_customer: bool = F
                     reason=f"order cancelled: {reason}".strip(": "),
                     restock=True,
                     actor=actor,
-                    request=request,
                     move_order=False,
                 )
     return order

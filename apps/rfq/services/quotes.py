@@ -135,7 +135,7 @@ def variant_for_pricing(variant_id: UUID | str) -> Variant | None:
 # --- Opening and pricing -----------------------------------------------------------------------
 
 
-def _supersede_open_quotes(*, rfq: RFQ, actor, request=None) -> None:
+def _supersede_open_quotes(*, rfq: RFQ, actor) -> None:
     for previous in Quote.objects.select_for_update().filter(rfq=rfq, status__in=(QS.DRAFT, QS.SENT)):
         workflows.quote_transition_check(current=previous.status, target=QS.SUPERSEDED)
         before = previous.status
@@ -147,12 +147,11 @@ def _supersede_open_quotes(*, rfq: RFQ, actor, request=None) -> None:
             entity=previous,
             before={"status": before},
             after={"status": previous.status},
-            request=request,
         )
 
 
 @transaction.atomic
-def quote_open(*, quote: Quote, actor, request=None) -> Quote:
+def quote_open(*, quote: Quote, actor) -> Quote:
     """Save a new (unsaved) quote as the next version of its RFQ, in ``draft``; the RFQ's open
     quotes (draft, sent) are superseded. The RFQ must still be pending or quoted."""
     rfq = rfq_lock(quote.rfq)
@@ -166,7 +165,7 @@ def quote_open(*, quote: Quote, actor, request=None) -> Quote:
         quote.valid_until = default_valid_until()
     if quote.valid_until < _today():
         raise ValidationError({"valid_until": ["Must be today or later."]})
-    _supersede_open_quotes(rfq=rfq, actor=actor, request=request)
+    _supersede_open_quotes(rfq=rfq, actor=actor)
     quote.rfq = rfq
     quote.version = (Quote.objects.filter(rfq=rfq).aggregate(n=Max("version"))["n"] or 0) + 1
     quote.status = QS.DRAFT
@@ -297,7 +296,6 @@ def quote_create(
     valid_until: date | None = None,
     notes: str = "",
     actor,
-    request=None,
 ) -> Quote:
     """The RFQ's next quote version, in draft, with its lines priced (given prices, else the
     catalog's in ``currency``) and its totals; the previous open version is superseded."""
@@ -312,7 +310,6 @@ def quote_create(
             notes=notes or "",
         ),
         actor=actor,
-        request=request,
     )
     QuoteLine.objects.bulk_create(
         [
@@ -329,7 +326,7 @@ def quote_create(
         ]
     )
     quote = quote_recompute(quote=quote)
-    activity_record(actor=actor, action="create", entity=quote, after=snapshot(quote), request=request)
+    activity_record(actor=actor, action="create", entity=quote, after=snapshot(quote))
     return quote
 
 
@@ -337,7 +334,7 @@ def quote_create(
 
 
 @transaction.atomic
-def quote_send(*, quote: Quote, actor, request=None) -> Quote:
+def quote_send(*, quote: Quote, actor) -> Quote:
     """Email the quote to the requester (HTML + text, with lines and totals and the
     accept/decline link); a draft becomes ``sent`` and a pending RFQ ``quoted``. A sent quote
     may be sent again (the email repeats; ``sent_at`` moves)."""
@@ -366,7 +363,6 @@ def quote_send(*, quote: Quote, actor, request=None) -> Quote:
             target=RFQ.Status.QUOTED,
             actor=actor,
             reason=f"quote v{quote.version} sent",
-            request=request,
         )
     activity_record(
         actor=actor,
@@ -374,7 +370,6 @@ def quote_send(*, quote: Quote, actor, request=None) -> Quote:
         entity=quote,
         before={"status": before},
         after={"status": quote.status, "sent_at": quote.sent_at},
-        request=request,
         only_changes=False,
     )
     emails.quote_sent_email_queue(quote=quote)
@@ -480,7 +475,7 @@ def _place_order(*, rfq: RFQ, quote: Quote, shipping_address, billing_address, r
 
 
 def _replace_cancelled_order(
-    *, rfq: RFQ, quote: Quote, order, actor, shipping_address, billing_address, request
+    *, rfq: RFQ, quote: Quote, order, actor, shipping_address, billing_address
 ) -> AcceptedQuote:
     """An accepted quote whose order was cancelled (its payment did not come in time): while
     the quote is still valid, accepting it again places a new order on the same terms; after
@@ -509,7 +504,6 @@ def _replace_cancelled_order(
         entity=quote,
         before={"order": order.number, "order_status": order.status},
         after={"order": placed.order.number, "order_total": placed.order.total},
-        request=request,
         only_changes=False,
     )
     return AcceptedQuote(quote=quote, order=placed.order, payment=placed.payment, created=True)
@@ -522,7 +516,6 @@ def quote_accept(
     actor=None,
     shipping_address: dict | None = None,
     billing_address: dict | None = None,
-    request=None,
 ) -> AcceptedQuote:
     """The customer accepts: an order in ``pending_payment`` at the QUOTED prices and with the
     quote's shipping and tax (its total is the quote's), its stock held until
@@ -549,7 +542,6 @@ def quote_accept(
             actor=actor,
             shipping_address=shipping_address,
             billing_address=billing_address,
-            request=request,
         )
     _closed(quote, QS.ACCEPTED, rfq=rfq)
     workflows.transition_check(current=rfq.status, target=RFQ.Status.WON)
@@ -575,7 +567,6 @@ def quote_accept(
             "order_total": placed.order.total,
             "quote_total": quote.total,
         },
-        request=request,
         only_changes=False,
     )
     rfq_move(
@@ -583,13 +574,12 @@ def quote_accept(
         target=RFQ.Status.WON,
         actor=actor,
         reason=f"quote v{quote.version} accepted: order {placed.order.number}",
-        request=request,
     )
     return AcceptedQuote(quote=quote, order=placed.order, payment=placed.payment, created=True)
 
 
 @transaction.atomic
-def quote_decline(*, quote: Quote, actor=None, reason: str = "", request=None) -> Quote:
+def quote_decline(*, quote: Quote, actor=None, reason: str = "") -> Quote:
     """The customer declines: the quote ``declined`` with the reason, the RFQ ``lost``. Declining
     a declined quote changes nothing; any other closed quote → 409 (a withdrawn one, of a closed
     RFQ: ``quote_withdrawn``)."""
@@ -611,7 +601,6 @@ def quote_decline(*, quote: Quote, actor=None, reason: str = "", request=None) -
         action="decline",
         entity=quote,
         after={"status": quote.status, "reason": reason},
-        request=request,
         only_changes=False,
     )
     rfq_move(
@@ -619,7 +608,6 @@ def quote_decline(*, quote: Quote, actor=None, reason: str = "", request=None) -
         target=RFQ.Status.LOST,
         actor=actor,
         reason=f"quote v{quote.version} declined" + (f": {reason}" if reason else ""),
-        request=request,
     )
     return quote
 

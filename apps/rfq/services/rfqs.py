@@ -208,7 +208,6 @@ def rfq_create(
     actor=None,
     product_category=None,
     assigned_to=None,
-    request=None,
 ) -> RFQ:
     """Validate, number (RFQ-2026-000123), store the RFQ and its items, and queue the requester's
     confirmation and the sales alert. ``inquiry`` (a leads inquiry or its id) may come with no
@@ -290,9 +289,9 @@ def rfq_create(
         reason="converted from an inquiry" if inquiry_id is not None else "submitted",
     )
     if is_staff_user(actor):
-        activity_record(actor=actor, action="create", entity=rfq, after=snapshot(rfq), request=request)
+        activity_record(actor=actor, action="create", entity=rfq, after=snapshot(rfq))
     if assigned_to is not None:
-        _assign(rfq=rfq, assignee=assigned_to, actor=actor, request=request, notify=False)
+        _assign(rfq=rfq, assignee=assigned_to, actor=actor, notify=False)
     emails.rfq_submitted_emails_queue(rfq=rfq)
     return rfq
 
@@ -300,7 +299,7 @@ def rfq_create(
 # --- Status ------------------------------------------------------------------------------------
 
 
-def _withdraw_open_quotes(*, rfq: RFQ, actor, request=None) -> int:
+def _withdraw_open_quotes(*, rfq: RFQ, actor) -> int:
     """The RFQ was closed: its draft and sent quotes are ``withdrawn`` (nobody can accept or
     send them any more), in the caller's transaction. Returns how many."""
     withdrawn = 0
@@ -315,13 +314,12 @@ def _withdraw_open_quotes(*, rfq: RFQ, actor, request=None) -> int:
             entity=quote,
             before={"status": before},
             after={"status": quote.status, "reason": f"RFQ {rfq.number} {rfq.status}"},
-            request=request,
         )
         withdrawn += 1
     return withdrawn
 
 
-def rfq_move(*, rfq: RFQ, target: str, actor, reason: str = "", request=None) -> RFQ:
+def rfq_move(*, rfq: RFQ, target: str, actor, reason: str = "") -> RFQ:
     """Apply ``target`` to a LOCKED RFQ after the state machine allows it (for the flows: quote
     sent, accepted, declined). Records the history and the activity log. When the RFQ reaches a
     final state (won, lost, cancelled), its quotes still open (draft, sent) are withdrawn in the
@@ -348,26 +346,25 @@ def rfq_move(*, rfq: RFQ, target: str, actor, reason: str = "", request=None) ->
         entity=rfq,
         before={"status": before},
         after={"status": target, "reason": reason},
-        request=request,
     )
     if target in workflows.FINAL:
-        _withdraw_open_quotes(rfq=rfq, actor=actor, request=request)
+        _withdraw_open_quotes(rfq=rfq, actor=actor)
     return rfq
 
 
 @transaction.atomic
-def rfq_transition(*, rfq: RFQ, target: str, actor, reason: str = "", request=None) -> RFQ:
+def rfq_transition(*, rfq: RFQ, target: str, actor, reason: str = "") -> RFQ:
     """A staff member moves an RFQ along by name (lost, cancelled, won for a deal closed
     elsewhere). ``quoted`` happens by sending a quote; anything else → 409."""
     rfq = rfq_lock(rfq)
     workflows.staff_transition_check(current=rfq.status, target=target)
-    return rfq_move(rfq=rfq, target=target, actor=actor, reason=reason, request=request)
+    return rfq_move(rfq=rfq, target=target, actor=actor, reason=reason)
 
 
 # --- Assignment --------------------------------------------------------------------------------
 
 
-def _assign(*, rfq: RFQ, assignee, actor, request=None, notify: bool = True) -> RFQ:
+def _assign(*, rfq: RFQ, assignee, actor, notify: bool = True) -> RFQ:
     """On a LOCKED (or just created) RFQ: the assignee gets view/change object permissions on it,
     the previous assignee loses them."""
     previous = rfq.assigned_to
@@ -391,7 +388,6 @@ def _assign(*, rfq: RFQ, assignee, actor, request=None, notify: bool = True) -> 
         entity=rfq,
         before={"assigned_to": str(previous.pk) if previous else None},
         after={"assigned_to": str(assignee.pk) if assignee else None},
-        request=request,
     )
     if notify and assignee is not None and assignee != actor:
         emails.rfq_assigned_notify(rfq=rfq, assignee=assignee)
@@ -399,10 +395,10 @@ def _assign(*, rfq: RFQ, assignee, actor, request=None, notify: bool = True) -> 
 
 
 @transaction.atomic
-def rfq_assign(*, rfq: RFQ, assignee, actor, request=None) -> RFQ:
+def rfq_assign(*, rfq: RFQ, assignee, actor) -> RFQ:
     """Assign the RFQ to a sales user (None: unassign). The assignee is told by email and an
     in-app notification (unless they assigned it to themselves)."""
-    return _assign(rfq=rfq_lock(rfq), assignee=assignee, actor=actor, request=request)
+    return _assign(rfq=rfq_lock(rfq), assignee=assignee, actor=actor)
 
 
 # --- Staff update (PATCH) ----------------------------------------------------------------------
@@ -411,7 +407,7 @@ UPDATE_FIELDS = ["notes"]
 
 
 @transaction.atomic
-def rfq_update(*, rfq: RFQ, data: dict, actor, request=None) -> RFQ:
+def rfq_update(*, rfq: RFQ, data: dict, actor) -> RFQ:
     """Staff changes: ``notes``; ``status`` through the state machine (with ``reason``);
     ``assigned_to`` (a user or None). One transaction: all or nothing."""
     nul_free_check({name: data[name] for name in ("notes", "reason") if name in data})
@@ -420,13 +416,13 @@ def rfq_update(*, rfq: RFQ, data: dict, actor, request=None) -> RFQ:
     rfq, updated = model_update(instance=rfq, fields=UPDATE_FIELDS, data=data)
     if updated:
         activity_record(
-            actor=actor, action="update", entity=rfq, before=before, after=snapshot(rfq), request=request
+            actor=actor, action="update", entity=rfq, before=before, after=snapshot(rfq)
         )
     if "assigned_to" in data:
-        _assign(rfq=rfq, assignee=data["assigned_to"], actor=actor, request=request)
+        _assign(rfq=rfq, assignee=data["assigned_to"], actor=actor)
     if "status" in data and data["status"] != rfq.status:
         workflows.staff_transition_check(current=rfq.status, target=data["status"])
-        rfq_move(rfq=rfq, target=data["status"], actor=actor, reason=data.get("reason", ""), request=request)
+        rfq_move(rfq=rfq, target=data["status"], actor=actor, reason=data.get("reason", ""))
     return rfq
 
 

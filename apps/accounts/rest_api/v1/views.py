@@ -125,13 +125,13 @@ class MeView(APIView):
         serializer = MeUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         user = services.user_update(user=request.user, data=serializer.validated_data,
-                                    actor=request.user, request=request)
+                                    actor=request.user)
         return Response(UserSerializer(user).data)
 
     @extend_schema(tags=TAG, responses={204: None},
                    description="Erase: personal data anonymised, orders kept for accounting.")
     def delete(self, request):
-        services.user_erase(user=request.user, request=request)
+        services.user_erase(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -203,8 +203,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_create(**serializer.validated_data, actor=request.user,
-                                    request=request)
+        user = services.user_create(**serializer.validated_data, actor=request.user)
         return Response(self.get_serializer(user).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
@@ -215,13 +214,13 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         data.pop("email", None)
         data.pop("password", None)
         user = services.user_update(
-            user=user, data=data, actor=request.user, request=request,
+            user=user, data=data, actor=request.user,
             fields=services.STAFF_EDITABLE_FIELDS,
         )
         return Response(self.get_serializer(user_list().get(pk=user.pk)).data)
 
     def destroy(self, request, *args, **kwargs):
-        services.user_deactivate(user=self.get_object(), actor=request.user, request=request)
+        services.user_deactivate(user=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

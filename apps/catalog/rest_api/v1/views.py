@@ -188,7 +188,7 @@ class ProductListView(AnonymousCacheMixin, APIView):
     def post(self, request):
         serializer = ProductWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        product = services.product_create(data=serializer.validated_data, actor=request.user, request=request)
+        product = services.product_create(data=serializer.validated_data, actor=request.user)
         detail = selectors.product_detail(user=request.user, slug=product.slug, currency=_currency(request))
         return Response(detail, status=status.HTTP_201_CREATED)
 
@@ -227,14 +227,14 @@ class ProductDetailView(AnonymousCacheMixin, APIView):
         serializer = ProductWriteSerializer(product, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         product = services.product_update(
-            product=product, data=serializer.validated_data, actor=request.user, request=request
+            product=product, data=serializer.validated_data, actor=request.user
         )
         return Response(self._detail(request, product.slug, _currency(request)))
 
     @extend_schema(tags=TAG, responses={204: None}, description="Archives the product (no hard delete).")
     def delete(self, request, slug):
         services.product_archive(
-            product=get_object_or_404(Product, slug=slug), actor=request.user, request=request
+            product=get_object_or_404(Product, slug=slug), actor=request.user
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -267,7 +267,7 @@ class DocumentListView(APIView):
         serializer = DocumentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         document = services.document_create(
-            data=serializer.validated_data, actor=request.user, request=request
+            data=serializer.validated_data, actor=request.user
         )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 

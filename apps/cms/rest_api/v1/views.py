@@ -61,8 +61,7 @@ class NewsListView(generics.ListAPIView):
     def post(self, request):
         serializer = NewsWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        article = services.news_create(data=serializer.validated_data, actor=request.user,
-                                       request=request)
+        article = services.news_create(data=serializer.validated_data, actor=request.user)
         return Response(NewsDetailSerializer(article).data, status=status.HTTP_201_CREATED)
 
 
@@ -88,13 +87,12 @@ class NewsDetailView(APIView):
         serializer = NewsWriteSerializer(article, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         article = services.news_update(article=article, data=serializer.validated_data,
-                                       actor=request.user, request=request)
+                                       actor=request.user)
         return Response(NewsDetailSerializer(self._get(request, article.slug)).data)
 
     @extend_schema(tags=TAG, responses={204: None}, description="Archives the article.")
     def delete(self, request, slug):
-        services.news_archive(article=self._get(request, slug), actor=request.user,
-                              request=request)
+        services.news_archive(article=self._get(request, slug), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -145,8 +143,7 @@ class MediaListView(generics.ListAPIView):
         serializer = MediaUploadSerializer(data=meta)
         serializer.is_valid(raise_exception=True)
         data = {k: v for k, v in serializer.validated_data.items() if k in META_KEYS}
-        created = services.media_upload(files=files, data=data, actor=request.user,
-                                        request=request)
+        created = services.media_upload(files=files, data=data, actor=request.user)
         return Response({"results": MediaFileSerializer(created, many=True).data},
                         status=status.HTTP_201_CREATED)
 
@@ -168,7 +165,7 @@ class MediaDetailView(APIView):
         description="The file is in use (code `media_in_use`); the message names the users.")},
         description="Deletes the media file and its stored object.")
     def delete(self, request, pk):
-        services.media_delete(media=self._get(pk), actor=request.user, request=request)
+        services.media_delete(media=self._get(pk), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -187,7 +184,7 @@ class MediaPresignedView(APIView):
         data = dict(serializer.validated_data)
         media, post = services.media_presign(
             file_name=data.pop("file_name"), content_type=data.pop("content_type"),
-            size=data.pop("size"), data=data, actor=request.user, request=request,
+            size=data.pop("size"), data=data, actor=request.user,
         )
         return Response({"id": str(media.id), **post,
                          "expires_in": storage.PRESIGNED_EXPIRES_SECONDS,
@@ -202,7 +199,7 @@ class MediaCompleteView(APIView):
                    "sniffs its type and marks it ready; a disallowed type is deleted.")
     def post(self, request, pk):
         media = get_object_or_404(MediaFile, pk=pk)
-        media = services.media_complete(media=media, actor=request.user, request=request)
+        media = services.media_complete(media=media, actor=request.user)
         return Response(MediaFileSerializer(media).data)
 
 

@@ -65,8 +65,7 @@ class SiteSettingsView(APIView):
     def patch(self, request):
         serializer = SiteSettingsSerializer(site_settings_get(), data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        obj = site_settings_update(actor=request.user, data=serializer.validated_data,
-                                   request=request)
+        obj = site_settings_update(actor=request.user, data=serializer.validated_data)
         return Response(SiteSettingsSerializer(obj).data)
 
 

@@ -82,7 +82,6 @@ class AdjustmentView(APIView):
             reason=data.validated_data["reason"],
             note=data.validated_data["note"],
             actor=request.user,
-            request=request,
         )
         stock = selectors.stock_level_list().get(pk=movement.stock_level_id)
         return Response(

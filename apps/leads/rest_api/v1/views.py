@@ -109,7 +109,6 @@ class InquiryListCreateView(generics.ListAPIView):
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
             auto_assign=settings.LEADS_AUTO_ASSIGN,
             actor=request.user,
-            request=request,
         )
         return Response(InquiryPublicSerializer(inquiry).data, status=status.HTTP_201_CREATED)
 
@@ -148,7 +147,7 @@ class InquiryDetailView(APIView):
         data = InquiryUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         inquiries.inquiry_update(
-            inquiry=inquiry, data=data.validated_data, actor=request.user, request=request
+            inquiry=inquiry, data=data.validated_data, actor=request.user
         )
         return Response(InquirySerializer(_inquiry(request, inquiry_id)).data)
 
@@ -157,7 +156,7 @@ class InquiryDetailView(APIView):
         inquiry = _inquiry(request, inquiry_id)
         if not request.user.has_perm("leads.delete_inquiry"):
             raise PermissionDenied("You may not delete inquiries.")
-        inquiries.inquiry_soft_delete(inquiry=inquiry, actor=request.user, request=request)
+        inquiries.inquiry_soft_delete(inquiry=inquiry, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -181,7 +180,6 @@ class InquiryConvertView(APIView):
             actor=request.user,
             create_rfq=data.validated_data["create_rfq"],
             items=data.validated_data["items"],
-            request=request,
         )
         body = {
             "customer_id": result.customer.pk,
@@ -213,7 +211,7 @@ class LeadScoringRuleListView(generics.ListCreateAPIView):
 
     def perform_create(self, serializer):
         serializer.instance = rules.rule_create(
-            data=serializer.validated_data, actor=self.request.user, request=self.request
+            data=serializer.validated_data, actor=self.request.user
         )
 
 
@@ -243,11 +241,10 @@ class LeadScoringRuleDetailView(generics.RetrieveUpdateDestroyAPIView):
             rule=serializer.instance,
             data=serializer.validated_data,
             actor=self.request.user,
-            request=self.request,
         )
 
     def perform_destroy(self, instance):
-        rules.rule_delete(rule=instance, actor=self.request.user, request=self.request)
+        rules.rule_delete(rule=instance, actor=self.request.user)
 
 
 def _report(outcome: imports.Outcome, *, dry_run: bool) -> dict:
@@ -287,7 +284,6 @@ class ContactImportView(APIView):
             actor=request.user,
             dry_run=params.validated_data["dry_run"],
             skip_invalid=params.validated_data["skip_invalid"],
-            request=request,
         )
         if isinstance(result, ImportJob):
             return Response(ImportJobSerializer(result).data, status=status.HTTP_202_ACCEPTED)

@@ -55,7 +55,7 @@ class EmailRetryView(APIView):
         message = selectors.email_list().filter(pk=email_id).first()
         if message is None:
             raise NotFound("No such email.")
-        message = outbox.email_retry(message=message, actor=request.user, request=request)
+        message = outbox.email_retry(message=message, actor=request.user)
         return Response(EmailMessageSerializer(message).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -66,7 +66,7 @@ class BroadcastCreateView(APIView):
     def post(self, request):
         data = BroadcastCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        broadcast = broadcasts.broadcast_create(**data.validated_data, actor=request.user, request=request)
+        broadcast = broadcasts.broadcast_create(**data.validated_data, actor=request.user)
         broadcast = selectors.broadcast_list().get(pk=broadcast.pk)
         return Response(BroadcastSerializer(broadcast).data, status=status.HTTP_202_ACCEPTED)
 

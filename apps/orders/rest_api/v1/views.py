@@ -215,7 +215,6 @@ class OrderCancelView(APIView):
             actor=request.user,
             reason=data.validated_data["reason"],
             by_customer=not staff,
-            request=request,
         )
         return Response(OrderDetailSerializer(_order(request, number)).data)
 
@@ -233,7 +232,6 @@ class OrderTransitionView(APIView):
             target=data.validated_data["status"],
             actor=request.user,
             reason=data.validated_data["reason"],
-            request=request,
         )
         return Response(OrderDetailSerializer(_order(request, number)).data)
 
@@ -261,7 +259,6 @@ class OrderRefundView(APIView):
             reason=data.validated_data["reason"],
             restock=data.validated_data["restock"],
             actor=request.user,
-            request=request,
         )
         return Response(RefundSerializer(refund).data, status=status.HTTP_201_CREATED)
 

@@ -39,7 +39,9 @@ class ReportSerializer(serializers.ModelSerializer):
         if cached is None:
             from apps.reports.services import download_url
 
-            cached = report._download = download_url(report, request=self.context.get("request"))
+            request = self.context.get("request")
+            base_url = request.build_absolute_uri("/") if request is not None else ""
+            cached = report._download = download_url(report, base_url=base_url)
         return cached
 
     def get_download_url(self, report) -> str | None:

@@ -85,7 +85,7 @@ class ExportView(CSVDownload, APIView):
         chosen = exports.dataset_for(user=request.user, name=dataset)
         queryset = exports.filtered_queryset(chosen, request)  # a bad filter: 400 before streaming
         return exports.export_response(
-            dataset=chosen, queryset=queryset, request=request, params=request.query_params
+            dataset=chosen, queryset=queryset, user=request.user, params=request.query_params
         )
 
 
@@ -110,7 +110,7 @@ class ReportListCreateView(generics.ListAPIView):
     def post(self, request):
         data = ReportRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        report = services.report_request(user=request.user, request=request, **data.validated_data)
+        report = services.report_request(user=request.user, **data.validated_data)
         return Response({"id": str(report.pk), "status": report.status}, status=status.HTTP_202_ACCEPTED)
 
 

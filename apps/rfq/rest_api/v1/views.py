@@ -121,7 +121,6 @@ class RFQListCreateView(generics.ListAPIView):
             customer=user if user.is_authenticated and not staff else None,
             assigned_to=keeper,
             actor=user if user.is_authenticated else None,
-            request=request,
         )
         rfq = RFQ.objects.select_related("product_category").prefetch_related("items__product").get(pk=rfq.pk)
         return Response(RFQCreatedSerializer(rfq).data, status=status.HTTP_201_CREATED)
@@ -161,7 +160,7 @@ class RFQDetailView(APIView):
             if assignee is None:
                 raise ApplicationError("No such active user.", code="invalid_assignee", attr="assigned_to")
             changes["assigned_to"] = assignee
-        rfqs.rfq_update(rfq=rfq, data=changes, actor=user, request=request)
+        rfqs.rfq_update(rfq=rfq, data=changes, actor=user)
         return _detail(request, rfq_id)
 
 
@@ -187,7 +186,6 @@ class RFQQuoteCreateView(APIView):
             lines=data.validated_data["lines"],
             notes=data.validated_data["notes"],
             actor=request.user,
-            request=request,
         )
         return Response(QuoteStaffSerializer(_staff_quote(quote.pk)).data, status=status.HTTP_201_CREATED)
 
@@ -213,7 +211,7 @@ class RFQQuoteSendView(APIView):
         quote = selectors.quote_of_rfq(rfq=rfq, quote_id=quote_id)
         if quote is None:
             raise NotFound("No such quote.")
-        quotes.quote_send(quote=quote, actor=request.user, request=request)
+        quotes.quote_send(quote=quote, actor=request.user)
         return Response(QuoteStaffSerializer(_staff_quote(quote.pk)).data)
 
 
@@ -316,7 +314,6 @@ class QuoteAcceptView(APIView):
             actor=request.user,
             shipping_address=data.validated_data["shipping_address"],
             billing_address=data.validated_data["billing_address"],
-            request=request,
         )
         code = status.HTTP_201_CREATED if accepted.created else status.HTTP_200_OK
         with_payment = accepted.created or _is_quote_customer(request, quote)
@@ -341,6 +338,6 @@ class QuoteDeclineView(APIView):
         data = QuoteDeclineSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         quotes.quote_decline(
-            quote=quote, actor=request.user, reason=data.validated_data["reason"], request=request
+            quote=quote, actor=request.user, reason=data.validated_data["reason"]
         )
         return Response(QuoteSerializer(_quote_for_customer(request, quote_id)).data)

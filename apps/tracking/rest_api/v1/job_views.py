@@ -86,7 +86,7 @@ class JobListCreateView(generics.ListAPIView):
     def post(self, request):
         data = JobCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = jobs.job_create(customer=request.user, request=request, **data.validated_data)
+        job = jobs.job_create(customer=request.user, **data.validated_data)
         return Response(_detail(job.pk), status=status.HTTP_201_CREATED)
 
 
@@ -111,7 +111,7 @@ class JobStatusView(APIView):
         job = _job(request, job_id)
         data = JobStatusInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        jobs.job_status_change(job=job, user=request.user, request=request, **data.validated_data)
+        jobs.job_status_change(job=job, user=request.user, **data.validated_data)
         return Response(_detail(job.pk))
 
 

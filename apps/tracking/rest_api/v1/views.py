@@ -82,7 +82,6 @@ class ShipmentCreateView(APIView):
             tracking_number=values["tracking_number"],
             lines=lines or None,
             actor=request.user,
-            request=request,
         )
         return Response(_shipment_out(shipment.pk), status=status.HTTP_201_CREATED)
 
