@@ -53,10 +53,11 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
-# ruff, the boundaries between apps (import-linter's contracts in pyproject.toml), then types
-# (mypy against mypy-baseline.txt, which may only shrink).
+# ruff (check, then format --check), the boundaries between apps (import-linter's contracts in
+# pyproject.toml), then types (mypy against mypy-baseline.txt, which may only shrink).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy | $(VENV)/bin/mypy-baseline filter --hide-stats
 

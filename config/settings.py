@@ -249,8 +249,19 @@ REST_FRAMEWORK = {
 DRF_STANDARDIZED_ERRORS = {
     "EXCEPTION_HANDLER_CLASS": "apps.core.exceptions.FoundryExceptionHandler",
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
-    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "409", "413", "415",
-                                   "422", "429", "503"],
+    "ALLOWED_ERROR_STATUS_CODES": [
+        "400",
+        "401",
+        "403",
+        "404",
+        "405",
+        "409",
+        "413",
+        "415",
+        "422",
+        "429",
+        "503",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Foundry API",
@@ -300,10 +311,22 @@ API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=64)
 # can be allowed, apps/cms/uploads.py PASSIVE_TYPES, docs/media.md), image pixel limit, and how
 # long a private file's signed URL works (local disk and S3 alike).
 MEDIA_MAX_UPLOAD_BYTES = env.int("MEDIA_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
-MEDIA_ALLOWED_TYPES = env.list("MEDIA_ALLOWED_TYPES", default=[
-    "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "video/mp4",
-    "video/webm", "model/gltf-binary", "application/zip", "text/csv", "text/plain",
-])
+MEDIA_ALLOWED_TYPES = env.list(
+    "MEDIA_ALLOWED_TYPES",
+    default=[
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "video/mp4",
+        "video/webm",
+        "model/gltf-binary",
+        "application/zip",
+        "text/csv",
+        "text/plain",
+    ],
+)
 MEDIA_MAX_IMAGE_PIXELS = env.int("MEDIA_MAX_IMAGE_PIXELS", default=50_000_000)
 MEDIA_PRIVATE_URL_SECONDS = env.int("MEDIA_PRIVATE_URL_SECONDS", default=300)
 
@@ -312,8 +335,13 @@ CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_EXPOSE_HEADERS = ["Retry-After", "Idempotent-Replayed"]
 CORS_ALLOW_HEADERS = (
-    "accept", "authorization", "content-type", "user-agent", "x-requested-with",
-    "idempotency-key", "x-cart-token",
+    "accept",
+    "authorization",
+    "content-type",
+    "user-agent",
+    "x-requested-with",
+    "idempotency-key",
+    "x-cart-token",
 )
 
 # --- Security (HTTPS behind a proxy is configurable) ---------------------------------------
@@ -340,12 +368,18 @@ SILENCED_SYSTEM_CHECKS = env.list("DJANGO_SILENCED_SYSTEM_CHECKS", default=[])
 # the browsers' violation reports. (No CSP_* setting names: django-csp 4 refuses its old ones.)
 _s3_domain = env.str("AWS_S3_CUSTOM_DOMAIN", default="")
 _s3_endpoint = env.str("AWS_S3_ENDPOINT_URL", default="")
-_csp_media_origins = env.list("CSP_MEDIA_ORIGINS", default=(
-    [f"https://{_s3_domain}"] if _s3_domain
-    else ["/".join(_s3_endpoint.split("/")[:3])] if _s3_endpoint
-    else ["https://*.amazonaws.com"] if env.str("AWS_STORAGE_BUCKET_NAME", default="")
-    else []
-))
+_csp_media_origins = env.list(
+    "CSP_MEDIA_ORIGINS",
+    default=(
+        [f"https://{_s3_domain}"]
+        if _s3_domain
+        else ["/".join(_s3_endpoint.split("/")[:3])]
+        if _s3_endpoint
+        else ["https://*.amazonaws.com"]
+        if env.str("AWS_STORAGE_BUCKET_NAME", default="")
+        else []
+    ),
+)
 _csp_report_uri = env.str("CSP_REPORT_URI", default="")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -623,12 +657,14 @@ LEADS_IMPORT_MAX_BYTES = env.int("LEADS_IMPORT_MAX_BYTES", default=5 * 1024 * 10
 LEADS_IMPORT_MAX_ROWS = env.int("LEADS_IMPORT_MAX_ROWS", default=50_000)
 LEADS_IMPORT_SYNC_MAX_ROWS = env.int("LEADS_IMPORT_SYNC_MAX_ROWS", default=5_000)
 LEADS_IMPORT_TASK_TIME_LIMIT = env.int("LEADS_IMPORT_TASK_TIME_LIMIT", default=30 * 60)
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
-    "InquiryStatusEnum": "apps.leads.models.Inquiry.Status",
-    "InquiryTypeEnum": "apps.leads.models.Inquiry.Type",
-    "ImportJobStatusEnum": "apps.leads.models.ImportJob.Status",
-    "LeadScoringRuleTypeEnum": "apps.leads.models.LeadScoringRule.RuleType",
-})
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "InquiryStatusEnum": "apps.leads.models.Inquiry.Status",
+        "InquiryTypeEnum": "apps.leads.models.Inquiry.Type",
+        "ImportJobStatusEnum": "apps.leads.models.ImportJob.Status",
+        "LeadScoringRuleTypeEnum": "apps.leads.models.LeadScoringRule.RuleType",
+    }
+)
 
 # --- notifications --------------------------------------------------------------------------
 # The email outbox: attempts per email (then "failed"), and the backoff between them
@@ -680,10 +716,12 @@ if SMS_PROVIDER == "twilio" and not (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN an
     raise ImproperlyConfigured(
         "SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM."
     )
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
-    "OutboxStatusEnum": "apps.notifications.models.OutboxStatus",
-    "BroadcastStatusEnum": "apps.notifications.models.Broadcast.Status",
-})
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "OutboxStatusEnum": "apps.notifications.models.OutboxStatus",
+        "BroadcastStatusEnum": "apps.notifications.models.Broadcast.Status",
+    }
+)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

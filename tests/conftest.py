@@ -150,20 +150,34 @@ def moto_url():
 @pytest.fixture
 def s3(moto_url, settings, monkeypatch):
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    client = boto3.client("s3", endpoint_url=moto_url, aws_access_key_id="testing",
-                          aws_secret_access_key="testing", region_name="us-east-1")
+    client = boto3.client(
+        "s3",
+        endpoint_url=moto_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
     client.create_bucket(Bucket=S3_TEST_BUCKET)
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": S3_TEST_BUCKET, "endpoint_url": moto_url, "region_name": "us-east-1",
-            "access_key": "testing", "secret_key": "testing", "querystring_auth": True,
-            "querystring_expire": 300, "default_acl": None, "file_overwrite": False,
-            "signature_version": "s3v4", "addressing_style": "path",
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": S3_TEST_BUCKET,
+                "endpoint_url": moto_url,
+                "region_name": "us-east-1",
+                "access_key": "testing",
+                "secret_key": "testing",
+                "querystring_auth": True,
+                "querystring_expire": 300,
+                "default_acl": None,
+                "file_overwrite": False,
+                "signature_version": "s3v4",
+                "addressing_style": "path",
+            },
         },
-    }}
+    }
     yield client
     for obj in client.list_objects_v2(Bucket=S3_TEST_BUCKET).get("Contents", []):
         client.delete_object(Bucket=S3_TEST_BUCKET, Key=obj["Key"])
     client.delete_bucket(Bucket=S3_TEST_BUCKET)
-

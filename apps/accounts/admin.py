@@ -34,25 +34,40 @@ class FoundryUserChangeForm(UserChangeForm):
 class UserAdmin(ActivityLoggedAdminMixin, GuardedModelAdminMixin, DjangoUserAdmin):
     form = FoundryUserChangeForm
     add_form = FoundryUserCreationForm
-    list_display = ("email", "full_name", "company", "role_list", "is_active", "is_staff",
-                    "last_login", "date_joined")
+    list_display = (
+        "email",
+        "full_name",
+        "company",
+        "role_list",
+        "is_active",
+        "is_staff",
+        "last_login",
+        "date_joined",
+    )
     list_filter = ("is_active", "is_staff", "is_superuser", "groups", "email_verified")
     search_fields = ("email", "full_name", "company", "phone")
     ordering = ("email",)
     readonly_fields = ("last_login", "date_joined", "erased_at", "is_staff")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("full_name", "phone", "company", "preferred_currency",
-                                "email_verified")}),
-        ("Roles and access", {
-            "fields": ("is_active", "groups", "is_staff", "is_superuser", "user_permissions"),
-            "description": "Roles are groups. Any staff role gives access to this admin.",
-        }),
+        ("Profile", {"fields": ("full_name", "phone", "company", "preferred_currency", "email_verified")}),
+        (
+            "Roles and access",
+            {
+                "fields": ("is_active", "groups", "is_staff", "is_superuser", "user_permissions"),
+                "description": "Roles are groups. Any staff role gives access to this admin.",
+            },
+        ),
         ("Dates", {"fields": ("last_login", "date_joined", "erased_at")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",),
-                "fields": ("email", "full_name", "usable_password", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "full_name", "usable_password", "password1", "password2"),
+            },
+        ),
     )
     filter_horizontal = ("groups", "user_permissions")
 

@@ -52,8 +52,7 @@ def object_permission_revoke(*, user, perm: str, obj: Model) -> None:
     remove_perm(_full_perm(perm, type(obj)), user, obj)
 
 
-def objects_visible_to(*, user, queryset: QuerySet, perm: str = "view",
-                       use_groups: bool = True) -> QuerySet:
+def objects_visible_to(*, user, queryset: QuerySet, perm: str = "view", use_groups: bool = True) -> QuerySet:
     """The part of ``queryset`` that ``user`` may see with ``perm``: all of it with the
     model-wide permission (or as superuser), else the objects granted to the user (directly
     or through a group), filtered in SQL. Anonymous users see nothing.
@@ -82,7 +81,11 @@ def objects_visible_to(*, user, queryset: QuerySet, perm: str = "view",
         ).values("content_object_id")
         return queryset.filter(pk__in=granted)
     return get_objects_for_user(
-        user, full, klass=queryset, accept_global_perms=False, with_superuser=True,
+        user,
+        full,
+        klass=queryset,
+        accept_global_perms=False,
+        with_superuser=True,
         use_groups=use_groups,
     )
 
@@ -130,8 +133,9 @@ def register_personal_data(name: str, *, export: Callable, erase: Callable | Non
 # --- Customers for other apps -------------------------------------------------------------
 
 
-def customer_get_or_invite(*, email: str, full_name: str = "", phone: str = "", company: str = "",
-                           actor=None):
+def customer_get_or_invite(
+    *, email: str, full_name: str = "", phone: str = "", company: str = "", actor=None
+):
     """The account with this email (compared case-insensitively), or a new ``customer`` account
     without a usable password whose owner is invited by email to set one (the invitation is
     sent when ``actor``, the staff member acting, is given). Returns (user, created)."""
@@ -145,8 +149,7 @@ def customer_get_or_invite(*, email: str, full_name: str = "", phone: str = "", 
     if existing is not None:
         return existing, False
     try:
-        user = user_create(email=email, full_name=full_name, phone=phone, company=company,
-                           actor=actor)
+        user = user_create(email=email, full_name=full_name, phone=phone, company=company, actor=actor)
     except ValidationError:
         existing = User.objects.filter(email__iexact=email).first()  # created concurrently
         if existing is None:

@@ -22,8 +22,9 @@ class CachedJWTAuthentication(JWTAuthentication):
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
-            raise AuthenticationFailed("Token contained no recognizable user identification",
-                                       code="token_not_valid") from exc
+            raise AuthenticationFailed(
+                "Token contained no recognizable user identification", code="token_not_valid"
+            ) from exc
         key = user_cache_key(user_id)
         user = cache.get(key)
         if user is None:
@@ -34,8 +35,9 @@ class CachedJWTAuthentication(JWTAuthentication):
         if not user.is_active:
             raise AuthenticationFailed("User is inactive", code="user_inactive")
         if not token_is_current(validated_token, user):
-            raise AuthenticationFailed("The password changed after this token was issued: sign in again.",
-                                       code="token_not_valid")
+            raise AuthenticationFailed(
+                "The password changed after this token was issued: sign in again.", code="token_not_valid"
+            )
         return user
 
 

@@ -25,15 +25,17 @@ def seed(*, stdout=None) -> None:
     for spec, roles, superuser in entries:
         if User.objects.filter(email=spec["email"]).exists():
             continue
-        fields = {k: v for k, v in spec.items() if k in
-                  ("full_name", "phone", "company", "preferred_currency")}
+        fields = {
+            k: v for k, v in spec.items() if k in ("full_name", "phone", "company", "preferred_currency")
+        }
         password = demo_secret(settings.DEMO_PASSWORD)
-        user_create(email=spec["email"], password=password, roles=roles,
-                    is_superuser=superuser, **fields)
+        user_create(email=spec["email"], password=password, roles=roles, is_superuser=superuser, **fields)
         created += 1
         if superuser and in_production() and stdout:
-            stdout.write(f"accounts: the demo admin {spec['email']} has the password {password} "
-                         "(shown once; the other demo users have random passwords: set them in "
-                         "the admin)")
+            stdout.write(
+                f"accounts: the demo admin {spec['email']} has the password {password} "
+                "(shown once; the other demo users have random passwords: set them in "
+                "the admin)"
+            )
     if stdout:
         stdout.write(f"accounts: {created} demo users created ({len(entries) - created} existed)")

@@ -48,9 +48,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=32, blank=True)
     company = models.CharField(max_length=200, blank=True)
-    preferred_currency = models.CharField(
-        max_length=3, default="USD", validators=[currency_code_validator]
-    )
+    preferred_currency = models.CharField(max_length=3, default="USD", validators=[currency_code_validator])
     email_verified = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(
@@ -61,7 +59,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         null=True, blank=True, help_text="When the user's personal data was erased on request."
     )
     token_version = models.PositiveIntegerField(
-        default=0, editable=False,
+        default=0,
+        editable=False,
         help_text="Raised by every password change; API tokens carrying an older one are refused.",
     )
 

@@ -20,28 +20,51 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.view_user",
         # Not leads.view_inquiry: a sales user sees the inquiries assigned to them (object
         # permissions); a "sales manager" is a sales user granted leads.view_inquiry on its own.
-        "leads.add_inquiry", "leads.change_inquiry",
+        "leads.add_inquiry",
+        "leads.change_inquiry",
         # Not "rfq.view_rfq": a sales user sees the RFQs assigned to them (object permissions);
         # a "sales manager" is a sales user granted rfq.view_rfq on its own (sees them all).
-        "rfq.add_rfq", "rfq.change_rfq", "rfq.view_rfqitem", "rfq.add_rfqitem", "rfq.change_rfqitem",
-        "rfq.delete_rfqitem", "rfq.view_rfqstatushistory", "rfq.view_quote", "rfq.add_quote",
-        "rfq.change_quote", "rfq.view_quoteline", "rfq.add_quoteline", "rfq.change_quoteline",
+        "rfq.add_rfq",
+        "rfq.change_rfq",
+        "rfq.view_rfqitem",
+        "rfq.add_rfqitem",
+        "rfq.change_rfqitem",
+        "rfq.delete_rfqitem",
+        "rfq.view_rfqstatushistory",
+        "rfq.view_quote",
+        "rfq.add_quote",
+        "rfq.change_quote",
+        "rfq.view_quoteline",
+        "rfq.add_quoteline",
+        "rfq.change_quoteline",
         "rfq.delete_quoteline",
-        "catalog.view_*", "inventory.view_*", "orders.view_*",
+        "catalog.view_*",
+        "inventory.view_*",
+        "orders.view_*",
     ),
     SUPPORT: (
         "accounts.view_user",
-        "leads.view_*", "leads.change_inquiry", "rfq.view_*",
-        "orders.view_*", "tracking.view_*",
-        "notifications.view_*", "notifications.change_emailmessage",
+        "leads.view_*",
+        "leads.change_inquiry",
+        "rfq.view_*",
+        "orders.view_*",
+        "tracking.view_*",
+        "notifications.view_*",
+        "notifications.change_emailmessage",
     ),
     FINANCE: (
         "accounts.view_user",
-        "orders.view_*", "orders.add_refund", "orders.change_payment",
+        "orders.view_*",
+        "orders.add_refund",
+        "orders.change_payment",
         "reports.*",
     ),
     LOGISTICS: (
-        "catalog.view_*", "inventory.*", "orders.view_*", "orders.change_order", "tracking.*",
+        "catalog.view_*",
+        "inventory.*",
+        "orders.view_*",
+        "orders.change_order",
+        "tracking.*",
     ),
     CONTENT: ("catalog.*", "cms.*"),
 }
@@ -66,14 +89,16 @@ def sync_role_permissions(sender=None, using=DEFAULT_DB_ALIAS, apps=global_apps,
     except LookupError:
         return
     all_perms = list(
-        Permission.objects.using(using).select_related("content_type")
+        Permission.objects.using(using)
+        .select_related("content_type")
         .values_list("id", "content_type__app_label", "codename")
     )
     for role in ALL_ROLES:
         group, _ = Group.objects.using(using).get_or_create(name=role)
         patterns = ROLE_PERMISSIONS.get(role, ())
         wanted = {
-            pk for pk, app_label, codename in all_perms
+            pk
+            for pk, app_label, codename in all_perms
             if any(_matches(f"{app_label}.{codename}", p) for p in patterns)
         }
         have = set(group.permissions.values_list("id", flat=True))

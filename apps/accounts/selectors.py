@@ -33,9 +33,14 @@ def user_personal_data_export(*, user: User) -> dict:
         "profile": profile,
         "roles": user_roles_of(user),
         "activity": [
-            {"action": log.action, "entity_type": log.entity_type, "entity_id": log.entity_id,
-             "ip_address": log.ip_address, "user_agent": log.user_agent,
-             "created_at": log.created_at.isoformat()}
+            {
+                "action": log.action,
+                "entity_type": log.entity_type,
+                "entity_id": log.entity_id,
+                "ip_address": log.ip_address,
+                "user_agent": log.user_agent,
+                "created_at": log.created_at.isoformat(),
+            }
             for log in ActivityLog.objects.filter(actor=user).order_by("created_at")
         ],
     }

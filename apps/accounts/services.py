@@ -37,8 +37,9 @@ STAFF_EDITABLE_FIELDS = [*PROFILE_FIELDS, "is_active", "email_verified"]
 def _validate_roles(roles) -> list[str]:
     unknown = sorted(set(roles) - set(ALL_ROLES))
     if unknown:
-        raise ValidationError({"roles": f"Unknown role(s): {', '.join(unknown)}. "
-                                        f"Roles: {', '.join(ALL_ROLES)}."})
+        raise ValidationError(
+            {"roles": f"Unknown role(s): {', '.join(unknown)}. Roles: {', '.join(ALL_ROLES)}."}
+        )
     return list(dict.fromkeys(roles))
 
 
@@ -77,7 +78,10 @@ def user_create(
     email = normalize_email(email)
     roles = _validate_roles(roles)
     user = User(
-        email=email, full_name=full_name, phone=phone, company=company,
+        email=email,
+        full_name=full_name,
+        phone=phone,
+        company=company,
         preferred_currency=preferred_currency or site_settings_get().default_currency,
         is_superuser=is_superuser,
         is_active=is_active,
@@ -101,8 +105,7 @@ def user_create(
         raise ValidationError({"email": "A user with this email already exists."}) from exc
     _apply_roles(user, roles)
     if actor is not None:
-        activity_record(actor=actor, action="create", entity=user,
-                        after={**snapshot(user), "roles": roles})
+        activity_record(actor=actor, action="create", entity=user, after={**snapshot(user), "roles": roles})
     if not password and actor is not None and is_active:
         # A staff-created account without a password: the user is invited to set one.
         password_reset_send(user=user, invitation=True)
@@ -110,17 +113,19 @@ def user_create(
 
 
 @transaction.atomic
-def user_update(
-    *, user: User, data: dict, actor, fields: list[str] | None = None
-) -> User:
+def user_update(*, user: User, data: dict, actor, fields: list[str] | None = None) -> User:
     before = {**snapshot(user), "roles": sorted(user.groups.values_list("name", flat=True))}
     if actor is not None and actor.pk == user.pk:  # no locking oneself out of the admin API
         if "is_active" in data and not data["is_active"]:
-            raise ApplicationError("You cannot deactivate your own account here.",
-                                   code="cannot_deactivate_self", attr="is_active")
+            raise ApplicationError(
+                "You cannot deactivate your own account here.",
+                code="cannot_deactivate_self",
+                attr="is_active",
+            )
         if "roles" in data and ADMIN in before["roles"] and ADMIN not in (data["roles"] or []):
-            raise ApplicationError("You cannot remove your own admin role.",
-                                   code="cannot_remove_own_admin", attr="roles")
+            raise ApplicationError(
+                "You cannot remove your own admin role.", code="cannot_remove_own_admin", attr="roles"
+            )
     user, _ = model_update(instance=user, fields=fields or PROFILE_FIELDS, data=data)
     if "roles" in data:
         _apply_roles(user, _validate_roles(data["roles"]))
@@ -135,15 +140,15 @@ def user_update(
 @transaction.atomic
 def user_deactivate(*, user: User, actor) -> User:
     if actor is not None and actor.pk == user.pk:
-        raise ApplicationError("You cannot deactivate your own account here.",
-                               code="cannot_deactivate_self")
+        raise ApplicationError("You cannot deactivate your own account here.", code="cannot_deactivate_self")
     if user.is_active:
         before = snapshot(user)
         user.is_active = False
         user.save(update_fields=["is_active"])
         tokens_revoke_all(user=user)
-        activity_record(actor=actor, action="user.deactivate", entity=user, before=before,
-                        after=snapshot(user))
+        activity_record(
+            actor=actor, action="user.deactivate", entity=user, before=before, after=snapshot(user)
+        )
     return user
 
 
@@ -175,8 +180,7 @@ def user_erase(*, user: User) -> None:
     for source in PERSONAL_DATA_SOURCES.values():
         if source.erase is not None:
             source.erase(user)
-    activity_record(actor=user, action="user.erase", entity=user,
-                    only_changes=False)
+    activity_record(actor=user, action="user.erase", entity=user, only_changes=False)
     activity_log_scrub_person(user_id=user.pk, entity_type=User._meta.label_lower)
     user.email = f"erased-{uuid.uuid4().hex}@erased.invalid"
     user.full_name = ""

@@ -130,9 +130,7 @@ class ProductAdmin(ActivityLoggedAdminMixin, nested_admin.NestedModelAdmin):
 
     @admin.action(description="Duplicate selected products")
     def duplicate(self, request, queryset):
-        copies = [
-            services.product_duplicate(product=p, actor=request.user) for p in queryset
-        ]
+        copies = [services.product_duplicate(product=p, actor=request.user) for p in queryset]
         self.message_user(
             request,
             f"Created {len(copies)} cop{'y' if len(copies) == 1 else 'ies'} (status: coming soon).",

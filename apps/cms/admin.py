@@ -23,8 +23,19 @@ def _copy_saved(obj, saved) -> None:
 class NewsArticleForm(forms.ModelForm):
     class Meta:
         model = NewsArticle
-        fields = ["title", "summary", "content", "category", "tags", "status", "publish_at",
-                  "featured_image", "seo_title", "seo_description", "og_image"]
+        fields = [
+            "title",
+            "summary",
+            "content",
+            "category",
+            "tags",
+            "status",
+            "publish_at",
+            "featured_image",
+            "seo_title",
+            "seo_description",
+            "og_image",
+        ]
 
     def clean(self):
         data = super().clean()
@@ -42,22 +53,26 @@ class NewsArticleForm(forms.ModelForm):
 @admin.register(NewsArticle)
 class NewsArticleAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
     form = NewsArticleForm
-    list_display = ("title", "status", "category", "published_at", "publish_at", "views_count",
-                    "author")
+    list_display = ("title", "status", "category", "published_at", "publish_at", "views_count", "author")
     list_filter = ("status", "category")
     search_fields = ("title", "summary", "content", "slug")
     date_hierarchy = "created_at"
     list_select_related = ("author",)
     raw_id_fields = ("featured_image", "og_image")
-    readonly_fields = ("slug", "published_at", "views_count", "author", "rendered_preview",
-                       "created_at", "updated_at")
+    readonly_fields = (
+        "slug",
+        "published_at",
+        "views_count",
+        "author",
+        "rendered_preview",
+        "created_at",
+        "updated_at",
+    )
     fieldsets = (
         (None, {"fields": ("title", "slug", "category", "tags", "summary", "featured_image")}),
         ("Content (Markdown)", {"fields": ("content", "rendered_preview")}),
-        ("Publishing", {"fields": ("status", "publish_at", "published_at", "author",
-                                   "views_count")}),
-        ("SEO", {"fields": ("seo_title", "seo_description", "og_image"),
-                 "classes": ("collapse",)}),
+        ("Publishing", {"fields": ("status", "publish_at", "published_at", "author", "views_count")}),
+        ("SEO", {"fields": ("seo_title", "seo_description", "og_image"), "classes": ("collapse",)}),
         ("Dates", {"fields": ("created_at", "updated_at")}),
     )
     actions = ["publish_selected", "unpublish_selected"]
@@ -91,15 +106,13 @@ class NewsArticleAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
     def unpublish_selected(self, request, queryset):
         for article in queryset:
             services.news_unpublish(article=article, actor=request.user)
-        self.message_user(request, f"{queryset.count()} article(s) unpublished.",
-                          messages.SUCCESS)
+        self.message_user(request, f"{queryset.count()} article(s) unpublished.", messages.SUCCESS)
 
 
 class PageForm(forms.ModelForm):
     class Meta:
         model = Page
-        fields = ["slug", "title", "content", "is_published", "seo_title", "seo_description",
-                  "og_image"]
+        fields = ["slug", "title", "content", "is_published", "seo_title", "seo_description", "og_image"]
 
 
 @admin.register(Page)
@@ -160,13 +173,34 @@ class MediaFileChangeForm(forms.ModelForm):
 
 @admin.register(MediaFile)
 class MediaFileAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
-    list_display = ("thumbnail", "file_name", "file_type", "mime_type", "size", "dimensions",
-                    "is_public", "status", "created_at")
+    list_display = (
+        "thumbnail",
+        "file_name",
+        "file_type",
+        "mime_type",
+        "size",
+        "dimensions",
+        "is_public",
+        "status",
+        "created_at",
+    )
     list_filter = ("file_type", "status", "is_public")
     search_fields = ("file_name", "alt_text", "caption")
     date_hierarchy = "created_at"
-    readonly_fields = ("preview", "file", "file_name", "file_type", "mime_type", "size", "width",
-                       "height", "status", "uploaded_by", "created_at", "updated_at")
+    readonly_fields = (
+        "preview",
+        "file",
+        "file_name",
+        "file_type",
+        "mime_type",
+        "size",
+        "width",
+        "height",
+        "status",
+        "uploaded_by",
+        "created_at",
+        "updated_at",
+    )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = MediaFileChangeForm if obj is not None else MediaFileAddForm
@@ -176,10 +210,24 @@ class MediaFileAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
         if obj is None:
             return ((None, {"fields": ("upload", "alt_text", "caption", "tags", "is_public")}),)
         return (
-            (None, {"fields": ("preview", "file_name", "alt_text", "caption", "tags",
-                               "is_public")}),
-            ("File", {"fields": ("file", "file_type", "mime_type", "size", "width", "height",
-                                 "status", "uploaded_by", "created_at", "updated_at")}),
+            (None, {"fields": ("preview", "file_name", "alt_text", "caption", "tags", "is_public")}),
+            (
+                "File",
+                {
+                    "fields": (
+                        "file",
+                        "file_type",
+                        "mime_type",
+                        "size",
+                        "width",
+                        "height",
+                        "status",
+                        "uploaded_by",
+                        "created_at",
+                        "updated_at",
+                    )
+                },
+            ),
         )
 
     def get_readonly_fields(self, request, obj=None):
@@ -194,8 +242,11 @@ class MediaFileAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
     def thumbnail(self, obj):
         url = self._url(obj)
         if obj.file_type == MediaFile.FileType.IMAGE and url:
-            return format_html('<img src="{}" alt="" loading="lazy" '
-                               'style="max-height:48px;max-width:80px;object-fit:cover">', url)
+            return format_html(
+                '<img src="{}" alt="" loading="lazy" '
+                'style="max-height:48px;max-width:80px;object-fit:cover">',
+                url,
+            )
         return obj.get_file_type_display()
 
     @admin.display(description="Preview")
@@ -211,14 +262,13 @@ class MediaFileAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            data = {f: form.cleaned_data[f] for f in services.MEDIA_META_FIELDS
-                    if f in form.changed_data}
+            data = {f: form.cleaned_data[f] for f in services.MEDIA_META_FIELDS if f in form.changed_data}
             saved = services.media_update(media=obj, data=data, actor=request.user)
         else:
-            meta = {f: form.cleaned_data[f] for f in services.MEDIA_META_FIELDS
-                    if f in form.cleaned_data}
-            saved = services.media_upload(files=[form.cleaned_data["upload"]], data=meta,
-                                          actor=request.user)[0]
+            meta = {f: form.cleaned_data[f] for f in services.MEDIA_META_FIELDS if f in form.cleaned_data}
+            saved = services.media_upload(files=[form.cleaned_data["upload"]], data=meta, actor=request.user)[
+                0
+            ]
         _copy_saved(obj, saved)
 
     def delete_model(self, request, obj):

@@ -13,8 +13,10 @@ def media_allowed_types_are_passive(app_configs=None, **kwargs):
     active = sorted(set(settings.MEDIA_ALLOWED_TYPES) - PASSIVE_TYPES.keys())
     if not active:
         return []
-    return [Error(
-        f"MEDIA_ALLOWED_TYPES lists types the media library never accepts: {', '.join(active)}.",
-        hint=f"Allowed types are a subset of: {', '.join(PASSIVE_TYPES)} (docs/media.md).",
-        id="cms.E001",
-    )]
+    return [
+        Error(
+            f"MEDIA_ALLOWED_TYPES lists types the media library never accepts: {', '.join(active)}.",
+            hint=f"Allowed types are a subset of: {', '.join(PASSIVE_TYPES)} (docs/media.md).",
+            id="cms.E001",
+        )
+    ]

@@ -42,10 +42,16 @@ def seed(*, stdout=None) -> None:
     for spec in data["pages"]:
         if Page.objects.filter(slug=spec["slug"]).exists():
             continue
-        page_create(data={"slug": spec["slug"], "title": spec["title"],
-                          "content": "\n".join(spec["content"]), "is_published": True,
-                          "seo_title": spec.get("seo_title", ""),
-                          "seo_description": spec.get("seo_description", "")})
+        page_create(
+            data={
+                "slug": spec["slug"],
+                "title": spec["title"],
+                "content": "\n".join(spec["content"]),
+                "is_published": True,
+                "seo_title": spec.get("seo_title", ""),
+                "seo_description": spec.get("seo_description", ""),
+            }
+        )
         pages += 1
     if stdout:
         stdout.write(f"cms: {articles} news articles, {pages} pages created")

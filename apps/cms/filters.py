@@ -8,8 +8,9 @@ from .selectors import with_tag
 
 class NewsFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(choices=NewsArticle.Category.choices)
-    tag = django_filters.CharFilter(method="filter_tag", max_length=50,
-                                    help_text="Articles carrying exactly this tag.")
+    tag = django_filters.CharFilter(
+        method="filter_tag", max_length=50, help_text="Articles carrying exactly this tag."
+    )
     status = django_filters.ChoiceFilter(
         choices=NewsArticle.Status.choices,
         help_text="Content staff only; the public sees published articles.",

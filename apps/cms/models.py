@@ -52,7 +52,10 @@ class MediaFile(TimeStampedModel):
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.READY)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="media_files",
     )
 
@@ -79,16 +82,23 @@ class NewsArticle(SeoFields, TimeStampedModel):
     slug = models.SlugField(max_length=220, unique=True)
     summary = models.TextField(blank=True)
     content = models.TextField(blank=True, help_text="Markdown.")
-    content_html = models.TextField(blank=True, editable=False,
-                                    help_text="Sanitised HTML rendered from the Markdown.")
+    content_html = models.TextField(
+        blank=True, editable=False, help_text="Sanitised HTML rendered from the Markdown."
+    )
     featured_image = models.ForeignKey(
-        "cms.MediaFile", null=True, blank=True, on_delete=models.PROTECT,
+        "cms.MediaFile",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="featured_in_articles",
     )
     category = models.CharField(max_length=32, choices=Category.choices, db_index=True)
     tags = models.JSONField(default=list, blank=True)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="news_articles",
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
@@ -98,8 +108,10 @@ class NewsArticle(SeoFields, TimeStampedModel):
 
     class Meta:
         ordering = ["-published_at", "-created_at"]
-        indexes = [models.Index(fields=["status", "-published_at"]),
-                   models.Index(fields=["status", "publish_at"])]
+        indexes = [
+            models.Index(fields=["status", "-published_at"]),
+            models.Index(fields=["status", "publish_at"]),
+        ]
 
     def __str__(self):
         return self.title

@@ -140,7 +140,7 @@ def file_url(name: str, *, public: bool) -> str | None:
 
 def _sign(name: str) -> str:
     # TimestampSigner signs "name:timestamp"; the URL carries only "timestamp:signature".
-    return signing.TimestampSigner(salt=_SIGNER_SALT).sign(name)[len(name) + 1:]
+    return signing.TimestampSigner(salt=_SIGNER_SALT).sign(name)[len(name) + 1 :]
 
 
 def signature_valid(name: str, signature: str) -> bool:
@@ -148,8 +148,9 @@ def signature_valid(name: str, signature: str) -> bool:
     if not signature:
         return False
     try:
-        signing.TimestampSigner(salt=_SIGNER_SALT).unsign(f"{name}:{signature}",
-                                                            max_age=private_url_seconds())
+        signing.TimestampSigner(salt=_SIGNER_SALT).unsign(
+            f"{name}:{signature}", max_age=private_url_seconds()
+        )
     except signing.BadSignature:  # SignatureExpired is a BadSignature
         return False
     return True
@@ -202,8 +203,11 @@ def apply_object_headers(name: str, mime_type: str) -> None:
         return
     key = s3_key(storage, name)
     s3_client(storage).copy_object(
-        Bucket=storage.bucket_name, Key=key, CopySource={"Bucket": storage.bucket_name, "Key": key},
-        MetadataDirective="REPLACE", **object_headers(mime_type),
+        Bucket=storage.bucket_name,
+        Key=key,
+        CopySource={"Bucket": storage.bucket_name, "Key": key},
+        MetadataDirective="REPLACE",
+        **object_headers(mime_type),
     )
 
 
@@ -214,8 +218,7 @@ def object_size(name: str) -> int | None:
         from botocore.exceptions import ClientError
 
         try:
-            head = s3_client(storage).head_object(Bucket=storage.bucket_name,
-                                                  Key=s3_key(storage, name))
+            head = s3_client(storage).head_object(Bucket=storage.bucket_name, Key=s3_key(storage, name))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None

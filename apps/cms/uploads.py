@@ -116,8 +116,13 @@ def file_type_for(mime_type: str) -> str:
 
 # Executables and scripts, recognised even from a few bytes (filetype needs more for some).
 EXECUTABLE_SIGNATURES = (
-    b"\x7fELF", b"MZ", b"#!",  # ELF, Windows PE/DOS, scripts with an interpreter line
-    b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe",  # Mach-O
+    b"\x7fELF",
+    b"MZ",
+    b"#!",  # ELF, Windows PE/DOS, scripts with an interpreter line
+    b"\xfe\xed\xfa\xce",
+    b"\xfe\xed\xfa\xcf",
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",  # Mach-O
     b"\xca\xfe\xba\xbe",  # Mach-O universal / Java class
 )
 # Control characters never found in text files (tab, line feed, form feed, carriage return are).
@@ -180,8 +185,7 @@ def check_size(size: int, *, name: str = "") -> None:
     limit = max_upload_bytes()
     if size > limit:
         label = f"'{name}' " if name else ""
-        raise FileTooLarge(f"The file {label}is {size} bytes; the limit is {limit} bytes.",
-                           attr="file")
+        raise FileTooLarge(f"The file {label}is {size} bytes; the limit is {limit} bytes.", attr="file")
     if size <= 0:
         raise ApplicationError(f"The file '{name}' is empty.", code="empty_file", attr="file")
 
@@ -207,17 +211,18 @@ def image_dimensions(fileobj, *, name: str = "", verify: bool = True) -> tuple[i
             width, height = image.size
             if width * height > limit:
                 raise InvalidImage(
-                    f"The image '{name}' declares {width}x{height} pixels; the limit is "
-                    f"{limit} pixels.", code="image_too_large", attr="file",
+                    f"The image '{name}' declares {width}x{height} pixels; the limit is {limit} pixels.",
+                    code="image_too_large",
+                    attr="file",
                 )
             if verify:
                 image.verify()  # structure and checksums; does not decode the pixels
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise InvalidImage(f"The image '{name}' declares too many pixels.",
-                           code="image_too_large", attr="file") from exc
+        raise InvalidImage(
+            f"The image '{name}' declares too many pixels.", code="image_too_large", attr="file"
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise InvalidImage(f"The image '{name}' is damaged or not a valid image.",
-                           attr="file") from exc
+        raise InvalidImage(f"The image '{name}' is damaged or not a valid image.", attr="file") from exc
     finally:
         fileobj.seek(0)
     if width <= 0 or height <= 0:

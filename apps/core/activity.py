@@ -120,8 +120,11 @@ class ActivityLoggedViewSetMixin:
         super().perform_create(serializer)
         if is_staff_user(self.request.user):
             activity_record(
-                actor=self.request.user, action="create", entity=serializer.instance,
-                entity_type=self.activity_entity_type, after=snapshot(serializer.instance),
+                actor=self.request.user,
+                action="create",
+                entity=serializer.instance,
+                entity_type=self.activity_entity_type,
+                after=snapshot(serializer.instance),
             )
 
     def perform_update(self, serializer):
@@ -129,8 +132,11 @@ class ActivityLoggedViewSetMixin:
         super().perform_update(serializer)
         if is_staff_user(self.request.user):
             activity_record(
-                actor=self.request.user, action="update", entity=serializer.instance,
-                entity_type=self.activity_entity_type, before=before,
+                actor=self.request.user,
+                action="update",
+                entity=serializer.instance,
+                entity_type=self.activity_entity_type,
+                before=before,
                 after=snapshot(serializer.instance),
             )
 
@@ -141,8 +147,11 @@ class ActivityLoggedViewSetMixin:
         super().perform_destroy(instance)
         if is_staff_user(self.request.user):
             activity_record(
-                actor=self.request.user, action="delete", entity_type=entity_type,
-                entity_id=entity_id, before=before,
+                actor=self.request.user,
+                action="delete",
+                entity_type=entity_type,
+                entity_id=entity_id,
+                before=before,
             )
 
 
@@ -157,10 +166,16 @@ def activity_log_scrub_person(*, user_id, entity_type: str) -> int:
     rows = ActivityLog.objects.filter(entity_type=entity_type, entity_id=str(user_id))
     count = 0
     for log in rows.only("id", "before", "after"):
-        before = {k: v for k, v in (log.before or {}).items() if k not in PERSONAL_KEYS} \
-            if log.before is not None else None
-        after = {k: v for k, v in (log.after or {}).items() if k not in PERSONAL_KEYS} \
-            if log.after is not None else None
+        before = (
+            {k: v for k, v in (log.before or {}).items() if k not in PERSONAL_KEYS}
+            if log.before is not None
+            else None
+        )
+        after = (
+            {k: v for k, v in (log.after or {}).items() if k not in PERSONAL_KEYS}
+            if log.after is not None
+            else None
+        )
         count += ActivityLog.objects.filter(pk=log.pk).update(
             entity_repr="(erased user)", before=before, after=after
         )

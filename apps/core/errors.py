@@ -9,8 +9,14 @@ class ApplicationError(Exception):
     default_code = "invalid"
     default_detail = "The request could not be processed."
 
-    def __init__(self, detail: str | None = None, *, code: str | None = None,
-                 attr: str | None = None, extra: dict | None = None):
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        attr: str | None = None,
+        extra: dict | None = None,
+    ):
         self.detail = detail or self.default_detail
         self.code = code or self.default_code
         self.attr = attr
@@ -52,8 +58,7 @@ class IdempotencyKeyReused(ApplicationError):
     status_code = 422
     default_code = "idempotency_key_reused"
     default_detail = (
-        "This Idempotency-Key was already used with a different request. "
-        "Use a new key for a new request."
+        "This Idempotency-Key was already used with a different request. Use a new key for a new request."
     )
 
 

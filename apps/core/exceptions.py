@@ -1,7 +1,7 @@
 """The one exception handler: every API error leaves in the drf-standardized-errors envelope
 
-    {"type": "validation_error" | "client_error" | "server_error",
-     "errors": [{"code": str, "detail": str, "attr": str | null}]}
+{"type": "validation_error" | "client_error" | "server_error",
+ "errors": [{"code": str, "detail": str, "attr": str | null}]}
 """
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -46,11 +46,16 @@ class FoundryExceptionHandler(ExceptionHandler):
             return serializers.ValidationError(serializers.as_serializer_error(exc))
         if isinstance(exc, SuspiciousOperation):
             return exceptions.ParseError(str(exc) or "Malformed request.")
-        if isinstance(exc, exceptions.APIException) and isinstance(exc.detail, dict) \
-                and "detail" in exc.detail and not isinstance(exc, exceptions.ValidationError):
+        if (
+            isinstance(exc, exceptions.APIException)
+            and isinstance(exc.detail, dict)
+            and "detail" in exc.detail
+            and not isinstance(exc, exceptions.ValidationError)
+        ):
             # simplejwt's errors carry {"detail", "code", "messages"}: keep one clear error.
-            flat = exceptions.APIException(detail=str(exc.detail["detail"]),
-                                           code=str(exc.detail.get("code") or exc.default_code))
+            flat = exceptions.APIException(
+                detail=str(exc.detail["detail"]), code=str(exc.detail.get("code") or exc.default_code)
+            )
             flat.status_code = exc.status_code
             flat.auth_header = getattr(exc, "auth_header", None)
             return flat

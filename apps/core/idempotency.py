@@ -150,8 +150,9 @@ def _run_once(handler, view, request, key, anonymous_scope, args, kwargs):
             record.response_body = JSONRenderer().render(body).decode() if body is not None else ""
             record.response_headers = {h: response[h] for h in KEPT_HEADERS if response.has_header(h)}
             record.completed_at = timezone.now()
-            record.save(update_fields=["response_status", "response_body", "response_headers",
-                                       "completed_at"])
+            record.save(
+                update_fields=["response_status", "response_body", "response_headers", "completed_at"]
+            )
         else:
             # Errors are not remembered: undo the key (and anything else) so a retry runs again.
             transaction.set_rollback(True)

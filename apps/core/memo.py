@@ -69,7 +69,6 @@ class RequestScopeMiddleware:
             return self.get_response(request)
 
 
-
 class VersionedMemo(Generic[T]):
     def __init__(self, key: str, compute: Callable[..., T]):
         self.key = f"memo:{key}"

@@ -73,7 +73,10 @@ class ActivityLog(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="activity_logs",
     )
     actor_email = models.CharField(max_length=254, blank=True)
@@ -109,9 +112,7 @@ class SiteSettings(models.Model):
     singleton = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     company_name = models.CharField(max_length=200, default="Foundry")
     support_email = models.EmailField(default="support@foundry.local")
-    default_currency = models.CharField(
-        max_length=3, default="USD", validators=[currency_code_validator]
-    )
+    default_currency = models.CharField(max_length=3, default="USD", validators=[currency_code_validator])
     low_stock_threshold = models.PositiveIntegerField(default=5)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -35,8 +35,7 @@ def site_settings_update(*, actor, data: dict) -> SiteSettings:
     before = snapshot(obj)
     obj, updated = model_update(instance=obj, fields=SITE_SETTINGS_FIELDS, data=data)
     if updated:
-        activity_record(actor=actor, action="update", entity=obj, before=before,
-                        after=snapshot(obj))
+        activity_record(actor=actor, action="update", entity=obj, before=before, after=snapshot(obj))
     return obj
 
 

@@ -21,8 +21,7 @@ def bad_request(request, exception=None):
 def permission_denied(request, exception=None):
     if _is_api(request):
         return JsonResponse(
-            error_body(403, "permission_denied",
-                       "You do not have permission to perform this action."),
+            error_body(403, "permission_denied", "You do not have permission to perform this action."),
             status=403,
         )
     return defaults.permission_denied(request, exception)
@@ -42,9 +41,7 @@ def server_error(request):
 
 def csrf_failure(request, reason=""):
     if _is_api(request):
-        return JsonResponse(
-            error_body(403, "csrf_failed", f"CSRF verification failed: {reason}"), status=403
-        )
+        return JsonResponse(error_body(403, "csrf_failed", f"CSRF verification failed: {reason}"), status=403)
     return html_csrf_failure(request, reason=reason)
 
 
@@ -52,9 +49,7 @@ def csrf_failure(request, reason=""):
 def api_not_found(request, *args, **kwargs):
     """Any verb on an unknown path under /api/: the 404 envelope. CSRF-exempt, as it changes
     nothing: otherwise a write (POST, PATCH, DELETE) would be answered 403 ``csrf_failed``."""
-    return JsonResponse(
-        error_body(404, "not_found", f"No API endpoint matches {request.path}."), status=404
-    )
+    return JsonResponse(error_body(404, "not_found", f"No API endpoint matches {request.path}."), status=404)
 
 
 def ceiling_view(request):

@@ -136,9 +136,7 @@ def stock_adjust(
         actor=actor,
         note=note,
     )
-    activity_record(
-        actor=actor, action="adjust", entity=level, before=before, after=snapshot(level)
-    )
+    activity_record(actor=actor, action="adjust", entity=level, before=before, after=snapshot(level))
     return movement
 
 

@@ -232,9 +232,7 @@ class InquiryAdmin(admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            lambda i: inquiries.inquiry_transition(
-                inquiry=i, target=target, actor=request.user
-            ),
+            lambda i: inquiries.inquiry_transition(inquiry=i, target=target, actor=request.user),
             verb,
         )
 
@@ -267,14 +265,16 @@ class InquiryAdmin(admin.ModelAdmin):
             self._each(
                 request,
                 queryset,
-                lambda i: inquiries.inquiry_assign(
-                    inquiry=i, assignee=assignee, actor=request.user
-                ),
+                lambda i: inquiries.inquiry_assign(inquiry=i, assignee=assignee, actor=request.user),
                 "Assigned",
             )
             return None
         return action_form_page(
-            self, request, "admin/leads/inquiry/assign.html", title="Assign inquiries", inquiries=queryset,
+            self,
+            request,
+            "admin/leads/inquiry/assign.html",
+            title="Assign inquiries",
+            inquiries=queryset,
             form=form,
         )
 

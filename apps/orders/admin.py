@@ -104,9 +104,7 @@ class OrderAdmin(admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            lambda o: order_status.order_transition(
-                order=o, target="fulfilling", actor=request.user
-            ),
+            lambda o: order_status.order_transition(order=o, target="fulfilling", actor=request.user),
             "Marked fulfilling",
         )
 
@@ -115,9 +113,7 @@ class OrderAdmin(admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            lambda o: order_status.order_cancel(
-                order=o, actor=request.user, reason="cancelled by staff"
-            ),
+            lambda o: order_status.order_cancel(order=o, actor=request.user, reason="cancelled by staff"),
             "Cancelled",
         )
 

@@ -58,9 +58,7 @@ def file_name(dataset: Dataset, params) -> str:
     return f"{dataset.name}_{start}_{end}.csv"
 
 
-def export_stream(
-    *, dataset: Dataset, queryset, user, filters: dict, excel: bool
-) -> Iterator[bytes]:
+def export_stream(*, dataset: Dataset, queryset, user, filters: dict, excel: bool) -> Iterator[bytes]:
     """The CSV bytes, chunk by chunk. The activity log entry is written when the stream ends:
     complete, or cut short by the client (``complete: false``), with the details of the
     request that asked for it: the stream runs after the request's middleware has returned."""

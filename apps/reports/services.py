@@ -69,9 +69,7 @@ def _filtered(dataset, *, user, filters: dict):
 
 
 @transaction.atomic
-def report_request(
-    *, user, dataset: str, filters: dict, format: str = "csv", compress: bool = False
-):
+def report_request(*, user, dataset: str, filters: dict, format: str = "csv", compress: bool = False):
     """Check the dataset, the caller's role and the filters now (400/403/404 here, not in the
     worker), then queue the report."""
     chosen = exports.dataset_for(user=user, name=dataset)

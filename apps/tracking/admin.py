@@ -123,7 +123,11 @@ class ShipmentAdmin(admin.ModelAdmin):
                 self.message_user(request, f"Recorded the event on {done} shipment(s).", messages.SUCCESS)
             return None
         return action_form_page(
-            self, request, "admin/tracking/add_event.html", title="Add a shipment event", shipments=shipments,
+            self,
+            request,
+            "admin/tracking/add_event.html",
+            title="Add a shipment event",
+            shipments=shipments,
             form=form,
         )
 

@@ -402,9 +402,7 @@ def job_cancel(*, job: Job, user, reason: str = "", location: str = "") -> Job:
 
 
 @transaction.atomic
-def job_status_change(
-    *, job: Job, user, status: str, location: str = "", note: str = ""
-) -> Job:
+def job_status_change(*, job: Job, user, status: str, location: str = "", note: str = "") -> Job:
     """``POST /jobs/{id}/status``: the workflow decides (409 with the allowed next states);
     the provider the job is offered or assigned to moves the work on, its customer or staff
     cancel it."""

@@ -322,9 +322,7 @@ class JobOffer(TimeStampedModel):
         ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(fields=["job", "resource"], name="job_offer_once_per_resource"),
-            models.UniqueConstraint(
-                fields=["job"], condition=Q(status="offered"), name="job_one_open_offer"
-            ),
+            models.UniqueConstraint(fields=["job"], condition=Q(status="offered"), name="job_one_open_offer"),
         ]
 
     def __str__(self):

@@ -33,7 +33,7 @@ def dashboard_of(user):
 
 
 def headers(html) -> list[str]:
-    table = html[html.index('id="dashboard"'):]
+    table = html[html.index('id="dashboard"') :]
     return re.findall(r"<th>([^<]+)</th>", table[: table.index("</thead>")])
 
 

@@ -107,9 +107,14 @@ def test_an_admin_unlocks_the_account_in_the_admin(staff, make_user):
     assert listing.status_code == 200
     assert staff.email in listing.content.decode()
     attempts = list(AccessAttempt.objects.filter(username=staff.email).values_list("pk", flat=True))
-    response = unlocker.post("/admin/axes/accessattempt/", {
-        "action": "delete_selected", "_selected_action": attempts, "post": "yes",
-    })
+    response = unlocker.post(
+        "/admin/axes/accessattempt/",
+        {
+            "action": "delete_selected",
+            "_selected_action": attempts,
+            "post": "yes",
+        },
+    )
     assert response.status_code == 302
     assert not AccessAttempt.objects.exists()
     assert signed_in(admin_login(staff.email))

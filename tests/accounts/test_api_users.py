@@ -414,11 +414,18 @@ def test_admin_cannot_deactivate_themselves(admin):
 
 
 def test_admin_cannot_lock_themselves_out_with_a_patch(admin):
-    body = assert_error(admin.patch(detail(admin.user), {"is_active": False}, format="json"), 400,
-                        code="cannot_deactivate_self")
+    body = assert_error(
+        admin.patch(detail(admin.user), {"is_active": False}, format="json"),
+        400,
+        code="cannot_deactivate_self",
+    )
     assert body["errors"][0]["attr"] == "is_active"
-    assert_error(admin.patch(detail(admin.user), {"roles": ["sales"]}, format="json"), 400,
-                 code="cannot_remove_own_admin", attr="roles")
+    assert_error(
+        admin.patch(detail(admin.user), {"roles": ["sales"]}, format="json"),
+        400,
+        code="cannot_remove_own_admin",
+        attr="roles",
+    )
     me = User.objects.get(pk=admin.user.pk)
     assert me.is_active and me.groups.filter(name="admin").exists()
     assert admin.patch(detail(admin.user), {"full_name": "Still Me"}, format="json").status_code == 200

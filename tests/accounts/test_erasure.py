@@ -7,8 +7,16 @@ pytestmark = pytest.mark.django_db
 
 def test_erasure_removes_the_person_from_the_activity_log_but_keeps_the_entries(auth_client):
     admin = auth_client("admin")
-    created = admin.post("/api/v1/users", {"email": "gone@example.com", "full_name": "Gone Person",
-                                           "roles": ["sales"], "password": "Sup3r-secret-pw"}, format="json")
+    created = admin.post(
+        "/api/v1/users",
+        {
+            "email": "gone@example.com",
+            "full_name": "Gone Person",
+            "roles": ["sales"],
+            "password": "Sup3r-secret-pw",
+        },
+        format="json",
+    )
     assert created.status_code == 201
     user_id = created.json()["id"]
     from apps.accounts.models import User

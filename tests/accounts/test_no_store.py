@@ -70,12 +70,14 @@ def test_password_reset_and_confirm(api_client, make_user, django_capture_on_com
     assert requested.status_code == 202
     assert_no_store(requested)
     uid, token = reset_link_from(mail.outbox[0])
-    bad = api_client.post(RESET_CONFIRM, {"uid": uid, "token": "x", "new_password": NEW_PASSWORD},
-                          format="json")
+    bad = api_client.post(
+        RESET_CONFIRM, {"uid": uid, "token": "x", "new_password": NEW_PASSWORD}, format="json"
+    )
     assert bad.status_code == 400
     assert_no_store(bad)
-    done = api_client.post(RESET_CONFIRM, {"uid": uid, "token": token, "new_password": NEW_PASSWORD},
-                           format="json")
+    done = api_client.post(
+        RESET_CONFIRM, {"uid": uid, "token": token, "new_password": NEW_PASSWORD}, format="json"
+    )
     assert done.status_code == 204
     assert_no_store(done)
 

@@ -104,9 +104,7 @@ def test_changepassword_command_revokes_every_session(
     assert_sessions_revoked(api_client, user, sessions)
 
 
-def test_api_password_reset_revokes_every_session(
-    api_client, signed_in, django_capture_on_commit_callbacks
-):
+def test_api_password_reset_revokes_every_session(api_client, signed_in, django_capture_on_commit_callbacks):
     user, sessions = signed_in
     with django_capture_on_commit_callbacks(execute=True):
         assert api_client.post(RESET, {"email": user.email}, format="json").status_code == 202

@@ -22,9 +22,15 @@ def test_files_of_documents_that_are_not_public_become_private():
     MediaFile, Document = old.get_model("cms", "MediaFile"), old.get_model("catalog", "Document")
 
     def media(name, *, is_public=True):
-        return MediaFile.objects.create(file=f"media/2024/01/{name}", file_name=name, file_type="document",
-                                        mime_type="application/pdf", size=1, is_public=is_public,
-                                        status="ready")
+        return MediaFile.objects.create(
+            file=f"media/2024/01/{name}",
+            file_name=name,
+            file_type="document",
+            mime_type="application/pdf",
+            size=1,
+            is_public=is_public,
+            status="ready",
+        )
 
     files = {level: media(f"{level}.pdf") for level in ("public", "authenticated", "private")}
     for level, file in files.items():
@@ -37,8 +43,14 @@ def test_files_of_documents_that_are_not_public_become_private():
 
     new = _migrate(AFTER)
     public = dict(new.get_model("cms", "MediaFile").objects.values_list("file_name", "is_public"))
-    assert public == {"public.pdf": True, "authenticated.pdf": False, "private.pdf": False,
-                      "shared.pdf": False, "unused.pdf": True, "already.pdf": False}
+    assert public == {
+        "public.pdf": True,
+        "authenticated.pdf": False,
+        "private.pdf": False,
+        "shared.pdf": False,
+        "unused.pdf": True,
+        "already.pdf": False,
+    }
     assert {unused.file_name, already.file_name} <= set(public)
 
     # Back and forth again: nothing is made public on the way back.

@@ -20,8 +20,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _local_disk(settings):
-    settings.STORAGES = {**settings.STORAGES,
-                         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
 
 
 def media_path(media) -> str:
@@ -29,15 +31,17 @@ def media_path(media) -> str:
 
 
 def _create(client, media, access_level):
-    response = client.post("/api/v1/documents", {"title": "Price list", "file": str(media.pk),
-                                                 "access_level": access_level}, format="json")
+    response = client.post(
+        "/api/v1/documents",
+        {"title": "Price list", "file": str(media.pk), "access_level": access_level},
+        format="json",
+    )
     assert response.status_code == 201, response.content
     return Document.objects.get(pk=response.json()["id"])
 
 
 @pytest.mark.parametrize("access_level", ["authenticated", "private"])
-def test_a_restricted_documents_file_is_not_served_by_its_media_path(api_client, auth_client,
-                                                                     access_level):
+def test_a_restricted_documents_file_is_not_served_by_its_media_path(api_client, auth_client, access_level):
     media = MediaFileFactory()
     path = media_path(media)
     assert b"".join(api_client.get(path).streaming_content) == PDF_BYTES  # public until used
@@ -56,8 +60,10 @@ def test_a_restricted_documents_file_is_not_served_by_its_media_path(api_client,
     assert response["Content-Security-Policy"] == MEDIA_CSP
     assert response["Content-Disposition"].startswith("attachment")
     assert response["Cache-Control"] == "private, no-store"
-    assert_error(api_client.get(f"/api/v1/documents/{document.pk}/download"),
-                 401 if access_level == "authenticated" else 404)
+    assert_error(
+        api_client.get(f"/api/v1/documents/{document.pk}/download"),
+        401 if access_level == "authenticated" else 404,
+    )
 
 
 def test_a_public_documents_file_stays_public(api_client, auth_client):
@@ -82,10 +88,18 @@ def test_changing_a_document_to_private_in_the_admin_makes_its_file_private(clie
     document = DocumentFactory(access_level="public")
     path = media_path(document.file)
     assert api_client.get(path).status_code == 200
-    response = client.post(f"/admin/catalog/document/{document.pk}/change/", {
-        "title": document.title, "description": "", "kind": document.kind,
-        "file": str(document.file.pk), "category": "", "product": "", "access_level": "private",
-    })
+    response = client.post(
+        f"/admin/catalog/document/{document.pk}/change/",
+        {
+            "title": document.title,
+            "description": "",
+            "kind": document.kind,
+            "file": str(document.file.pk),
+            "category": "",
+            "product": "",
+            "access_level": "private",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     document.file.refresh_from_db()
     assert document.file.is_public is False
@@ -95,18 +109,28 @@ def test_changing_a_document_to_private_in_the_admin_makes_its_file_private(clie
 def test_adding_a_restricted_document_in_the_admin_makes_its_file_private(client, make_user):
     client.force_login(make_user("admin", is_superuser=True))
     media = MediaFileFactory()
-    response = client.post("/admin/catalog/document/add/", {
-        "title": "Dealer prices", "description": "", "kind": "other", "file": str(media.pk),
-        "category": "", "product": "", "access_level": "authenticated",
-    })
+    response = client.post(
+        "/admin/catalog/document/add/",
+        {
+            "title": "Dealer prices",
+            "description": "",
+            "kind": "other",
+            "file": str(media.pk),
+            "category": "",
+            "product": "",
+            "access_level": "authenticated",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     media.refresh_from_db()
     assert media.is_public is False
 
 
 def test_download_on_s3_redirects_to_a_url_of_media_private_url_seconds(s3, api_client, settings):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        **settings.STORAGES["default"], "BACKEND": "apps.cms.storage.MediaS3Storage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "BACKEND": "apps.cms.storage.MediaS3Storage"},
+    }
     settings.MEDIA_PRIVATE_URL_SECONDS = 240
     document = DocumentFactory(access_level="public")
     response = api_client.get(f"/api/v1/documents/{document.pk}/download")
@@ -145,9 +169,15 @@ def test_the_media_admin_refuses_to_make_a_restricted_documents_file_public(clie
     media = document.file
     media.is_public = False
     media.save(update_fields=["is_public"])
-    response = client.post(f"/admin/cms/mediafile/{media.pk}/change/", {
-        "alt_text": "", "caption": "", "tags": "[]", "is_public": "on",
-    })
+    response = client.post(
+        f"/admin/cms/mediafile/{media.pk}/change/",
+        {
+            "alt_text": "",
+            "caption": "",
+            "tags": "[]",
+            "is_public": "on",
+        },
+    )
     assert response.status_code == 200  # the form again, with the error
     assert "stays private" in response.content.decode()
     media.refresh_from_db()

@@ -25,6 +25,8 @@ def stored_files(root) -> list:
 def s3(s3, settings):
     """The shared moto fixture with the backend production uses (config/settings.py): objects
     carry the Content-Type and Content-Disposition of their stored name's type."""
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        **settings.STORAGES["default"], "BACKEND": "apps.cms.storage.MediaS3Storage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "BACKEND": "apps.cms.storage.MediaS3Storage"},
+    }
     return s3

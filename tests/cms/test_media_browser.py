@@ -55,8 +55,12 @@ def project_media_route(monkeypatch):
 
 
 def _upload(base_url: str, token: str, name: str, content: bytes, content_type: str):
-    return requests.post(f"{base_url}/api/v1/media", files={"file": (name, content, content_type)},
-                         headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    return requests.post(
+        f"{base_url}/api/v1/media",
+        files={"file": (name, content, content_type)},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
 
 
 def _open_in_browser(page, url: str) -> dict:
@@ -118,16 +122,27 @@ def test_uploaded_active_files_never_run_script_in_the_admins_browser(live_serve
         "page.xhtml": (XHTML.encode(), "application/xhtml+xml"),
         "x.html": (gif_with_html(), "text/html"),
     }
-    answers = {name: _upload(live_server.url, token, name, content, ctype)
-               for name, (content, ctype) in attempts.items()}
+    answers = {
+        name: _upload(live_server.url, token, name, content, ctype)
+        for name, (content, ctype) in attempts.items()
+    }
 
     # Data stored before the fix: an .html name on disk with a row that says text/plain.
     legacy_name = storages["default"].save("media/2024/01/legacy-report.html", ContentFile(HTML.encode()))
-    MediaFile.objects.create(file=legacy_name, file_name="legacy-report.html", file_type="document",
-                             mime_type="text/plain", size=len(HTML), status=MediaFile.Status.READY)
+    MediaFile.objects.create(
+        file=legacy_name,
+        file_name="legacy-report.html",
+        file_type="document",
+        mime_type="text/plain",
+        size=len(HTML),
+        status=MediaFile.Status.READY,
+    )
 
-    urls = {name: answer.json()["results"][0]["url"]
-            for name, answer in answers.items() if answer.status_code == 201}
+    urls = {
+        name: answer.json()["results"][0]["url"]
+        for name, answer in answers.items()
+        if answer.status_code == 201
+    }
     urls["legacy-report.html"] = storages["default"].url(legacy_name)
     opened = [_open_in_browser(page, live_server.url + url) for url in urls.values()]
 

@@ -38,16 +38,18 @@ def assert_safe(response, *, content_type: str, attachment: bool) -> None:
 def legacy(name: str, content: bytes, **fields) -> MediaFile:
     """A file stored before names came from the sniffed type (client's extension kept)."""
     stored = storages["default"].save(name, ContentFile(content))
-    return MediaFile.objects.create(file=stored, size=len(content), status=MediaFile.Status.READY,
-                                    **fields)
+    return MediaFile.objects.create(file=stored, size=len(content), status=MediaFile.Status.READY, **fields)
 
 
 @pytest.mark.parametrize("debug", [True, False])
 def test_an_uploaded_image_is_shown_inline_with_safe_headers(client, content_client, settings, debug):
     settings.DEBUG = debug
     content = png_bytes(5, 5)
-    upload = content_client.post("/api/v1/media", {
-        "file": SimpleUploadedFile("tractor.html", content, "text/html")}, format="multipart")
+    upload = content_client.post(
+        "/api/v1/media",
+        {"file": SimpleUploadedFile("tractor.html", content, "text/html")},
+        format="multipart",
+    )
     url = upload.json()["results"][0]["url"]
     response = client.get(url)
     assert body(response) == content
@@ -57,27 +59,38 @@ def test_an_uploaded_image_is_shown_inline_with_safe_headers(client, content_cli
 
 
 @pytest.mark.parametrize("debug", [True, False])
-@pytest.mark.parametrize(("name", "content", "content_type"), [
-    ("spec.pdf", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n%%EOF", "application/pdf"),
-    ("notes.txt", b"plain words\n", "text/plain; charset=utf-8"),
-    ("prices.csv", b"name,price\nTractor,1499\nTiller,299\n", "text/csv; charset=utf-8"),
-])
-def test_anything_but_an_image_is_an_attachment(client, content_client, settings, debug, name,
-                                                content, content_type):
+@pytest.mark.parametrize(
+    ("name", "content", "content_type"),
+    [
+        ("spec.pdf", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n%%EOF", "application/pdf"),
+        ("notes.txt", b"plain words\n", "text/plain; charset=utf-8"),
+        ("prices.csv", b"name,price\nTractor,1499\nTiller,299\n", "text/csv; charset=utf-8"),
+    ],
+)
+def test_anything_but_an_image_is_an_attachment(
+    client, content_client, settings, debug, name, content, content_type
+):
     settings.DEBUG = debug
-    upload = content_client.post("/api/v1/media", {"file": SimpleUploadedFile(name, content)},
-                                 format="multipart")
+    upload = content_client.post(
+        "/api/v1/media", {"file": SimpleUploadedFile(name, content)}, format="multipart"
+    )
     response = client.get(upload.json()["results"][0]["url"])
     assert body(response) == content
     assert_safe(response, content_type=content_type, attachment=True)
     assert f'filename="{name}"' in response["Content-Disposition"]
 
 
-@pytest.mark.parametrize(("file_name", "mime_type", "saved_as"), [
-    ("photo.jpeg", "image/jpeg", "photo.jpeg"), ("photo.JPG", "image/jpeg", "photo.JPG"),
-    ("scan", "application/pdf", "scan.pdf"), (".htaccess", "text/plain", ".htaccess.txt"),
-    ("a.b.html", "text/csv", "a.b.csv"), ("x.svg", "application/octet-stream", "x.bin"),
-])
+@pytest.mark.parametrize(
+    ("file_name", "mime_type", "saved_as"),
+    [
+        ("photo.jpeg", "image/jpeg", "photo.jpeg"),
+        ("photo.JPG", "image/jpeg", "photo.JPG"),
+        ("scan", "application/pdf", "scan.pdf"),
+        (".htaccess", "text/plain", ".htaccess.txt"),
+        ("a.b.html", "text/csv", "a.b.csv"),
+        ("x.svg", "application/octet-stream", "x.bin"),
+    ],
+)
 def test_the_saved_name_has_the_extension_of_the_served_type(file_name, mime_type, saved_as):
     from apps.cms.storage import download_name
 
@@ -85,15 +98,24 @@ def test_the_saved_name_has_the_extension_of_the_served_type(file_name, mime_typ
 
 
 @pytest.mark.parametrize("debug", [True, False])
-@pytest.mark.parametrize(("name", "mime_type", "served", "attachment", "saved_as"), [
-    ("media/2024/01/report.html", "text/plain", "text/plain; charset=utf-8", True, "report.txt"),
-    ("media/2024/01/logo.svg", "image/svg+xml", "application/octet-stream", True, "logo.bin"),  # allowed once
-    ("media/2024/01/x.html", "image/gif", "image/gif", False, "x.gif"),  # a polyglot kept as .html
-    ("media/2024/01/page.xhtml", "", "application/octet-stream", True, "page.bin"),
-])
-def test_files_stored_before_the_fix_are_served_by_their_recorded_type(client, settings, debug, name,
-                                                                        mime_type, served, attachment,
-                                                                        saved_as):
+@pytest.mark.parametrize(
+    ("name", "mime_type", "served", "attachment", "saved_as"),
+    [
+        ("media/2024/01/report.html", "text/plain", "text/plain; charset=utf-8", True, "report.txt"),
+        (
+            "media/2024/01/logo.svg",
+            "image/svg+xml",
+            "application/octet-stream",
+            True,
+            "logo.bin",
+        ),  # allowed once
+        ("media/2024/01/x.html", "image/gif", "image/gif", False, "x.gif"),  # a polyglot kept as .html
+        ("media/2024/01/page.xhtml", "", "application/octet-stream", True, "page.bin"),
+    ],
+)
+def test_files_stored_before_the_fix_are_served_by_their_recorded_type(
+    client, settings, debug, name, mime_type, served, attachment, saved_as
+):
     settings.DEBUG = debug
     media = legacy(name, HTML, file_name=name.rsplit("/", 1)[-1], file_type="document", mime_type=mime_type)
     response = client.get(storages["default"].url(media.file.name))
@@ -106,8 +128,14 @@ def test_only_ready_files_of_the_library_are_served(client, _media_root):
     storages["default"].save("media/2026/01/orphan.png", ContentFile(png_bytes()))
     (_media_root / "secret.txt").write_text("not a media file")
     pending = MediaFileFactory(status=MediaFile.Status.PENDING)
-    for path in ("/media/media/2026/01/orphan.png", "/media/secret.txt", "/media/../config/settings.py",
-                 "/media/%2e%2e/config/settings.py", f"/media/{pending.file.name}", "/media/"):
+    for path in (
+        "/media/media/2026/01/orphan.png",
+        "/media/secret.txt",
+        "/media/../config/settings.py",
+        "/media/%2e%2e/config/settings.py",
+        f"/media/{pending.file.name}",
+        "/media/",
+    ):
         assert client.get(path).status_code == 404, path
 
 
@@ -133,9 +161,11 @@ def test_conditional_get_and_head(client):
 
 
 def _private_url(content_client) -> tuple[MediaFile, str]:
-    upload = content_client.post("/api/v1/media", {
-        "file": SimpleUploadedFile("prices.pdf", b"%PDF-1.4\n%%EOF"), "is_public": "false"},
-        format="multipart")
+    upload = content_client.post(
+        "/api/v1/media",
+        {"file": SimpleUploadedFile("prices.pdf", b"%PDF-1.4\n%%EOF"), "is_public": "false"},
+        format="multipart",
+    )
     item = upload.json()["results"][0]
     return MediaFile.objects.get(pk=item["id"]), item["url"]
 

@@ -1,7 +1,6 @@
 """What the media library accepts, and under which name it stores it: only passive types,
 never markup, and the stored name's extension comes from the sniffed type, never the client."""
 
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -15,13 +14,15 @@ from .factories import PDF, gif_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 
-SCRIPT = ("<script>fetch('/admin/').then(r => r.text())"
-          ".then(t => fetch('/x', {method: 'POST', body: t}))</script>")
+SCRIPT = (
+    "<script>fetch('/admin/').then(r => r.text()).then(t => fetch('/x', {method: 'POST', body: t}))</script>"
+)
 
 
 def _upload(client, name, content, content_type="application/octet-stream"):
-    return client.post("/api/v1/media", {"file": SimpleUploadedFile(name, content, content_type)},
-                       format="multipart")
+    return client.post(
+        "/api/v1/media", {"file": SimpleUploadedFile(name, content, content_type)}, format="multipart"
+    )
 
 
 ACTIVE = {
@@ -52,8 +53,9 @@ def test_markup_after_the_first_chunk_and_across_a_chunk_boundary_is_refused(con
     late = b"a,b\n" * (uploads.SCAN_CHUNK_BYTES // 2) + SCRIPT.encode()
     assert_error(_upload(content_client, "late.csv", late), 400, code="unsupported_file_type")
     padding = b"x" * (uploads.SCAN_CHUNK_BYTES - 4)  # "<scr" ends the first chunk
-    assert_error(_upload(content_client, "split.txt", padding + SCRIPT.encode()), 400,
-                 code="unsupported_file_type")
+    assert_error(
+        _upload(content_client, "split.txt", padding + SCRIPT.encode()), 400, code="unsupported_file_type"
+    )
 
 
 def test_text_that_only_mentions_angle_brackets_is_accepted(content_client):
@@ -62,16 +64,20 @@ def test_text_that_only_mentions_angle_brackets_is_accepted(content_client):
     assert response.json()["results"][0]["mime_type"] == "text/plain"
 
 
-@pytest.mark.parametrize(("name", "content", "mime_type", "extension"), [
-    ("x.html", gif_bytes() + f"<html>{SCRIPT}</html>".encode(), "image/gif", ".gif"),  # a polyglot
-    ("evil.html", png_bytes(), "image/png", ".png"),
-    ("datasheet.svg", PDF, "application/pdf", ".pdf"),
-    ("readme.html", b"Just words, no markup.\n", "text/plain", ".txt"),
-    ("prices.js", b"name,price\nTractor X,1499\nTiller,299\n", "text/csv", ".csv"),
-    ("archive", b"PK\x03\x04" + b"\x00" * 60, "application/zip", ".zip"),
-])
-def test_the_stored_name_takes_the_extension_of_the_sniffed_type(content_client, name, content,
-                                                                mime_type, extension):
+@pytest.mark.parametrize(
+    ("name", "content", "mime_type", "extension"),
+    [
+        ("x.html", gif_bytes() + f"<html>{SCRIPT}</html>".encode(), "image/gif", ".gif"),  # a polyglot
+        ("evil.html", png_bytes(), "image/png", ".png"),
+        ("datasheet.svg", PDF, "application/pdf", ".pdf"),
+        ("readme.html", b"Just words, no markup.\n", "text/plain", ".txt"),
+        ("prices.js", b"name,price\nTractor X,1499\nTiller,299\n", "text/csv", ".csv"),
+        ("archive", b"PK\x03\x04" + b"\x00" * 60, "application/zip", ".zip"),
+    ],
+)
+def test_the_stored_name_takes_the_extension_of_the_sniffed_type(
+    content_client, name, content, mime_type, extension
+):
     response = _upload(content_client, name, content, "text/html")
     assert response.status_code == 201, response.content
     item = response.json()["results"][0]
@@ -82,11 +88,17 @@ def test_the_stored_name_takes_the_extension_of_the_sniffed_type(content_client,
 
 
 def test_active_types_cannot_be_allowed_by_configuration(content_client, settings):
-    settings.MEDIA_ALLOWED_TYPES = [*settings.MEDIA_ALLOWED_TYPES, "text/html", "image/svg+xml",
-                                    "application/xhtml+xml", "text/javascript"]
+    settings.MEDIA_ALLOWED_TYPES = [
+        *settings.MEDIA_ALLOWED_TYPES,
+        "text/html",
+        "image/svg+xml",
+        "application/xhtml+xml",
+        "text/javascript",
+    ]
     assert uploads.allowed_types() <= set(uploads.PASSIVE_TYPES)
-    assert_error(_upload(content_client, "a.html", ACTIVE["report.html"].encode()), 400,
-                 code="unsupported_file_type")
+    assert_error(
+        _upload(content_client, "a.html", ACTIVE["report.html"].encode()), 400, code="unsupported_file_type"
+    )
     (error,) = media_allowed_types_are_passive()
     assert error.id == "cms.E001"
     assert "text/html" in error.msg and "image/svg+xml" in error.msg
@@ -107,9 +119,15 @@ def test_every_passive_type_has_its_own_extension():
 
 def test_the_admin_refuses_markup_too(client, make_user):
     client.force_login(make_user("admin", is_superuser=True))
-    response = client.post("/admin/cms/mediafile/add/", {
-        "upload": SimpleUploadedFile("x.svg", ACTIVE["logo.svg"].encode(), "image/svg+xml"),
-        "alt_text": "", "caption": "", "tags": "[]", "is_public": "on",
-    })
+    response = client.post(
+        "/admin/cms/mediafile/add/",
+        {
+            "upload": SimpleUploadedFile("x.svg", ACTIVE["logo.svg"].encode(), "image/svg+xml"),
+            "alt_text": "",
+            "caption": "",
+            "tags": "[]",
+            "is_public": "on",
+        },
+    )
     assert response.status_code == 200 and "markup" in response.content.decode()
     assert MediaFile.objects.count() == 0

@@ -24,10 +24,14 @@ def articles():
         "published": NewsArticleFactory(title="Published", slug="published"),
         "draft": NewsArticleFactory(title="Draft", slug="draft", status=S.DRAFT, published_at=None),
         "archived": NewsArticleFactory(title="Archived", slug="archived", status=S.ARCHIVED),
-        "scheduled": NewsArticleFactory(title="Scheduled", slug="scheduled", status=S.SCHEDULED,
-                                        published_at=None, publish_at=now + timedelta(days=1)),
-        "future": NewsArticleFactory(title="Future", slug="future",
-                                     published_at=now + timedelta(days=1)),
+        "scheduled": NewsArticleFactory(
+            title="Scheduled",
+            slug="scheduled",
+            status=S.SCHEDULED,
+            published_at=None,
+            publish_at=now + timedelta(days=1),
+        ),
+        "future": NewsArticleFactory(title="Future", slug="future", published_at=now + timedelta(days=1)),
     }
 
 
@@ -70,10 +74,10 @@ def test_detail_counts_a_view_atomically(api_client, articles):
 
 
 def test_filters_category_tag_search_ordering(api_client):
-    NewsArticleFactory(slug="a", title="Irrigation in Kano", tags=["irrigation", "nigeria"],
-                       category="industry_news")
-    NewsArticleFactory(slug="b", title="Generators", tags=["irrigation systems"],
-                       category="press_release")
+    NewsArticleFactory(
+        slug="a", title="Irrigation in Kano", tags=["irrigation", "nigeria"], category="industry_news"
+    )
+    NewsArticleFactory(slug="b", title="Generators", tags=["irrigation systems"], category="press_release")
     NewsArticleFactory(slug="c", title="Tractor day", tags=["tractors"], category="press_release")
     assert _slugs(api_client.get("/api/v1/news?category=press_release")) == {"b", "c"}
     # Exact tag match: "irrigation" does not match "irrigation systems".
@@ -115,8 +119,12 @@ def test_staff_list_query_count_is_constant(auth_client):
 
 def test_slugs_are_unique_under_collision(auth_client):
     client = auth_client("content")
-    slugs = [client.post("/api/v1/news", {"title": "Big Harvest!", "category": "company_update"},
-                         format="json").json()["slug"] for _ in range(3)]
+    slugs = [
+        client.post(
+            "/api/v1/news", {"title": "Big Harvest!", "category": "company_update"}, format="json"
+        ).json()["slug"]
+        for _ in range(3)
+    ]
     assert slugs == ["big-harvest", "big-harvest-2", "big-harvest-3"]
 
 
@@ -130,11 +138,17 @@ def test_slug_service_skips_taken_suffixes():
 
 def test_create_renders_sanitised_html_and_logs_activity(auth_client):
     client = auth_client("content")
-    response = client.post("/api/v1/news", {
-        "title": "Launch", "category": "press_release", "tags": [" Generators ", "generators"],
-        "content": "# Hi\n\n<script>alert(1)</script>[x](javascript:alert(1))",
-        "status": "published",
-    }, format="json")
+    response = client.post(
+        "/api/v1/news",
+        {
+            "title": "Launch",
+            "category": "press_release",
+            "tags": [" Generators ", "generators"],
+            "content": "# Hi\n\n<script>alert(1)</script>[x](javascript:alert(1))",
+            "status": "published",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert "<h1>Hi</h1>" in body["content_html"]
@@ -149,16 +163,30 @@ def test_create_renders_sanitised_html_and_logs_activity(auth_client):
 def test_scheduled_needs_future_publish_at(auth_client):
     client = auth_client("content")
     past = (timezone.now() - timedelta(minutes=1)).isoformat()
-    assert_error(client.post("/api/v1/news", {"title": "T", "category": "press_release",
-                                              "status": "scheduled", "publish_at": past},
-                             format="json"), 400, kind="validation_error", attr="publish_at")
-    assert_error(client.post("/api/v1/news", {"title": "T", "category": "press_release",
-                                              "status": "scheduled"}, format="json"),
-                 400, kind="validation_error", attr="publish_at")
+    assert_error(
+        client.post(
+            "/api/v1/news",
+            {"title": "T", "category": "press_release", "status": "scheduled", "publish_at": past},
+            format="json",
+        ),
+        400,
+        kind="validation_error",
+        attr="publish_at",
+    )
+    assert_error(
+        client.post(
+            "/api/v1/news", {"title": "T", "category": "press_release", "status": "scheduled"}, format="json"
+        ),
+        400,
+        kind="validation_error",
+        attr="publish_at",
+    )
     future = (timezone.now() + timedelta(hours=1)).isoformat()
-    response = client.post("/api/v1/news", {"title": "T", "category": "press_release",
-                                            "status": "scheduled", "publish_at": future},
-                           format="json")
+    response = client.post(
+        "/api/v1/news",
+        {"title": "T", "category": "press_release", "status": "scheduled", "publish_at": future},
+        format="json",
+    )
     assert response.status_code == 201
     assert response.json()["published_at"] is None
 
@@ -166,8 +194,9 @@ def test_scheduled_needs_future_publish_at(auth_client):
 def test_patch_updates_content_and_publishing_keeps_first_published_at(auth_client):
     client = auth_client("content")
     article = NewsArticleFactory(status=S.DRAFT, published_at=None)
-    response = client.patch(f"/api/v1/news/{article.slug}",
-                            {"content": "**bold**", "status": "published"}, format="json")
+    response = client.patch(
+        f"/api/v1/news/{article.slug}", {"content": "**bold**", "status": "published"}, format="json"
+    )
     assert response.status_code == 200, response.content
     assert "<strong>bold</strong>" in response.json()["content_html"]
     first = response.json()["published_at"]
@@ -201,8 +230,7 @@ def test_write_permissions(api_client, auth_client):
 
 def test_unknown_category_and_bad_status_are_400(auth_client):
     client = auth_client("content")
-    body = client.post("/api/v1/news", {"title": "T", "category": "nope", "status": "live"},
-                       format="json")
+    body = client.post("/api/v1/news", {"title": "T", "category": "nope", "status": "live"}, format="json")
     assert_error(body, 400, kind="validation_error", attr="category")
 
 
@@ -211,10 +239,8 @@ def test_unknown_category_and_bad_status_are_400(auth_client):
 
 def test_publish_job_publishes_due_articles_once_and_leaves_future_ones():
     now = timezone.now()
-    due = NewsArticleFactory(status=S.SCHEDULED, published_at=None,
-                             publish_at=now + timedelta(minutes=5))
-    later = NewsArticleFactory(status=S.SCHEDULED, published_at=None,
-                               publish_at=now + timedelta(days=2))
+    due = NewsArticleFactory(status=S.SCHEDULED, published_at=None, publish_at=now + timedelta(minutes=5))
+    later = NewsArticleFactory(status=S.SCHEDULED, published_at=None, publish_at=now + timedelta(days=2))
     draft = NewsArticleFactory(status=S.DRAFT, published_at=None)
     NewsArticle.objects.filter(pk=due.pk).update(publish_at=now - timedelta(minutes=1))
 
@@ -237,8 +263,9 @@ def test_publish_job_publishes_due_articles_once_and_leaves_future_ones():
 
 
 def test_published_by_job_appears_to_the_public(api_client):
-    article = NewsArticleFactory(status=S.SCHEDULED, published_at=None,
-                                 publish_at=timezone.now() + timedelta(minutes=1))
+    article = NewsArticleFactory(
+        status=S.SCHEDULED, published_at=None, publish_at=timezone.now() + timedelta(minutes=1)
+    )
     assert api_client.get(f"/api/v1/news/{article.slug}").status_code == 404
     services.news_publish_due(now=timezone.now() + timedelta(minutes=2))
     NewsArticle.objects.filter(pk=article.pk).update(published_at=timezone.now())

@@ -35,8 +35,12 @@ def test_demo_seed_is_idempotent(make_user):
     demo.seed()
     demo.seed()
     assert NewsArticle.objects.count() == 7
-    assert set(NewsArticle.objects.values_list("status", flat=True)) == {"published", "scheduled",
-                                                                         "draft", "archived"}
+    assert set(NewsArticle.objects.values_list("status", flat=True)) == {
+        "published",
+        "scheduled",
+        "draft",
+        "archived",
+    }
     archived = NewsArticle.objects.get(status="archived")  # published first, then archived
     assert archived.published_at is not None and archived.published_at < timezone.now()
     assert set(Page.objects.values_list("slug", flat=True)) == {"about", "terms"}

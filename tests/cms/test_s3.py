@@ -21,12 +21,13 @@ def _keys(client) -> list[str]:
     return [o["Key"] for o in client.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
 
 
-def test_upload_stores_the_object_and_delete_removes_it(s3, content_client,
-                                                        django_capture_on_commit_callbacks):
+def test_upload_stores_the_object_and_delete_removes_it(
+    s3, content_client, django_capture_on_commit_callbacks
+):
     content = png_bytes(9, 4)
     response = content_client.post(
-        "/api/v1/media", {"file": SimpleUploadedFile("loader.png", content, "image/png")},
-        format="multipart")
+        "/api/v1/media", {"file": SimpleUploadedFile("loader.png", content, "image/png")}, format="multipart"
+    )
     assert response.status_code == 201, response.content
     item = response.json()["results"][0]
     media = MediaFile.objects.get(pk=item["id"])
@@ -40,10 +41,16 @@ def test_upload_stores_the_object_and_delete_removes_it(s3, content_client,
 
 
 def test_one_bad_file_leaves_nothing_in_the_bucket(s3, content_client):
-    response = content_client.post("/api/v1/media", {"files": [
-        SimpleUploadedFile("a.png", png_bytes(), "image/png"),
-        SimpleUploadedFile("b.png", b"\x7fELF" + b"\x00" * 64, "image/png"),
-    ]}, format="multipart")
+    response = content_client.post(
+        "/api/v1/media",
+        {
+            "files": [
+                SimpleUploadedFile("a.png", png_bytes(), "image/png"),
+                SimpleUploadedFile("b.png", b"\x7fELF" + b"\x00" * 64, "image/png"),
+            ]
+        },
+        format="multipart",
+    )
     assert_error(response, 400, code="unsupported_file_type")
     assert _keys(s3) == [] and MediaFile.objects.count() == 0
 
@@ -51,8 +58,10 @@ def test_one_bad_file_leaves_nothing_in_the_bucket(s3, content_client):
 def test_private_file_signed_url_downloads_the_bytes(s3, content_client):
     content = b"name,price\nTractor X,1499.00\n"
     response = content_client.post(
-        "/api/v1/media", {"file": SimpleUploadedFile("prices.csv", content, "text/csv"),
-                          "is_public": "false"}, format="multipart")
+        "/api/v1/media",
+        {"file": SimpleUploadedFile("prices.csv", content, "text/csv"), "is_public": "false"},
+        format="multipart",
+    )
     assert response.status_code == 201, response.content
     item = response.json()["results"][0]
     assert item["is_public"] is False and item["mime_type"] == "text/csv"
@@ -66,9 +75,16 @@ def test_private_file_signed_url_downloads_the_bytes(s3, content_client):
 
 
 def _presign(client, content, **extra):
-    return client.post("/api/v1/media/presigned", {
-        "file_name": "walkaround.png", "content_type": "image/png", "size": len(content), **extra,
-    }, format="json")
+    return client.post(
+        "/api/v1/media/presigned",
+        {
+            "file_name": "walkaround.png",
+            "content_type": "image/png",
+            "size": len(content),
+            **extra,
+        },
+        format="json",
+    )
 
 
 def _post_to_s3(presigned, content, content_type="image/png"):
@@ -87,23 +103,28 @@ def test_presigned_upload_then_complete_marks_ready(s3, content_client):
     assert presigned["fields"]["key"] == presigned["key"]
 
     # Completing before the upload: the object is not there yet.
-    assert_error(content_client.post(f"/api/v1/media/{media.id}/complete"), 400,
-                 code="upload_missing")
+    assert_error(content_client.post(f"/api/v1/media/{media.id}/complete"), 400, code="upload_missing")
 
     upload = _post_to_s3(presigned, content)
     assert upload.status in (200, 201, 204), upload.data
     done = content_client.post(f"/api/v1/media/{media.id}/complete/")
     assert done.status_code == 200, done.content
     body = done.json()
-    assert (body["status"], body["size"], body["width"], body["height"], body["file_type"]) == \
-        ("ready", len(content), 12, 8, "image")
+    assert (body["status"], body["size"], body["width"], body["height"], body["file_type"]) == (
+        "ready",
+        len(content),
+        12,
+        8,
+        "image",
+    )
     assert urllib3.PoolManager().request("GET", body["url"]).data == content
     # Completing again changes nothing.
     assert content_client.post(f"/api/v1/media/{media.id}/complete").json()["status"] == "ready"
 
 
-def test_presigned_upload_of_a_disallowed_type_is_deleted(s3, content_client,
-                                                          django_capture_on_commit_callbacks):
+def test_presigned_upload_of_a_disallowed_type_is_deleted(
+    s3, content_client, django_capture_on_commit_callbacks
+):
     content = b"MZ" + b"\x00" * 100
     presigned = _presign(content_client, content).json()
     assert _post_to_s3(presigned, content).status in (200, 201, 204)
@@ -118,14 +139,16 @@ def test_presigned_size_mismatch_and_limits(s3, content_client, settings):
     content = png_bytes()
     presigned = _presign(content_client, content + b"1234").json()  # declares 4 bytes more
     assert _post_to_s3(presigned, content).status in (200, 201, 204)
-    assert_error(content_client.post(f"/api/v1/media/{presigned['id']}/complete"), 400,
-                 code="size_mismatch")
+    assert_error(content_client.post(f"/api/v1/media/{presigned['id']}/complete"), 400, code="size_mismatch")
 
     settings.MEDIA_MAX_UPLOAD_BYTES = 10
     assert_error(_presign(content_client, content), 413, code="file_too_large")
     settings.MEDIA_MAX_UPLOAD_BYTES = 10_000_000
-    assert_error(_presign(content_client, content, content_type="application/x-msdownload"),
-                 400, code="unsupported_file_type")
+    assert_error(
+        _presign(content_client, content, content_type="application/x-msdownload"),
+        400,
+        code="unsupported_file_type",
+    )
 
 
 def test_presigned_policy_pins_key_type_size_and_expiry(s3, content_client):

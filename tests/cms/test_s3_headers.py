@@ -30,15 +30,20 @@ def _headers(s3, key) -> tuple[str, str | None]:
     return head["ContentType"], head.get("ContentDisposition")
 
 
-@pytest.mark.parametrize(("name", "content", "extension", "content_type", "disposition"), [
-    ("x.html", gif_bytes() + HTML, ".gif", "image/gif", None),
-    ("report.html", PDF, ".pdf", "application/pdf", "attachment"),
-    ("notes.html", b"plain words\n", ".txt", "text/plain; charset=utf-8", "attachment"),
-])
-def test_uploaded_objects_carry_the_sniffed_type_not_the_clients(s3, content_client, name, content,
-                                                                extension, content_type, disposition):
+@pytest.mark.parametrize(
+    ("name", "content", "extension", "content_type", "disposition"),
+    [
+        ("x.html", gif_bytes() + HTML, ".gif", "image/gif", None),
+        ("report.html", PDF, ".pdf", "application/pdf", "attachment"),
+        ("notes.html", b"plain words\n", ".txt", "text/plain; charset=utf-8", "attachment"),
+    ],
+)
+def test_uploaded_objects_carry_the_sniffed_type_not_the_clients(
+    s3, content_client, name, content, extension, content_type, disposition
+):
     response = content_client.post(
-        "/api/v1/media", {"file": SimpleUploadedFile(name, content, "text/html")}, format="multipart")
+        "/api/v1/media", {"file": SimpleUploadedFile(name, content, "text/html")}, format="multipart"
+    )
     assert response.status_code == 201, response.content
     media = MediaFile.objects.get(pk=response.json()["results"][0]["id"])
     assert media.file.name.endswith(extension)
@@ -49,15 +54,17 @@ def test_uploaded_objects_carry_the_sniffed_type_not_the_clients(s3, content_cli
 
 def test_markup_never_reaches_the_bucket(s3, content_client):
     response = content_client.post(
-        "/api/v1/media", {"file": SimpleUploadedFile("r.html", HTML, "text/html")}, format="multipart")
+        "/api/v1/media", {"file": SimpleUploadedFile("r.html", HTML, "text/html")}, format="multipart"
+    )
     assert_error(response, 400, code="unsupported_file_type")
     assert _keys(s3) == []
 
 
 def test_a_private_files_url_expires_with_media_private_url_seconds(s3, content_client, settings):
     settings.MEDIA_PRIVATE_URL_SECONDS = 120
-    response = content_client.post("/api/v1/media", {
-        "file": SimpleUploadedFile("p.pdf", PDF), "is_public": "false"}, format="multipart")
+    response = content_client.post(
+        "/api/v1/media", {"file": SimpleUploadedFile("p.pdf", PDF), "is_public": "false"}, format="multipart"
+    )
     query = parse_qs(urlparse(response.json()["results"][0]["url"]).query)
     assert query["X-Amz-Expires"] == ["120"]
 
@@ -66,8 +73,11 @@ def test_a_private_files_url_expires_with_media_private_url_seconds(s3, content_
 
 
 def _presign(client, *, file_name, content_type, size):
-    return client.post("/api/v1/media/presigned", {
-        "file_name": file_name, "content_type": content_type, "size": size}, format="json")
+    return client.post(
+        "/api/v1/media/presigned",
+        {"file_name": file_name, "content_type": content_type, "size": size},
+        format="json",
+    )
 
 
 def _post_to_s3(presigned, content, **override):
@@ -77,8 +87,9 @@ def _post_to_s3(presigned, content, **override):
 
 
 def test_the_presigned_key_takes_the_declared_types_extension(s3, content_client):
-    presigned = _presign(content_client, file_name="manual.html", content_type="application/pdf",
-                         size=len(PDF)).json()
+    presigned = _presign(
+        content_client, file_name="manual.html", content_type="application/pdf", size=len(PDF)
+    ).json()
     assert presigned["key"].endswith(".pdf") and ".html" not in presigned["key"]
     assert presigned["fields"]["Content-Type"] == "application/pdf"
     assert presigned["fields"]["Content-Disposition"] == "attachment"
@@ -86,8 +97,10 @@ def test_the_presigned_key_takes_the_declared_types_extension(s3, content_client
     assert image["key"].endswith(".png") and "Content-Disposition" not in image["fields"]
 
 
-@pytest.mark.parametrize("content_type", ["text/html", "image/svg+xml", "application/xhtml+xml",
-                                          "text/xml", "application/javascript"])
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/html", "image/svg+xml", "application/xhtml+xml", "text/xml", "application/javascript"],
+)
 def test_presigning_an_active_type_is_refused(s3, content_client, settings, content_type):
     settings.MEDIA_ALLOWED_TYPES = [*settings.MEDIA_ALLOWED_TYPES, content_type]  # even if configured
     response = _presign(content_client, file_name="x", content_type=content_type, size=100)
@@ -99,8 +112,9 @@ def test_a_completed_upload_gets_the_headers_whatever_the_client_sent(s3, conten
     """moto does not enforce the POST policy, as a misconfigured proxy might not: the object
     gets its headers from the verified type on completion anyway."""
     content = png_bytes(6, 6)
-    presigned = _presign(content_client, file_name="p.png", content_type="image/png",
-                         size=len(content)).json()
+    presigned = _presign(
+        content_client, file_name="p.png", content_type="image/png", size=len(content)
+    ).json()
     assert _post_to_s3(presigned, content, **{"Content-Type": "text/html"}).status in (200, 201, 204)
     assert _headers(s3, presigned["key"])[0] == "text/html"
     done = content_client.post(f"/api/v1/media/{presigned['id']}/complete")
@@ -112,14 +126,18 @@ def test_a_completed_upload_gets_the_headers_whatever_the_client_sent(s3, conten
     assert _headers(s3, pdf["key"]) == ("application/pdf", "attachment")
 
 
-@pytest.mark.parametrize(("declared", "content", "code"), [
-    ("image/png", gif_bytes() + HTML, "type_mismatch"),  # a GIF where a PNG was declared
-    ("application/pdf", png_bytes(), "type_mismatch"),
-    ("text/plain", HTML, "unsupported_file_type"),  # markup declared as text
-    ("text/csv", b"a,b\n1,2\n<svg onload=alert(1)>,3\n", "unsupported_file_type"),
-])
-def test_a_completed_upload_of_another_type_is_removed(s3, content_client, declared, content, code,
-                                                       django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    ("declared", "content", "code"),
+    [
+        ("image/png", gif_bytes() + HTML, "type_mismatch"),  # a GIF where a PNG was declared
+        ("application/pdf", png_bytes(), "type_mismatch"),
+        ("text/plain", HTML, "unsupported_file_type"),  # markup declared as text
+        ("text/csv", b"a,b\n1,2\n<svg onload=alert(1)>,3\n", "unsupported_file_type"),
+    ],
+)
+def test_a_completed_upload_of_another_type_is_removed(
+    s3, content_client, declared, content, code, django_capture_on_commit_callbacks
+):
     presigned = _presign(content_client, file_name="f", content_type=declared, size=len(content)).json()
     assert _post_to_s3(presigned, content).status in (200, 201, 204)
     with django_capture_on_commit_callbacks(execute=True):
@@ -135,16 +153,28 @@ def test_objects_stored_before_the_fix_get_safe_headers_from_the_command(s3, con
     from django.core.management import call_command
 
     # As the old code stored them: the client's name and Content-Type.
-    s3.put_object(Bucket=BUCKET, Key="media/2024/01/report.html", Body=b"plain words\n",
-                  ContentType="text/html")
-    s3.put_object(Bucket=BUCKET, Key="media/2024/01/x.html", Body=gif_bytes() + HTML,
-                  ContentType="text/html")
+    s3.put_object(
+        Bucket=BUCKET, Key="media/2024/01/report.html", Body=b"plain words\n", ContentType="text/html"
+    )
+    s3.put_object(Bucket=BUCKET, Key="media/2024/01/x.html", Body=gif_bytes() + HTML, ContentType="text/html")
     legacy = (("media/2024/01/report.html", "text/plain"), ("media/2024/01/x.html", "image/gif"))
     for key, mime_type in legacy:
-        MediaFile.objects.create(file=key, file_name=key.rsplit("/", 1)[-1], file_type="document",
-                                 mime_type=mime_type, size=1, status=MediaFile.Status.READY)
-    MediaFile.objects.create(file="media/2024/01/gone.pdf", file_name="gone.pdf", file_type="document",
-                             mime_type="application/pdf", size=1, status=MediaFile.Status.READY)
+        MediaFile.objects.create(
+            file=key,
+            file_name=key.rsplit("/", 1)[-1],
+            file_type="document",
+            mime_type=mime_type,
+            size=1,
+            status=MediaFile.Status.READY,
+        )
+    MediaFile.objects.create(
+        file="media/2024/01/gone.pdf",
+        file_name="gone.pdf",
+        file_type="document",
+        mime_type="application/pdf",
+        size=1,
+        status=MediaFile.Status.READY,
+    )
     out = StringIO()
     call_command("media_secure_objects", stdout=out)
     assert "2 stored object(s)" in out.getvalue()  # the missing object is logged and skipped
@@ -158,8 +188,10 @@ def test_the_command_does_nothing_on_local_disk(settings):
 
     from django.core.management import call_command
 
-    settings.STORAGES = {**settings.STORAGES,
-                         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
     out = StringIO()
     call_command("media_secure_objects", stdout=out)
     assert "0 stored object(s)" in out.getvalue()

@@ -9,8 +9,13 @@ pytestmark = pytest.mark.django_db
 
 def test_staff_write_through_the_api_is_logged_with_before_after_ip_and_agent(auth_client):
     client = auth_client("admin")
-    response = client.patch("/api/v1/settings", {"company_name": "Acme Tractors", "low_stock_threshold": 9},
-                            format="json", HTTP_USER_AGENT="pytest-agent/1.0", REMOTE_ADDR="10.1.2.3")
+    response = client.patch(
+        "/api/v1/settings",
+        {"company_name": "Acme Tractors", "low_stock_threshold": 9},
+        format="json",
+        HTTP_USER_AGENT="pytest-agent/1.0",
+        REMOTE_ADDR="10.1.2.3",
+    )
     assert response.status_code == 200, response.content
     log = ActivityLog.objects.get(entity_type="core.sitesettings")
     assert log.actor == client.user
@@ -31,8 +36,11 @@ def test_a_write_that_changes_nothing_is_not_logged(auth_client):
 def test_activity_log_api_lists_and_filters_for_admins(auth_client):
     client = auth_client("admin")
     client.patch("/api/v1/settings", {"company_name": "One"}, format="json")
-    client.post("/api/v1/users",
-                {"email": "x@example.com", "roles": ["sales"], "password": "Sup3r-secret-pw"}, format="json")
+    client.post(
+        "/api/v1/users",
+        {"email": "x@example.com", "roles": ["sales"], "password": "Sup3r-secret-pw"},
+        format="json",
+    )
     body = client.get("/api/v1/activity-logs").json()
     assert body["count"] == 2
     only_users = client.get("/api/v1/activity-logs", {"entity_type": "accounts.user"}).json()
@@ -68,10 +76,15 @@ def test_admin_writes_are_logged(client, make_user):
     superuser = make_user("admin", is_superuser=True)
     client.force_login(superuser)
     SiteSettings.objects.get_or_create(singleton=1)
-    response = client.post("/admin/core/sitesettings/1/change/", {
-        "company_name": "Admin Co", "support_email": "help@admin.co", "default_currency": "NGN",
-        "low_stock_threshold": 3,
-    })
+    response = client.post(
+        "/admin/core/sitesettings/1/change/",
+        {
+            "company_name": "Admin Co",
+            "support_email": "help@admin.co",
+            "default_currency": "NGN",
+            "low_stock_threshold": 3,
+        },
+    )
     assert response.status_code == 302, response.content[:500]
     log = ActivityLog.objects.get(entity_type="core.sitesettings")
     assert log.actor == superuser
@@ -89,8 +102,9 @@ def test_site_settings_get_for_staff_and_patch_validation(auth_client):
     assert bad.json()["errors"][0]["attr"] == "default_currency"
 
 
-def test_email_test_sends_through_the_configured_provider(auth_client, mailoutbox,
-                                                          django_capture_on_commit_callbacks):
+def test_email_test_sends_through_the_configured_provider(
+    auth_client, mailoutbox, django_capture_on_commit_callbacks
+):
     client = auth_client("admin")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/api/v1/settings/email-test", {"to": "ops@example.com"}, format="json")

@@ -37,8 +37,10 @@ def test_staff_create_update_delete_are_logged(auth_client):
     created = client.post("/api/test/groups", {"name": "wholesale"}, format="json")
     assert created.status_code == 201
     group_id = created.json()["id"]
-    assert client.patch(f"/api/test/groups/{group_id}", {"name": "wholesale-eu"},
-                        format="json").status_code == 200
+    assert (
+        client.patch(f"/api/test/groups/{group_id}", {"name": "wholesale-eu"}, format="json").status_code
+        == 200
+    )
     assert client.delete(f"/api/test/groups/{group_id}").status_code == 204
 
     logs = list(ActivityLog.objects.filter(entity_type="auth.group").order_by("created_at"))

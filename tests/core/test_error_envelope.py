@@ -20,7 +20,8 @@ def assert_envelope(response, status, code=None, kind="client_error"):
 def test_validation_error_400_has_one_entry_per_field(api_client):
     body = assert_envelope(
         api_client.post("/api/v1/auth/register", {"email": "not-an-email"}, format="json"),
-        400, kind="validation_error",
+        400,
+        kind="validation_error",
     )
     attrs = {e["attr"] for e in body["errors"]}
     assert {"email", "password"} <= attrs
@@ -71,22 +72,25 @@ def test_unsupported_media_type_is_415(api_client):
 def test_throttled_is_429_with_retry_after(api_client):
     for _ in range(5):
         api_client.post("/api/v1/auth/login", {"email": "t@example.com", "password": "x"}, format="json")
-    response = api_client.post("/api/v1/auth/login", {"email": "t@example.com", "password": "x"},
-                               format="json")
+    response = api_client.post(
+        "/api/v1/auth/login", {"email": "t@example.com", "password": "x"}, format="json"
+    )
     assert_envelope(response, 429, "throttled")
     assert int(response["Retry-After"]) > 0
 
 
 def test_oversized_body_is_413(api_client, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
-    response = api_client.post("/api/v1/auth/login", {"email": "a@b.c", "password": "x" * 5000},
-                               format="json")
+    response = api_client.post(
+        "/api/v1/auth/login", {"email": "a@b.c", "password": "x" * 5000}, format="json"
+    )
     assert_envelope(response, 413, "payload_too_large")
 
 
 def test_invalid_content_length_is_400(api_client):
-    response = api_client.generic("POST", "/api/v1/auth/login", "{}", content_type="application/json",
-                                  CONTENT_LENGTH="abc")
+    response = api_client.generic(
+        "POST", "/api/v1/auth/login", "{}", content_type="application/json", CONTENT_LENGTH="abc"
+    )
     assert_envelope(response, 400, "parse_error")
 
 
@@ -138,8 +142,11 @@ def test_server_error_handler_for_api_paths_is_json():
 def test_both_slash_forms_work_without_redirect(api_client):
     assert api_client.get("/api/v1/status").status_code == 200
     assert api_client.get("/api/v1/status/").status_code == 200
-    response = api_client.post("/api/v1/auth/register/", {"email": "slash@example.com",
-                               "password": "Sup3r-secret-pw", "full_name": "S"}, format="json")
+    response = api_client.post(
+        "/api/v1/auth/register/",
+        {"email": "slash@example.com", "password": "Sup3r-secret-pw", "full_name": "S"},
+        format="json",
+    )
     assert response.status_code == 201
 
 

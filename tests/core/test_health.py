@@ -58,8 +58,14 @@ def test_health_is_503_when_the_database_is_unreachable():
         "CELERY_RESULT_BACKEND": "",
         "DJANGO_ALLOWED_HOSTS": "testserver",
     }
-    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=settings.BASE_DIR,
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["status"] == 503

@@ -22,8 +22,7 @@ def test_same_key_and_body_replays_the_first_response_and_creates_nothing(auth_c
     client = auth_client("admin")
     key = str(uuid.uuid4())
     first = client.post("/api/v1/users", _body("idem@example.com"), format="json", HTTP_IDEMPOTENCY_KEY=key)
-    second = client.post("/api/v1/users", _body("idem@example.com"), format="json",
-                         HTTP_IDEMPOTENCY_KEY=key)
+    second = client.post("/api/v1/users", _body("idem@example.com"), format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert first.status_code == second.status_code == 201
     assert first.json() == second.json()
     assert second["Idempotent-Replayed"] == "true"
@@ -35,8 +34,12 @@ def test_same_key_and_body_replays_the_first_response_and_creates_nothing(auth_c
 def test_same_key_with_another_body_is_422(auth_client):
     client = auth_client("admin")
     key = str(uuid.uuid4())
-    assert client.post("/api/v1/users", _body("a1@example.com"), format="json",
-                       HTTP_IDEMPOTENCY_KEY=key).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/users", _body("a1@example.com"), format="json", HTTP_IDEMPOTENCY_KEY=key
+        ).status_code
+        == 201
+    )
     response = client.post("/api/v1/users", _body("a2@example.com"), format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert response.status_code == 422
     assert response.json()["errors"][0]["code"] == "idempotency_key_reused"
@@ -47,18 +50,30 @@ def test_same_key_with_another_body_is_422(auth_client):
 def test_key_is_scoped_to_the_caller(auth_client):
     key = str(uuid.uuid4())
     one, two = auth_client("admin"), auth_client("admin")
-    assert one.post("/api/v1/users", _body("s1@example.com"), format="json",
-                    HTTP_IDEMPOTENCY_KEY=key).status_code == 201
-    assert two.post("/api/v1/users", _body("s2@example.com"), format="json",
-                    HTTP_IDEMPOTENCY_KEY=key).status_code == 201
+    assert (
+        one.post(
+            "/api/v1/users", _body("s1@example.com"), format="json", HTTP_IDEMPOTENCY_KEY=key
+        ).status_code
+        == 201
+    )
+    assert (
+        two.post(
+            "/api/v1/users", _body("s2@example.com"), format="json", HTTP_IDEMPOTENCY_KEY=key
+        ).status_code
+        == 201
+    )
 
 
 @pytest.mark.django_db
 def test_an_error_response_is_not_remembered(auth_client):
     client = auth_client("admin")
     key = str(uuid.uuid4())
-    bad = client.post("/api/v1/users", {**_body("e@example.com"), "roles": ["nope"]}, format="json",
-                      HTTP_IDEMPOTENCY_KEY=key)
+    bad = client.post(
+        "/api/v1/users",
+        {**_body("e@example.com"), "roles": ["nope"]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
     assert bad.status_code == 400
     assert not IdempotencyKey.objects.filter(key=key).exists()
 
@@ -73,8 +88,9 @@ def test_without_a_key_each_request_runs(auth_client):
 
 @pytest.mark.django_db
 def test_oversized_key_is_rejected(auth_client):
-    response = auth_client("admin").post("/api/v1/users", _body("k@example.com"), format="json",
-                                         HTTP_IDEMPOTENCY_KEY="x" * 300)
+    response = auth_client("admin").post(
+        "/api/v1/users", _body("k@example.com"), format="json", HTTP_IDEMPOTENCY_KEY="x" * 300
+    )
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "invalid_idempotency_key"
 
@@ -114,8 +130,9 @@ def test_two_concurrent_requests_with_one_key_create_one_record(auth_client, mon
 
     def call(name, client):
         try:
-            results[name] = client.post("/api/v1/users", _body("race@example.com"), format="json",
-                                        HTTP_IDEMPOTENCY_KEY=key)
+            results[name] = client.post(
+                "/api/v1/users", _body("race@example.com"), format="json", HTTP_IDEMPOTENCY_KEY=key
+            )
         finally:
             connection.close()
 

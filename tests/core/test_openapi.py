@@ -4,11 +4,16 @@ import yaml
 pytestmark = pytest.mark.django_db
 
 PUBLIC = {
-    ("post", "/api/v1/auth/register"), ("post", "/api/v1/auth/login"), ("post", "/api/v1/auth/refresh"),
-    ("post", "/api/v1/auth/password-reset"), ("post", "/api/v1/auth/password-reset/confirm"),
-    ("get", "/api/v1/health"), ("get", "/api/v1/status"),
+    ("post", "/api/v1/auth/register"),
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/refresh"),
+    ("post", "/api/v1/auth/password-reset"),
+    ("post", "/api/v1/auth/password-reset/confirm"),
+    ("get", "/api/v1/health"),
+    ("get", "/api/v1/status"),
     # Provider webhooks: verified by their signature, never by a user's token.
-    ("post", "/api/v1/webhooks/stripe"), ("post", "/api/v1/webhooks/paystack"),
+    ("post", "/api/v1/webhooks/stripe"),
+    ("post", "/api/v1/webhooks/paystack"),
     ("post", "/api/v1/webhooks/carriers/{carrier}"),
     # A report's file: the signed, short-lived token in the link is the authentication.
     ("get", "/api/v1/reports/{report_id}/download"),

@@ -19,7 +19,7 @@ lazy_text = lazy(lambda: "läzy", str)
 def _payload():
     tz = datetime.timezone(datetime.timedelta(hours=1))
     return {
-        "text": "naïve — 日本 \u2028 line \u2029 para \"quoted\" \\ </script>",
+        "text": 'naïve — 日本 \u2028 line \u2029 para "quoted" \\ </script>',
         "int": 2**53 + 1,
         "float": 0.1,
         "neg": -3.5,

@@ -208,7 +208,12 @@ def test_the_fast_representation_equals_drfs_own(make_user):
     shapes = [
         InquiryFactory(),
         InquiryFactory(
-            ip_address=None, metadata={}, matched_rules=[], country="", phone="", notes="n",
+            ip_address=None,
+            metadata={},
+            matched_rules=[],
+            country="",
+            phone="",
+            notes="n",
         ),
         InquiryFactory(
             metadata={"budget": 5000, "products": ["a", "b"], "nested": {"x": [1, None]}},

@@ -87,4 +87,3 @@ def test_in_production_a_currency_without_its_key_is_reported_not_warned(setting
     settings.STRIPE_SECRET_KEY, settings.PAYSTACK_SECRET_KEY = "sk_test_x", ""
     [info] = payment_providers_check()
     assert info.level == checks.INFO and info.id == "orders.I001" and "NGN" in info.msg
-

@@ -108,9 +108,7 @@ def deliver(client, provider: str, event: dict):
         headers = {"HTTP_STRIPE_SIGNATURE": stripe_signature_header(body, settings.STRIPE_WEBHOOK_SECRET)}
     else:
         headers = {"HTTP_X_PAYSTACK_SIGNATURE": paystack_signature(body, settings.PAYSTACK_SECRET_KEY)}
-    return client.post(
-        f"/api/v1/webhooks/{provider}", data=body, content_type="application/json", **headers
-    )
+    return client.post(f"/api/v1/webhooks/{provider}", data=body, content_type="application/json", **headers)
 
 
 @pytest.mark.parametrize(

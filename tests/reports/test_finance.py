@@ -129,8 +129,13 @@ def _refunded_payment(order, amount="5.00"):
     from apps.orders.services.refunds import refund_create
 
     payment = Payment.objects.create(
-        order=order, provider="offline", reference=f"pi_{order.number}", amount=order.total,
-        currency=order.currency, status=Payment.Status.SUCCEEDED, amount_captured=order.total,
+        order=order,
+        provider="offline",
+        reference=f"pi_{order.number}",
+        amount=order.total,
+        currency=order.currency,
+        status=Payment.Status.SUCCEEDED,
+        amount_captured=order.total,
     )
     return refund_create(payment=payment, amount=Decimal(amount), reason="damaged")
 

@@ -47,11 +47,13 @@ def media_upload(*, files: list, data: dict | None = None, actor=None) -> list[M
     one transaction. One bad file: nothing is stored; a failure while storing removes the
     objects already written, so storage keeps no orphans."""
     if not files:
-        raise ApplicationError("Send at least one file (multipart field 'file' or 'files').",
-                               code="required", attr="file")
+        raise ApplicationError(
+            "Send at least one file (multipart field 'file' or 'files').", code="required", attr="file"
+        )
     if len(files) > MAX_FILES_PER_REQUEST:
-        raise ApplicationError(f"At most {MAX_FILES_PER_REQUEST} files per request.",
-                               code="too_many_files", attr="files")
+        raise ApplicationError(
+            f"At most {MAX_FILES_PER_REQUEST} files per request.", code="too_many_files", attr="files"
+        )
     meta = _meta(data)
     checked = []
     for f in files:
@@ -65,17 +67,22 @@ def media_upload(*, files: list, data: dict | None = None, actor=None) -> list[M
             created = []
             for f, name, info in checked:
                 media = MediaFile(
-                    file_name=name, file_type=info.file_type, mime_type=info.mime_type,
-                    size=info.size, width=info.width, height=info.height,
-                    status=MediaFile.Status.READY, uploaded_by=_user(actor), **meta,
+                    file_name=name,
+                    file_type=info.file_type,
+                    mime_type=info.mime_type,
+                    size=info.size,
+                    width=info.width,
+                    height=info.height,
+                    status=MediaFile.Status.READY,
+                    uploaded_by=_user(actor),
+                    **meta,
                 )
                 f.seek(0)
                 media.file.save(name, f, save=False)
                 stored_names.append(media.file.name)
                 media.full_clean()
                 media.save(force_insert=True)
-                activity_record(actor=actor, action="create", entity=media,
-                                after=snapshot(media))
+                activity_record(actor=actor, action="create", entity=media, after=snapshot(media))
                 created.append(media)
     except BaseException:
         media_storage.delete_quietly(stored_names)
@@ -107,10 +114,13 @@ def media_delete(*, media: MediaFile, actor=None) -> None:
                 media.delete()
         except ProtectedError as exc:
             users = media_describe_users(exc.protected_objects)
-            raise Conflict(f"The file '{media.file_name}' is in use and cannot be deleted. "
-                           f"Used by: {users}.", code="media_in_use") from exc
-        activity_record(actor=actor, action="delete", entity_type=MediaFile._meta.label_lower,
-                        entity_id=pk, before=before)
+            raise Conflict(
+                f"The file '{media.file_name}' is in use and cannot be deleted. Used by: {users}.",
+                code="media_in_use",
+            ) from exc
+        activity_record(
+            actor=actor, action="delete", entity_type=MediaFile._meta.label_lower, entity_id=pk, before=before
+        )
         transaction.on_commit(lambda: media_storage.delete_quietly([name]))
 
 
@@ -134,7 +144,8 @@ def media_check_publishable(media: MediaFile) -> None:
         raise Conflict(
             f"The file '{media.file_name}' stays private: it is the file of {', '.join(users)}, "
             "which not everyone may read. Make those public first, or upload another file.",
-            code="media_restricted", attr="is_public",
+            code="media_restricted",
+            attr="is_public",
         )
 
 
@@ -148,14 +159,14 @@ def media_update(*, media: MediaFile, data: dict, actor=None) -> MediaFile:
     before = snapshot(media)
     media, updated = model_update(instance=media, fields=MEDIA_META_FIELDS, data=_meta(data))
     if updated:
-        activity_record(actor=actor, action="update", entity=media, before=before,
-                        after=snapshot(media))
+        activity_record(actor=actor, action="update", entity=media, before=before, after=snapshot(media))
     return media
 
 
 @transaction.atomic
-def media_presign(*, file_name: str, content_type: str, size: int, data: dict | None = None,
-                  actor=None) -> tuple[MediaFile, dict]:
+def media_presign(
+    *, file_name: str, content_type: str, size: int, data: dict | None = None, actor=None
+) -> tuple[MediaFile, dict]:
     """Reserve a key and a pending row; answer the presigned POST for the client to upload
     the file straight to S3. The key's extension comes from the declared type (on the
     allow-list); /complete then checks that what arrived is of that type."""
@@ -165,9 +176,14 @@ def media_presign(*, file_name: str, content_type: str, size: int, data: dict | 
     key_name = media_key(content_type)
     post = media_storage.presigned_post(name=key_name, content_type=content_type, size=size)
     media = MediaFile(
-        file=key_name, file_name=name, file_type=uploads.file_type_for(content_type),
-        mime_type=content_type, size=size, status=MediaFile.Status.PENDING,
-        uploaded_by=_user(actor), **_meta(data),
+        file=key_name,
+        file_name=name,
+        file_type=uploads.file_type_for(content_type),
+        mime_type=content_type,
+        size=size,
+        status=MediaFile.Status.PENDING,
+        uploaded_by=_user(actor),
+        **_meta(data),
     )
     media.save(force_insert=True)
     activity_record(actor=actor, action="media.presign", entity=media, after=snapshot(media))
@@ -185,18 +201,25 @@ def media_complete(*, media: MediaFile, actor=None) -> MediaFile:
     name = media.file.name
     size = None if name is None else media_storage.object_size(name)
     if name is None or size is None:
-        raise ApplicationError("The file has not been uploaded yet: POST it to the presigned "
-                               "URL first.", code="upload_missing")
+        raise ApplicationError(
+            "The file has not been uploaded yet: POST it to the presigned URL first.", code="upload_missing"
+        )
     if size != media.size:
-        raise ApplicationError(f"The uploaded file is {size} bytes, but {media.size} bytes "
-                               "were declared.", code="size_mismatch", attr="size")
+        raise ApplicationError(
+            f"The uploaded file is {size} bytes, but {media.size} bytes were declared.",
+            code="size_mismatch",
+            attr="size",
+        )
     try:
         with media_storage.default_storage().open(name, "rb") as stored:
             info = uploads.inspect_upload(stored, name=media.file_name, size=size)
         if info.mime_type != media.mime_type:
             raise uploads.UnsupportedFileType(
                 f"The content of '{media.file_name}' is {info.mime_type}, but {media.mime_type} "
-                "was declared.", code="type_mismatch", attr="content_type")
+                "was declared.",
+                code="type_mismatch",
+                attr="content_type",
+            )
     except ApplicationError:
         _media_reject(media=media, actor=actor)
         raise
@@ -210,8 +233,9 @@ def media_complete(*, media: MediaFile, actor=None) -> MediaFile:
         media.width, media.height = info.width, info.height
         media.status = MediaFile.Status.READY
         media.save(update_fields=["file_type", "width", "height", "status", "updated_at"])
-        activity_record(actor=actor, action="media.complete", entity=media, before=before,
-                        after=snapshot(media))
+        activity_record(
+            actor=actor, action="media.complete", entity=media, before=before, after=snapshot(media)
+        )
     return media
 
 
@@ -219,8 +243,9 @@ def _media_reject(*, media: MediaFile, actor) -> None:
     name = media.file.name
     with transaction.atomic():
         MediaFile.objects.filter(pk=media.pk, status=MediaFile.Status.PENDING).delete()
-        activity_record(actor=actor, action="media.reject", entity=media,
-                        before=snapshot(media), only_changes=False)
+        activity_record(
+            actor=actor, action="media.reject", entity=media, before=snapshot(media), only_changes=False
+        )
         transaction.on_commit(lambda: media_storage.delete_quietly([name]))
 
 
@@ -245,7 +270,8 @@ def media_secure_stored_objects(*, batch_size: int = 500) -> int:
     for name, mime_type in ready.values_list("file", "mime_type").iterator(chunk_size=batch_size):
         try:
             media_storage.apply_object_headers(
-                name, media_storage.served_type(mime_type=mime_type, name=name))
+                name, media_storage.served_type(mime_type=mime_type, name=name)
+            )
         except Exception:  # noqa: BLE001 - one missing object must not stop the others
             logger.exception("could not rewrite the headers of stored object %s", name)
             continue

@@ -21,23 +21,34 @@ from .common import normalize_tags
 Status = NewsArticle.Status
 
 NEWS_FIELDS = [
-    "title", "summary", "content", "featured_image", "category", "tags", "status",
-    "publish_at", "seo_title", "seo_description", "og_image",
+    "title",
+    "summary",
+    "content",
+    "featured_image",
+    "category",
+    "tags",
+    "status",
+    "publish_at",
+    "seo_title",
+    "seo_description",
+    "og_image",
 ]
 SLUG_ATTEMPTS = 5
 
 
-def news_validate_schedule(
-    *, status: str, publish_at: datetime | None, now: datetime | None = None
-) -> None:
+def news_validate_schedule(*, status: str, publish_at: datetime | None, now: datetime | None = None) -> None:
     """A scheduled article needs a publish_at in the future."""
     now = now or timezone.now()
     if status == Status.SCHEDULED:
         if publish_at is None:
             raise ValidationError({"publish_at": "A scheduled article needs publish_at."})
         if publish_at <= now:
-            raise ValidationError({"publish_at": "publish_at must be in the future for a "
-                                                 "scheduled article; publish it now instead."})
+            raise ValidationError(
+                {
+                    "publish_at": "publish_at must be in the future for a "
+                    "scheduled article; publish it now instead."
+                }
+            )
 
 
 def _apply_status_rules(article: NewsArticle, *, now) -> None:
@@ -103,8 +114,7 @@ def news_update(*, article: NewsArticle, data: dict, actor=None) -> NewsArticle:
     fields = [*NEWS_FIELDS, "published_at", "content_html"]
     article, updated = model_update(instance=article, fields=fields, data=data)
     if updated:
-        activity_record(actor=actor, action="update", entity=article, before=before,
-                        after=snapshot(article))
+        activity_record(actor=actor, action="update", entity=article, before=before, after=snapshot(article))
     return article
 
 
@@ -120,27 +130,23 @@ def _set_status(*, article: NewsArticle, status: str, action: str, actor) -> New
             article.published_at = timezone.now()
             fields.append("published_at")
         article.save(update_fields=fields)
-        activity_record(actor=actor, action=action, entity=article, before=before,
-                        after=snapshot(article))
+        activity_record(actor=actor, action=action, entity=article, before=before, after=snapshot(article))
     return article
 
 
 def news_publish(*, article: NewsArticle, actor=None) -> NewsArticle:
     """Publish now (published_at = now unless it was published before)."""
-    return _set_status(article=article, status=Status.PUBLISHED, action="news.publish",
-                       actor=actor)
+    return _set_status(article=article, status=Status.PUBLISHED, action="news.publish", actor=actor)
 
 
 def news_unpublish(*, article: NewsArticle, actor=None) -> NewsArticle:
     """Back to draft: the public no longer sees it."""
-    return _set_status(article=article, status=Status.DRAFT, action="news.unpublish",
-                       actor=actor)
+    return _set_status(article=article, status=Status.DRAFT, action="news.unpublish", actor=actor)
 
 
 def news_archive(*, article: NewsArticle, actor=None) -> NewsArticle:
     """DELETE /news/{slug}: articles are archived, never deleted."""
-    return _set_status(article=article, status=Status.ARCHIVED, action="news.archive",
-                       actor=actor)
+    return _set_status(article=article, status=Status.ARCHIVED, action="news.archive", actor=actor)
 
 
 def news_publish_due(*, now: datetime | None = None) -> int:

@@ -10,8 +10,7 @@ from apps.core.services import model_update, unique_slug
 from ..markdown import render_markdown
 from ..models import Page
 
-PAGE_FIELDS = ["slug", "title", "content", "is_published", "seo_title", "seo_description",
-               "og_image"]
+PAGE_FIELDS = ["slug", "title", "content", "is_published", "seo_title", "seo_description", "og_image"]
 
 
 @transaction.atomic
@@ -35,6 +34,5 @@ def page_update(*, page: Page, data: dict, actor=None) -> Page:
         data["content_html"] = render_markdown(data["content"])
     page, updated = model_update(instance=page, fields=[*PAGE_FIELDS, "content_html"], data=data)
     if updated:
-        activity_record(actor=actor, action="update", entity=page, before=before,
-                        after=snapshot(page))
+        activity_record(actor=actor, action="update", entity=page, before=before, after=snapshot(page))
     return page

@@ -273,9 +273,7 @@ def inquiry_submit(
         permissions_grant(user=assignee, inquiries=inquiry)
     _queue_emails(inquiry)
     if is_staff_user(actor):
-        activity_record(
-            actor=actor, action="create", entity=inquiry, after=snapshot(inquiry)
-        )
+        activity_record(actor=actor, action="create", entity=inquiry, after=snapshot(inquiry))
     return inquiry
 
 
@@ -351,9 +349,7 @@ def inquiry_soft_delete(*, inquiry: Inquiry, actor) -> None:
     before = snapshot(inquiry)
     inquiry.deleted_at = timezone.now()
     inquiry.save(update_fields=["deleted_at", "updated_at"])
-    activity_record(
-        actor=actor, action="delete", entity=inquiry, before=before, after=snapshot(inquiry)
-    )
+    activity_record(actor=actor, action="delete", entity=inquiry, before=before, after=snapshot(inquiry))
 
 
 # --- Conversion ---------------------------------------------------------------------------------

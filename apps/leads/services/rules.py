@@ -89,9 +89,7 @@ def rule_update(*, rule: LeadScoringRule, data: dict, actor) -> LeadScoringRule:
         condition_validate(data["condition"])
     rule, updated = model_update(instance=rule, fields=RULE_FIELDS, data=data)
     if updated:
-        activity_record(
-            actor=actor, action="update", entity=rule, before=before, after=snapshot(rule)
-        )
+        activity_record(actor=actor, action="update", entity=rule, before=before, after=snapshot(rule))
         rescore_request()
     return rule
 

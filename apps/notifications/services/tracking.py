@@ -29,7 +29,10 @@ logger = logging.getLogger(__name__)
 Delivery = EmailMessage.DeliveryStatus
 MAX_ADDRESS_LENGTH = cast(int, Suppression._meta.get_field("email").max_length)  # the column sets one
 RANK: dict[str, int] = {
-    Delivery.UNKNOWN: 0, Delivery.DELIVERED: 1, Delivery.BOUNCED: 2, Delivery.COMPLAINED: 3,
+    Delivery.UNKNOWN: 0,
+    Delivery.DELIVERED: 1,
+    Delivery.BOUNCED: 2,
+    Delivery.COMPLAINED: 3,
 }
 SOFT_BOUNCE_MARKERS = {"transient", "softbounce", "undetermined"}
 REJECT_SUPPRESSION = {

@@ -226,7 +226,9 @@ def checkout_in_transaction(
     # The items with their variant, product and price in the cart's currency: one query.
     price = Price.objects.filter(variant_id=OuterRef("variant_id"), currency=cart.currency).values("amount")
     items = list(
-        cart.items.select_related("variant__product").annotate(price=Subquery(price[:1])).order_by("created_at")
+        cart.items.select_related("variant__product")
+        .annotate(price=Subquery(price[:1]))
+        .order_by("created_at")
     )
     if not items:
         raise ApplicationError("The cart is empty.", code="empty_cart", attr="cart_id")

@@ -28,9 +28,7 @@ def refunded_total(payment: Payment) -> Decimal:
     """What has been refunded of ``payment`` by every fact known, whatever order they came in:
     our own refunds (Refund rows that did not fail) and what the provider reported
     (``provider_refunds``). Not clamped to what was captured."""
-    ours = sum(
-        (r.amount for r in payment.refunds.exclude(status=Refund.Status.FAILED)), Decimal("0")
-    )
+    ours = sum((r.amount for r in payment.refunds.exclude(status=Refund.Status.FAILED)), Decimal("0"))
     reported = sum((Decimal(v) for v in (payment.provider_refunds or {}).values()), Decimal("0"))
     if payment.provider in CUMULATIVE_REFUND_REPORTS:
         return max(ours, reported)

@@ -415,9 +415,7 @@ def rfq_update(*, rfq: RFQ, data: dict, actor) -> RFQ:
     before = snapshot(rfq)
     rfq, updated = model_update(instance=rfq, fields=UPDATE_FIELDS, data=data)
     if updated:
-        activity_record(
-            actor=actor, action="update", entity=rfq, before=before, after=snapshot(rfq)
-        )
+        activity_record(actor=actor, action="update", entity=rfq, before=before, after=snapshot(rfq))
     if "assigned_to" in data:
         _assign(rfq=rfq, assignee=data["assigned_to"], actor=actor)
     if "status" in data and data["status"] != rfq.status:

@@ -64,16 +64,13 @@ class MeUpdateSerializer(serializers.Serializer):
 
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(write_only=True, max_length=128,
-                                     style={"input_type": "password"})
-    full_name = serializers.CharField(max_length=200, required=False, allow_blank=True,
-                                      default="")
+    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    full_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
     def validate_email(self, value):
         value = normalize_email(value)
         if User.objects.filter(email=value).exists():
-            raise serializers.ValidationError("A user with this email already exists.",
-                                              code="unique")
+            raise serializers.ValidationError("A user with this email already exists.", code="unique")
         return value
 
     def validate(self, attrs):
@@ -111,8 +108,11 @@ class TokenRefreshSerializer(SimpleJWTRefreshSerializer):
 
     def validate(self, attrs):
         refresh = self.token_class(attrs["refresh"])  # signature, expiry, type, blacklist
-        user = (User.objects.filter(**{jwt_settings.USER_ID_FIELD: refresh.get(jwt_settings.USER_ID_CLAIM)})
-                .only("id", "is_active", "token_version").first())
+        user = (
+            User.objects.filter(**{jwt_settings.USER_ID_FIELD: refresh.get(jwt_settings.USER_ID_CLAIM)})
+            .only("id", "is_active", "token_version")
+            .first()
+        )
         if user is None or not user.is_active or not token_is_current(refresh, user):
             raise InvalidToken("This refresh token is no longer valid: sign in again.")
         return super().validate(attrs)
@@ -136,19 +136,35 @@ class StaffUserSerializer(serializers.ModelSerializer):
     """Users as admins manage them."""
 
     roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=ALL_ROLES), required=False,
+        child=serializers.ChoiceField(choices=ALL_ROLES),
+        required=False,
         help_text="Role names; staff roles give admin access.",
     )
     password = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, max_length=128,
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=128,
         help_text="Optional. Without one, the user is emailed an invitation to set it.",
     )
 
     class Meta:
         model = User
-        fields = ["id", "email", "full_name", "phone", "company", "roles", "preferred_currency",
-                  "is_active", "is_staff", "email_verified", "date_joined", "last_login",
-                  "password"]
+        fields = [
+            "id",
+            "email",
+            "full_name",
+            "phone",
+            "company",
+            "roles",
+            "preferred_currency",
+            "is_active",
+            "is_staff",
+            "email_verified",
+            "date_joined",
+            "last_login",
+            "password",
+        ]
         read_only_fields = ["id", "is_staff", "date_joined", "last_login"]
         extra_kwargs = {"email": {"validators": []}}
 

@@ -14,9 +14,11 @@ urlpatterns = [
     *optional_slash("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
     *optional_slash("auth/me", views.MeView.as_view(), name="auth-me"),
     *optional_slash("auth/me/export", views.MeExportView.as_view(), name="auth-me-export"),
-    *optional_slash("auth/password-reset", views.PasswordResetView.as_view(),
-                    name="auth-password-reset"),
-    *optional_slash("auth/password-reset/confirm", views.PasswordResetConfirmView.as_view(),
-                    name="auth-password-reset-confirm"),
+    *optional_slash("auth/password-reset", views.PasswordResetView.as_view(), name="auth-password-reset"),
+    *optional_slash(
+        "auth/password-reset/confirm",
+        views.PasswordResetConfirmView.as_view(),
+        name="auth-password-reset-confirm",
+    ),
     *with_optional_slashes(router.urls),
 ]

@@ -52,8 +52,7 @@ class RegisterView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [RegisterIPThrottle]
 
-    @extend_schema(tags=TAG, request=RegisterSerializer, responses={201: UserSerializer},
-                   auth=[])
+    @extend_schema(tags=TAG, request=RegisterSerializer, responses={201: UserSerializer}, auth=[])
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -71,20 +70,24 @@ class LoginView(APIView):
         # No authenticator runs here, but wrong credentials are still a 401 (not DRF's 403).
         return 'Bearer realm="api"'
 
-    @extend_schema(tags=TAG, request=LoginSerializer, responses={200: LoginResponseSerializer},
-                   auth=[])
+    @extend_schema(tags=TAG, request=LoginSerializer, responses={200: LoginResponseSerializer}, auth=[])
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request._request, email=serializer.validated_data["email"],
-                            password=serializer.validated_data["password"])
+        user = authenticate(
+            request._request,
+            email=serializer.validated_data["email"],
+            password=serializer.validated_data["password"],
+        )
         if user is None or not user.is_active:
-            raise AuthenticationFailed("No active account matches this email and password.",
-                                       code="invalid_credentials")
+            raise AuthenticationFailed(
+                "No active account matches this email and password.", code="invalid_credentials"
+            )
         refresh = RefreshToken.for_user(user)
         update_last_login(None, user)
-        return Response({"access": str(refresh.access_token), "refresh": str(refresh),
-                         "user": UserSerializer(user).data})
+        return Response(
+            {"access": str(refresh.access_token), "refresh": str(refresh), "user": UserSerializer(user).data}
+        )
 
 
 @no_store
@@ -93,8 +96,7 @@ class RefreshView(TokenRefreshView):
 
     authentication_classes = []
 
-    @extend_schema(tags=TAG, request=RefreshInputSerializer,
-                   responses={200: TokenPairSerializer}, auth=[])
+    @extend_schema(tags=TAG, request=RefreshInputSerializer, responses={200: TokenPairSerializer}, auth=[])
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
@@ -107,8 +109,7 @@ class LogoutView(APIView):
     def post(self, request):
         serializer = RefreshInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.refresh_token_blacklist(user=request.user,
-                                         refresh=serializer.validated_data["refresh"])
+        services.refresh_token_blacklist(user=request.user, refresh=serializer.validated_data["refresh"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -124,12 +125,14 @@ class MeView(APIView):
     def patch(self, request):
         serializer = MeUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        user = services.user_update(user=request.user, data=serializer.validated_data,
-                                    actor=request.user)
+        user = services.user_update(user=request.user, data=serializer.validated_data, actor=request.user)
         return Response(UserSerializer(user).data)
 
-    @extend_schema(tags=TAG, responses={204: None},
-                   description="Erase: personal data anonymised, orders kept for accounting.")
+    @extend_schema(
+        tags=TAG,
+        responses={204: None},
+        description="Erase: personal data anonymised, orders kept for accounting.",
+    )
     def delete(self, request):
         services.user_erase(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -139,8 +142,12 @@ class MeView(APIView):
 class MeExportView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=TAG, responses={200: OpenApiResponse(
-        description="Everything the platform holds about the caller (JSON object).")})
+    @extend_schema(
+        tags=TAG,
+        responses={
+            200: OpenApiResponse(description="Everything the platform holds about the caller (JSON object).")
+        },
+    )
     def get(self, request):
         return Response(user_personal_data_export(user=request.user))
 
@@ -151,8 +158,7 @@ class PasswordResetView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [PasswordResetIPThrottle, PasswordResetEmailThrottle]
 
-    @extend_schema(tags=TAG, request=PasswordResetSerializer, responses={202: DetailSerializer},
-                   auth=[])
+    @extend_schema(tags=TAG, request=PasswordResetSerializer, responses={202: DetailSerializer}, auth=[])
     def post(self, request):
         serializer = PasswordResetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -169,8 +175,7 @@ class PasswordResetConfirmView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [PasswordResetIPThrottle]
 
-    @extend_schema(tags=TAG, request=PasswordResetConfirmSerializer, responses={204: None},
-                   auth=[])
+    @extend_schema(tags=TAG, request=PasswordResetConfirmSerializer, responses={204: None}, auth=[])
     def post(self, request):
         serializer = PasswordResetConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -182,13 +187,20 @@ class PasswordResetConfirmView(APIView):
 @extend_schema_view(
     list=extend_schema(tags=["accounts"]),
     retrieve=extend_schema(tags=["accounts"]),
-    create=extend_schema(tags=["accounts"], description=(
-        "Create a user with roles. Accepts an `Idempotency-Key` header.")),
+    create=extend_schema(
+        tags=["accounts"], description=("Create a user with roles. Accepts an `Idempotency-Key` header.")
+    ),
     partial_update=extend_schema(tags=["accounts"]),
     destroy=extend_schema(tags=["accounts"], description="Deactivates the user (no hard delete)."),
 )
-class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                  mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class UserViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     permission_classes = [IsAdminRole]
     serializer_class = StaffUserSerializer
     filterset_class = UserFilter
@@ -214,7 +226,9 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         data.pop("email", None)
         data.pop("password", None)
         user = services.user_update(
-            user=user, data=data, actor=request.user,
+            user=user,
+            data=data,
+            actor=request.user,
             fields=services.STAFF_EDITABLE_FIELDS,
         )
         return Response(self.get_serializer(user_list().get(pk=user.pk)).data)
@@ -222,5 +236,3 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def destroy(self, request, *args, **kwargs):
         services.user_deactivate(user=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-

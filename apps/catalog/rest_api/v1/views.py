@@ -226,16 +226,12 @@ class ProductDetailView(AnonymousCacheMixin, APIView):
         product = get_object_or_404(Product, slug=slug)
         serializer = ProductWriteSerializer(product, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        product = services.product_update(
-            product=product, data=serializer.validated_data, actor=request.user
-        )
+        product = services.product_update(product=product, data=serializer.validated_data, actor=request.user)
         return Response(self._detail(request, product.slug, _currency(request)))
 
     @extend_schema(tags=TAG, responses={204: None}, description="Archives the product (no hard delete).")
     def delete(self, request, slug):
-        services.product_archive(
-            product=get_object_or_404(Product, slug=slug), actor=request.user
-        )
+        services.product_archive(product=get_object_or_404(Product, slug=slug), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -266,9 +262,7 @@ class DocumentListView(APIView):
     def post(self, request):
         serializer = DocumentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        document = services.document_create(
-            data=serializer.validated_data, actor=request.user
-        )
+        document = services.document_create(data=serializer.validated_data, actor=request.user)
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
 
@@ -278,8 +272,10 @@ class DocumentDownloadView(APIView):
     @extend_schema(
         tags=TAG,
         responses={
-            302: OpenApiResponse(description="Redirect to a signed URL (S3, valid "
-                                 "MEDIA_PRIVATE_URL_SECONDS: 5 minutes by default)."),
+            302: OpenApiResponse(
+                description="Redirect to a signed URL (S3, valid "
+                "MEDIA_PRIVATE_URL_SECONDS: 5 minutes by default)."
+            ),
             200: OpenApiResponse(description="The file, as an attachment (local storage)."),
         },
         auth=[{}, {"jwtAuth": []}],

@@ -11,9 +11,24 @@ class MediaFileSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MediaFile
-        fields = ["id", "url", "file_name", "file_type", "mime_type", "size", "width", "height",
-                  "alt_text", "caption", "tags", "is_public", "status", "uploaded_by",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "url",
+            "file_name",
+            "file_type",
+            "mime_type",
+            "size",
+            "width",
+            "height",
+            "alt_text",
+            "caption",
+            "tags",
+            "is_public",
+            "status",
+            "uploaded_by",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
     def get_url(self, obj) -> str | None:
@@ -32,8 +47,13 @@ class MediaRefSerializer(serializers.Serializer):
     height = serializers.IntegerField(allow_null=True)
 
     def to_representation(self, obj):
-        return {"id": str(obj.id), "url": file_url(obj.file.name, public=obj.is_public),
-                "alt_text": obj.alt_text, "width": obj.width, "height": obj.height}
+        return {
+            "id": str(obj.id),
+            "url": file_url(obj.file.name, public=obj.is_public),
+            "alt_text": obj.alt_text,
+            "width": obj.width,
+            "height": obj.height,
+        }
 
 
 class TagListField(serializers.ListField):
@@ -45,14 +65,15 @@ class MediaUploadSerializer(serializers.Serializer):
     """multipart/form-data: one or many files in ``file`` or ``files``; the other fields
     apply to every file of the request."""
 
-    file = serializers.ListField(child=serializers.FileField(), required=False,
-                                 help_text="One or more files.")
-    files = serializers.ListField(child=serializers.FileField(), required=False,
-                                  help_text="One or more files (same as `file`).")
+    file = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="One or more files."
+    )
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="One or more files (same as `file`)."
+    )
     alt_text = serializers.CharField(max_length=255, required=False, allow_blank=True)
     caption = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False,
-                                 max_length=20)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
     is_public = serializers.BooleanField(required=False, default=True)
 
 
@@ -73,11 +94,13 @@ class PresignedInputSerializer(serializers.Serializer):
 
 
 class PresignedOutputSerializer(serializers.Serializer):
-    id = serializers.UUIDField(help_text="The pending media file; POST /media/{id}/complete "
-                                         "after the upload.")
+    id = serializers.UUIDField(
+        help_text="The pending media file; POST /media/{id}/complete after the upload."
+    )
     url = serializers.URLField(help_text="POST the form here (multipart).")
-    fields = serializers.DictField(child=serializers.CharField(),
-                                   help_text="Form fields to send before the file field.")
+    fields = serializers.DictField(
+        child=serializers.CharField(), help_text="Form fields to send before the file field."
+    )
     key = serializers.CharField()
     expires_in = serializers.IntegerField()
     max_size = serializers.IntegerField()
@@ -94,8 +117,20 @@ class NewsListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = NewsArticle
-        fields = ["id", "slug", "title", "summary", "category", "tags", "featured_image",
-                  "author", "status", "publish_at", "published_at", "views_count"]
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "summary",
+            "category",
+            "tags",
+            "featured_image",
+            "author",
+            "status",
+            "publish_at",
+            "published_at",
+            "views_count",
+        ]
         read_only_fields = fields
 
     def get_author(self, obj) -> AuthorSerializer(allow_null=True):
@@ -108,29 +143,52 @@ class NewsDetailSerializer(NewsListSerializer):
     og_image = MediaRefSerializer(allow_null=True, read_only=True)
 
     class Meta(NewsListSerializer.Meta):
-        fields = [*NewsListSerializer.Meta.fields, "content", "content_html", "seo_title",
-                  "seo_description", "og_image", "created_at", "updated_at"]
+        fields = [
+            *NewsListSerializer.Meta.fields,
+            "content",
+            "content_html",
+            "seo_title",
+            "seo_description",
+            "og_image",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
 class NewsWriteSerializer(serializers.ModelSerializer):
     featured_image = serializers.PrimaryKeyRelatedField(
-        queryset=MediaFile.objects.filter(status=MediaFile.Status.READY), required=False,
+        queryset=MediaFile.objects.filter(status=MediaFile.Status.READY),
+        required=False,
         allow_null=True,
     )
     og_image = serializers.PrimaryKeyRelatedField(
-        queryset=MediaFile.objects.filter(status=MediaFile.Status.READY), required=False,
+        queryset=MediaFile.objects.filter(status=MediaFile.Status.READY),
+        required=False,
         allow_null=True,
     )
-    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False,
-                                 max_length=20)
-    status = serializers.ChoiceField(choices=NewsArticle.Status.choices, required=False,
-                                     help_text="scheduled needs publish_at in the future.")
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
+    status = serializers.ChoiceField(
+        choices=NewsArticle.Status.choices,
+        required=False,
+        help_text="scheduled needs publish_at in the future.",
+    )
 
     class Meta:
         model = NewsArticle
-        fields = ["title", "summary", "content", "category", "tags", "featured_image", "status",
-                  "publish_at", "seo_title", "seo_description", "og_image"]
+        fields = [
+            "title",
+            "summary",
+            "content",
+            "category",
+            "tags",
+            "featured_image",
+            "status",
+            "publish_at",
+            "seo_title",
+            "seo_description",
+            "og_image",
+        ]
 
 
 class PageSerializer(serializers.ModelSerializer):
@@ -138,7 +196,16 @@ class PageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Page
-        fields = ["id", "slug", "title", "content", "content_html", "is_published",
-                  "seo_title", "seo_description", "og_image", "updated_at"]
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "content",
+            "content_html",
+            "is_published",
+            "seo_title",
+            "seo_description",
+            "og_image",
+            "updated_at",
+        ]
         read_only_fields = fields
-

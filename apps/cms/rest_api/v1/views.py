@@ -54,10 +54,14 @@ class NewsListView(generics.ListAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(tags=TAG, request=NewsWriteSerializer, responses={201: NewsDetailSerializer},
-                   description="Create an article; the slug comes from the title (unique). "
-                   "`scheduled` needs `publish_at` in the future; `published` sets "
-                   "`published_at` to now.")
+    @extend_schema(
+        tags=TAG,
+        request=NewsWriteSerializer,
+        responses={201: NewsDetailSerializer},
+        description="Create an article; the slug comes from the title (unique). "
+        "`scheduled` needs `publish_at` in the future; `published` sets "
+        "`published_at` to now.",
+    )
     def post(self, request):
         serializer = NewsWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -75,8 +79,9 @@ class NewsDetailView(APIView):
             raise NotFound("No article with this slug.")
         return article
 
-    @extend_schema(tags=TAG, responses=NewsDetailSerializer, auth=PUBLIC_OR_AUTH,
-                   description="Counts a view.")
+    @extend_schema(
+        tags=TAG, responses=NewsDetailSerializer, auth=PUBLIC_OR_AUTH, description="Counts a view."
+    )
     def get(self, request, slug):
         article = services.news_register_view(article=self._get(request, slug))
         return Response(NewsDetailSerializer(article).data)
@@ -86,8 +91,7 @@ class NewsDetailView(APIView):
         article = self._get(request, slug)
         serializer = NewsWriteSerializer(article, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        article = services.news_update(article=article, data=serializer.validated_data,
-                                       actor=request.user)
+        article = services.news_update(article=article, data=serializer.validated_data, actor=request.user)
         return Response(NewsDetailSerializer(self._get(request, article.slug)).data)
 
     @extend_schema(tags=TAG, responses={204: None}, description="Archives the article.")
@@ -99,9 +103,12 @@ class NewsDetailView(APIView):
 class PageDetailView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(tags=TAG, responses=PageSerializer, auth=PUBLIC_OR_AUTH,
-                   description="A static page (about, terms); content staff also see "
-                   "unpublished pages.")
+    @extend_schema(
+        tags=TAG,
+        responses=PageSerializer,
+        auth=PUBLIC_OR_AUTH,
+        description="A static page (about, terms); content staff also see unpublished pages.",
+    )
     def get(self, request, slug):
         page = selectors.page_get(user=request.user, slug=slug)
         if page is None:
@@ -127,10 +134,14 @@ class MediaListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        tags=TAG, request={"multipart/form-data": MediaUploadSerializer},
-        responses={201: MediaUploadResponseSerializer,
-                   413: OpenApiResponse(description="A file is over MEDIA_MAX_UPLOAD_BYTES "
-                                                    "(code `file_too_large`).")},
+        tags=TAG,
+        request={"multipart/form-data": MediaUploadSerializer},
+        responses={
+            201: MediaUploadResponseSerializer,
+            413: OpenApiResponse(
+                description="A file is over MEDIA_MAX_UPLOAD_BYTES (code `file_too_large`)."
+            ),
+        },
         description="Upload one or many files (multipart field `file` or `files`). Types are "
         "sniffed from the content; one bad file and nothing is stored.",
     )
@@ -144,8 +155,9 @@ class MediaListView(generics.ListAPIView):
         serializer.is_valid(raise_exception=True)
         data = {k: v for k, v in serializer.validated_data.items() if k in META_KEYS}
         created = services.media_upload(files=files, data=data, actor=request.user)
-        return Response({"results": MediaFileSerializer(created, many=True).data},
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            {"results": MediaFileSerializer(created, many=True).data}, status=status.HTTP_201_CREATED
+        )
 
 
 class MediaDetailView(APIView):
@@ -161,9 +173,16 @@ class MediaDetailView(APIView):
     def get(self, request, pk):
         return Response(MediaFileSerializer(self._get(pk)).data)
 
-    @extend_schema(tags=TAG, responses={204: None, 409: OpenApiResponse(
-        description="The file is in use (code `media_in_use`); the message names the users.")},
-        description="Deletes the media file and its stored object.")
+    @extend_schema(
+        tags=TAG,
+        responses={
+            204: None,
+            409: OpenApiResponse(
+                description="The file is in use (code `media_in_use`); the message names the users."
+            ),
+        },
+        description="Deletes the media file and its stored object.",
+    )
     def delete(self, request, pk):
         services.media_delete(media=self._get(pk), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -173,7 +192,9 @@ class MediaPresignedView(APIView):
     permission_classes = [CanManageContent]
 
     @extend_schema(
-        tags=TAG, request=PresignedInputSerializer, responses={201: PresignedOutputSerializer},
+        tags=TAG,
+        request=PresignedInputSerializer,
+        responses={201: PresignedOutputSerializer},
         description="A presigned S3 POST for a large file (valid 10 minutes): POST the "
         "`fields` and then the file to `url`, then POST /media/{id}/complete. Local-disk "
         "storage answers 400 `presigned_unavailable`.",
@@ -183,23 +204,34 @@ class MediaPresignedView(APIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         media, post = services.media_presign(
-            file_name=data.pop("file_name"), content_type=data.pop("content_type"),
-            size=data.pop("size"), data=data, actor=request.user,
+            file_name=data.pop("file_name"),
+            content_type=data.pop("content_type"),
+            size=data.pop("size"),
+            data=data,
+            actor=request.user,
         )
-        return Response({"id": str(media.id), **post,
-                         "expires_in": storage.PRESIGNED_EXPIRES_SECONDS,
-                         "max_size": media.size}, status=status.HTTP_201_CREATED)
+        return Response(
+            {
+                "id": str(media.id),
+                **post,
+                "expires_in": storage.PRESIGNED_EXPIRES_SECONDS,
+                "max_size": media.size,
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class MediaCompleteView(APIView):
     permission_classes = [CanManageContent]
 
-    @extend_schema(tags=TAG, request=None, responses=MediaFileSerializer,
-                   description="Checks the presigned upload arrived with the declared size, "
-                   "sniffs its type and marks it ready; a disallowed type is deleted.")
+    @extend_schema(
+        tags=TAG,
+        request=None,
+        responses=MediaFileSerializer,
+        description="Checks the presigned upload arrived with the declared size, "
+        "sniffs its type and marks it ready; a disallowed type is deleted.",
+    )
     def post(self, request, pk):
         media = get_object_or_404(MediaFile, pk=pk)
         media = services.media_complete(media=media, actor=request.user)
         return Response(MediaFileSerializer(media).data)
-
-

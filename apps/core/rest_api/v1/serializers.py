@@ -31,8 +31,7 @@ class StatusSerializer(serializers.Serializer):
 class SiteSettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = SiteSettings
-        fields = ["company_name", "support_email", "default_currency", "low_stock_threshold",
-                  "updated_at"]
+        fields = ["company_name", "support_email", "default_currency", "low_stock_threshold", "updated_at"]
         read_only_fields = ["updated_at"]
 
 
@@ -41,6 +40,18 @@ class ActivityLogSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ActivityLog
-        fields = ["id", "actor", "actor_email", "action", "entity_type", "entity_id",
-                  "entity_repr", "before", "after", "ip_address", "user_agent", "created_at"]
+        fields = [
+            "id",
+            "actor",
+            "actor_email",
+            "action",
+            "entity_type",
+            "entity_id",
+            "entity_repr",
+            "before",
+            "after",
+            "ip_address",
+            "user_agent",
+            "created_at",
+        ]
         read_only_fields = fields

@@ -29,8 +29,7 @@ class HealthView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(tags=["core"], responses={200: HealthSerializer, 503: HealthSerializer},
-                   auth=[])
+    @extend_schema(tags=["core"], responses={200: HealthSerializer, 503: HealthSerializer}, auth=[])
     def get(self, request):
         overall, checks, database_ok = run_checks()
         if not database_ok:
@@ -45,12 +44,14 @@ class StatusView(APIView):
 
     @extend_schema(tags=["core"], responses=StatusSerializer, auth=[])
     def get(self, request):
-        return Response({
-            "version": settings.FOUNDRY_VERSION,
-            "git_sha": settings.GIT_SHA or None,
-            "uptime_seconds": round(time.monotonic() - STARTED_AT, 3),
-            "server_time": timezone.now(),
-        })
+        return Response(
+            {
+                "version": settings.FOUNDRY_VERSION,
+                "git_sha": settings.GIT_SHA or None,
+                "uptime_seconds": round(time.monotonic() - STARTED_AT, 3),
+                "server_time": timezone.now(),
+            }
+        )
 
 
 class SiteSettingsView(APIView):
@@ -60,8 +61,7 @@ class SiteSettingsView(APIView):
     def get(self, request):
         return Response(SiteSettingsSerializer(site_settings_get()).data)
 
-    @extend_schema(tags=["core"], request=SiteSettingsSerializer,
-                   responses=SiteSettingsSerializer)
+    @extend_schema(tags=["core"], request=SiteSettingsSerializer, responses=SiteSettingsSerializer)
     def patch(self, request):
         serializer = SiteSettingsSerializer(site_settings_get(), data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)

@@ -146,9 +146,7 @@ class InquiryDetailView(APIView):
             raise PermissionDenied("You may not change this inquiry.")
         data = InquiryUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        inquiries.inquiry_update(
-            inquiry=inquiry, data=data.validated_data, actor=request.user
-        )
+        inquiries.inquiry_update(inquiry=inquiry, data=data.validated_data, actor=request.user)
         return Response(InquirySerializer(_inquiry(request, inquiry_id)).data)
 
     @extend_schema(tags=TAG, responses={204: None})
@@ -210,9 +208,7 @@ class LeadScoringRuleListView(generics.ListCreateAPIView):
         return super().post(request, *args, **kwargs)
 
     def perform_create(self, serializer):
-        serializer.instance = rules.rule_create(
-            data=serializer.validated_data, actor=self.request.user
-        )
+        serializer.instance = rules.rule_create(data=serializer.validated_data, actor=self.request.user)
 
 
 class LeadScoringRuleDetailView(generics.RetrieveUpdateDestroyAPIView):

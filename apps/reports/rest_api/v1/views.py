@@ -70,7 +70,6 @@ class ExportView(CSVDownload, APIView):
 
     permission_classes = [IsAuthenticated]
 
-
     @extend_schema(
         tags=TAG,
         parameters=[
@@ -236,7 +235,6 @@ class AnalyticsExportView(CSVDownload, APIView):
     """Staff: the period's daily figures as CSV (date, metric, dimension, value)."""
 
     permission_classes = [IsStaffRole]
-
 
     @extend_schema(
         tags=ANALYTICS_TAG,

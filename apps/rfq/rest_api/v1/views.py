@@ -337,7 +337,5 @@ class QuoteDeclineView(APIView):
         quote = _quote_for_customer(request, quote_id)
         data = QuoteDeclineSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        quotes.quote_decline(
-            quote=quote, actor=request.user, reason=data.validated_data["reason"]
-        )
+        quotes.quote_decline(quote=quote, actor=request.user, reason=data.validated_data["reason"])
         return Response(QuoteSerializer(_quote_for_customer(request, quote_id)).data)

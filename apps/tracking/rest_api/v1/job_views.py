@@ -242,9 +242,12 @@ class ProviderEarningsView(APIView):
 
     @extend_schema(
         tags=DASHBOARD_TAG,
-        parameters=[PROVIDER_PARAM, OpenApiParameter(
-            "weeks", {"type": "integer", "minimum": 1, "maximum": 104}, description="1–104, default 12."
-        )],
+        parameters=[
+            PROVIDER_PARAM,
+            OpenApiParameter(
+                "weeks", {"type": "integer", "minimum": 1, "maximum": 104}, description="1–104, default 12."
+            ),
+        ],
         responses=WeekEarningsSerializer(many=True),
     )
     def get(self, request):

@@ -27,7 +27,7 @@ class ShipmentCreateSerializer(serializers.Serializer):
     order = serializers.CharField(max_length=32, help_text="The order number, e.g. FD-2026-000123.")
     carrier = serializers.SlugField(
         max_length=32,
-        help_text="A carrier code from GET /api/v1/carriers (an active carrier), e.g. \"dhl\".",
+        help_text='A carrier code from GET /api/v1/carriers (an active carrier), e.g. "dhl".',
     )
     tracking_number = serializers.CharField(max_length=64)
     lines = ShipmentLineInSerializer(
