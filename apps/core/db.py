@@ -1,6 +1,6 @@
 """Hand-written SQL on the hot paths (catalog pages, carts): a cursor that runs each statement
-as a prepared statement on PostgreSQL, so it is planned once per connection. Planning the
-cart's read took about 1.7 ms against 0.25 ms to run it."""
+as a prepared statement on PostgreSQL, so it is planned once per connection: planning the
+cart's read costs more than running it (docs/benchmarks.md; docs/decisions)."""
 
 from __future__ import annotations
 

@@ -38,8 +38,8 @@ class StockConflict(Conflict):
 def _levels_locked(*, variant_ids, warehouse_ids=None) -> list[StockLevel]:
     """The stock levels of these variants, locked, always in primary-key order. With their
     warehouse (allocation reads its priority); not their variant: joining the catalog's
-    variants made PostgreSQL hash the whole table (7 ms of a checkout's 3-line reservation,
-    taken while other checkouts wait on the same rows)."""
+    variants makes PostgreSQL hash the whole variant table while other checkouts wait on the
+    same rows (docs/benchmarks.md, "Figures behind code choices")."""
     qs = StockLevel.objects.filter(variant_id__in=list(variant_ids))
     if warehouse_ids is not None:
         qs = qs.filter(warehouse_id__in=list(warehouse_ids))

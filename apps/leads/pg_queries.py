@@ -2,8 +2,8 @@
 
 A sales user without the model-wide ``leads.view_inquiry`` sees the inquiries they hold an
 object permission on (granted on assignment). Their plain listing (no filter, search or
-ordering parameter: what the staff frontend opens) has a speed target (issue 5; ``make
-bench``): compiling the ORM query, counting in a second statement and building model
+ordering parameter: what the staff frontend opens) has a speed target (``make bench``,
+docs/benchmarks.md): compiling the ORM query, counting in a second statement and building model
 instances cost more than PostgreSQL needs to answer. Here the page and its total come in one
 statement, planned once per connection (``hot_cursor``), from one index of the permission
 table (it carries a copy of each inquiry's sort key and soft-delete mark, kept by triggers:

@@ -52,7 +52,7 @@ def _quote_count(user):
     if not is_staff_member(user):
         quotes = quotes.filter(CUSTOMER_VISIBLE_QUOTES)
     # A correlated count, not an aggregate over a join: no GROUP BY over every column of the
-    # page, and the list's count needs no subquery (it was 3 ms of a 7 ms page).
+    # page, and the list's count needs no subquery (docs/benchmarks.md).
     quote_count = quotes.order_by().values("rfq").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(quote_count, output_field=IntegerField()), 0)
 
