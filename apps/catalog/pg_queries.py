@@ -1,11 +1,12 @@
 """The public catalog reads on PostgreSQL, each in ONE SQL statement.
 
 The product list and the product page are the hottest endpoints, with speed targets
-(``make bench``, docs/benchmarks.md). Compiling ORM querysets costs more Python time than PostgreSQL needs to run
-them, and every query is a round trip, so on PostgreSQL a page of products (its total, the
-site's default currency and the cards with variants, prices and images aggregated as JSON) and
-a product page (with its documents) are each one statement built here from fixed SQL
-fragments. Every value is a bound parameter; only whitelisted fragments are formatted in.
+(``make bench``, docs/benchmarks.md). Compiling ORM querysets costs more Python time than
+PostgreSQL needs to run them, and every query is a round trip, so on PostgreSQL a page of
+products (its total, the site's default currency and the cards with variants, prices and
+images aggregated as JSON) and a product page (with its documents) are each one statement
+built here from fixed SQL fragments. Every value is a bound parameter; only whitelisted
+fragments are formatted in.
 
 ``selectors`` holds the portable ORM version of the same reads (SQLite, and the reference the
 equivalence tests compare this module with): filters, orderings and output must stay the same.
