@@ -5,6 +5,7 @@ cart's read costs more than running it (docs/benchmarks.md; docs/decisions)."""
 from __future__ import annotations
 
 import functools
+from contextlib import contextmanager, suppress
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -27,16 +28,36 @@ def _prepared_cursor_class():
 def hot_cursor():
     """A cursor for a hand-written statement that runs on every request of a hot path: on
     PostgreSQL a server-binding cursor that prepares it, unless DATABASE_PREPARED_STATEMENTS is
-    off or queries are being logged (DEBUG, tests counting queries: the log then holds the SQL
-    with its values); Django's usual cursor otherwise. Use it as a context manager."""
-    if (
-        connection.vendor != "postgresql"
-        or connection.queries_logged
-        or not settings.DATABASE_PREPARED_STATEMENTS
-    ):
+    off; Django's usual cursor otherwise. The same cursor whether or not queries are logged
+    (DEBUG, tests counting queries): logging wraps it as Django wraps its own, so a test runs
+    the statement as production does. Use it as a context manager."""
+    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
         return connection.cursor()
     connection.ensure_connection()
-    return connection.make_cursor(_prepared_cursor_class()(connection.connection))
+    cursor = _prepared_cursor_class()(connection.connection)
+    if connection.queries_logged:
+        return _prepared_debug_wrapper_class()(cursor, connection)
+    return connection.make_cursor(cursor)
+
+
+@functools.cache
+def _prepared_debug_wrapper_class():
+    from django.db.backends.utils import CursorDebugWrapper
+    from psycopg.errors import DataError  # PostgreSQL only, as the cursor
+
+    class PreparedDebugWrapper(CursorDebugWrapper):
+        """Django's query log for the prepared cursor: a prepared statement keeps no text with
+        its values, so the log's SQL is composed from the statement and its parameters."""
+
+        @contextmanager
+        def debug_sql(self, sql=None, params=None, use_last_executed_query=False, many=False):
+            if use_last_executed_query and not many:
+                with suppress(DataError):  # as Django's: the log keeps the statement alone
+                    sql = self.db.ops.compose_sql(sql, params)
+            with super().debug_sql(sql, params, use_last_executed_query=False, many=many):
+                yield
+
+    return PreparedDebugWrapper
 
 
 @functools.cache
