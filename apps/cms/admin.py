@@ -171,6 +171,21 @@ class MediaFileChangeForm(forms.ModelForm):
         return is_public
 
 
+# What the media library's change page shows of the stored file, read-only.
+MEDIA_FILE_FIELDS = (
+    "file",
+    "file_type",
+    "mime_type",
+    "size",
+    "width",
+    "height",
+    "status",
+    "uploaded_by",
+    "created_at",
+    "updated_at",
+)
+
+
 @admin.register(MediaFile)
 class MediaFileAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
     list_display = (
@@ -187,20 +202,7 @@ class MediaFileAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
     list_filter = ("file_type", "status", "is_public")
     search_fields = ("file_name", "alt_text", "caption")
     date_hierarchy = "created_at"
-    readonly_fields = (
-        "preview",
-        "file",
-        "file_name",
-        "file_type",
-        "mime_type",
-        "size",
-        "width",
-        "height",
-        "status",
-        "uploaded_by",
-        "created_at",
-        "updated_at",
-    )
+    readonly_fields = ("preview", "file_name", *MEDIA_FILE_FIELDS)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = MediaFileChangeForm if obj is not None else MediaFileAddForm
@@ -211,23 +213,7 @@ class MediaFileAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
             return ((None, {"fields": ("upload", "alt_text", "caption", "tags", "is_public")}),)
         return (
             (None, {"fields": ("preview", "file_name", "alt_text", "caption", "tags", "is_public")}),
-            (
-                "File",
-                {
-                    "fields": (
-                        "file",
-                        "file_type",
-                        "mime_type",
-                        "size",
-                        "width",
-                        "height",
-                        "status",
-                        "uploaded_by",
-                        "created_at",
-                        "updated_at",
-                    )
-                },
-            ),
+            ("File", {"fields": MEDIA_FILE_FIELDS}),
         )
 
     def get_readonly_fields(self, request, obj=None):
