@@ -8,10 +8,7 @@ import functools
 from contextlib import contextmanager, suppress
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
-from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import QuerySet
-from django.db.models.query import ValuesIterable
+from django.db import connection
 
 
 @functools.cache
@@ -75,38 +72,3 @@ def native_datetimes(cursor) -> None:
     instants, aware, in the session's time zone (UTC, set by Django). Forty of them were a tenth
     of the time of a staff list page."""
     cursor.cursor.adapters.register_loader("timestamptz", _native_timestamptz_loader())
-
-
-class PreparedValuesIterable(ValuesIterable):
-    """``QuerySet.values()`` rows, the statement run through ``hot_cursor``: prepared, so
-    planned once per connection, on PostgreSQL; Django's usual execution elsewhere. The ORM
-    still writes the SQL and converts the values (``results_iter``), so the rows are the
-    ones ``values()`` gives. For the list pages read on every request (``flat_rows``):
-    planning their joins cost PostgreSQL as much as running them."""
-
-    def __iter__(self):
-        queryset = self.queryset
-        if queryset.db != DEFAULT_DB_ALIAS or connection.vendor != "postgresql":
-            yield from super().__iter__()
-            return
-        query = queryset.query
-        compiler = query.get_compiler(queryset.db)
-        try:
-            sql, params = compiler.as_sql()
-        except EmptyResultSet:
-            return
-        if query.selected:
-            names = list(query.selected)
-        else:
-            names = [*query.extra_select, *query.values_select, *query.annotation_select]
-        with hot_cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        for row in compiler.results_iter(results=[rows]):
-            yield dict(zip(names, row, strict=True))
-
-
-def prepared_values(queryset: QuerySet) -> QuerySet:
-    """``queryset`` (of ``values()``) evaluated through ``PreparedValuesIterable``."""
-    queryset._iterable_class = PreparedValuesIterable  # what values() itself sets
-    return queryset
