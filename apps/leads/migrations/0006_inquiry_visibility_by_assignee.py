@@ -5,14 +5,16 @@
   grants that match the inquiry's assignee are a copy of ``assigned_to``; the others (a user
   who is not the assignee, any group) were made outside the services and are no longer read.
   Their count is printed.
-- PostgreSQL: drops the triggers and trigger functions of migration 0005 (the sort-key copy on
-  the user permission table), with its columns and index.
+- PostgreSQL: drops the triggers and trigger functions that migration 0005 made before it was
+  emptied (the sort-key copy on the user permission table), with its columns and index; on a
+  database where 0005 made nothing, this does nothing.
 - Adds the partial index ``(assigned_to_id, created_at DESC, id DESC) WHERE deleted_at IS
   NULL`` on the inquiry: a sales user's list and its count.
 
-Backwards: the tables, triggers and index of 0005 come back, and every assigned inquiry's
-assignee gets its ``view`` and ``change`` permissions again (grants that did not match the
-assignee are not restored).
+Backwards: the permission tables come back and every assigned inquiry's assignee gets its
+``view`` and ``change`` permissions again (grants that did not match the assignee are not
+restored); the sort-key copy and its triggers do not (0005 no longer makes them), so code from
+before this migration must not be run against a database migrated back.
 """
 
 from django.db import migrations, models
@@ -31,48 +33,6 @@ ALTER TABLE leads_inquiryuserobjectpermission
     DROP COLUMN IF EXISTS inquiry_created_at,
     DROP COLUMN IF EXISTS inquiry_deleted_at;
 """
-
-# Migration 0005's forwards, as it was.
-RESTORE_SORT_KEY = """
-ALTER TABLE leads_inquiryuserobjectpermission
-    ADD COLUMN inquiry_created_at timestamp with time zone,
-    ADD COLUMN inquiry_deleted_at timestamp with time zone;
-UPDATE leads_inquiryuserobjectpermission p
-   SET inquiry_created_at = i.created_at, inquiry_deleted_at = i.deleted_at
-  FROM leads_inquiry i
- WHERE i.id = p.content_object_id;
-CREATE INDEX leads_inquiryuserobjectpermission_visible
-    ON leads_inquiryuserobjectpermission
-       (user_id, permission_id, inquiry_created_at DESC, content_object_id DESC)
- WHERE inquiry_deleted_at IS NULL;
-
-CREATE FUNCTION leads_inquiry_permission_copy() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    SELECT i.created_at, i.deleted_at
-      INTO NEW.inquiry_created_at, NEW.inquiry_deleted_at
-      FROM leads_inquiry i
-     WHERE i.id = NEW.content_object_id
-       FOR SHARE;
-    RETURN NEW;
-END $$;
-CREATE TRIGGER leads_inquiry_permission_copy
-    BEFORE INSERT OR UPDATE ON leads_inquiryuserobjectpermission
-    FOR EACH ROW EXECUTE FUNCTION leads_inquiry_permission_copy();
-
-CREATE FUNCTION leads_inquiry_permission_sync() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE leads_inquiryuserobjectpermission
-       SET inquiry_created_at = NEW.created_at, inquiry_deleted_at = NEW.deleted_at
-     WHERE content_object_id = NEW.id;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER leads_inquiry_permission_sync
-    AFTER UPDATE OF created_at, deleted_at ON leads_inquiry
-    FOR EACH ROW
-    WHEN (OLD.created_at IS DISTINCT FROM NEW.created_at OR OLD.deleted_at IS DISTINCT FROM NEW.deleted_at)
-    EXECUTE FUNCTION leads_inquiry_permission_sync();
-"""
-
 
 def report_grants(apps, schema_editor):
     """Print how many inquiry grants are dropped, and how many of them did not follow from
@@ -125,7 +85,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(report_grants, regrant_assignees, elidable=True),
-        PostgreSQLOnlySQL([DROP_SORT_KEY], [RESTORE_SORT_KEY], elidable=False),
+        PostgreSQLOnlySQL([DROP_SORT_KEY], migrations.RunSQL.noop, elidable=False),
         migrations.DeleteModel(name="InquiryGroupObjectPermission"),
         migrations.DeleteModel(name="InquiryUserObjectPermission"),
         migrations.AddIndex(
