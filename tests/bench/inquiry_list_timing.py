@@ -3,11 +3,14 @@
 A sales user without the model-wide ``leads.view_inquiry`` sees only the inquiries assigned
 to them. This times, on the database chosen by the environment (as for ``manage.py``):
 
-- each way of reading one page and its total, alternated round-robin, page 1 and a deep page:
-  ``current`` (``selectors.assigned_inquiry_page`` as the code stands), ``orm_instances`` and
-  ``orm_values`` (``Inquiry.objects.filter(assigned_to=user)`` newest first with its
-  ``count()``, read as model instances or as ``values()`` rows), and ``pg_queries`` when the
-  checkout still has ``apps.leads.pg_queries`` (the hand-written statement it replaced);
+- each way of reading one page and its total, alternated round-robin, page 1 and the last
+  page: ``current`` (``selectors.assigned_inquiry_page`` as the code stands) and ORM variants
+  of ``Inquiry.objects.filter(assigned_to=user)`` newest first: ``orm_instances`` (model
+  instances and ``count()``), ``orm_values`` (plain ``values()``), ``orm_one`` (``values()``
+  with the total as a scalar subquery: one statement), ``orm_list_values`` (the staff list's
+  ``inquiry_list_values``, what ``current`` does since leads 0006) and
+  ``orm_list_values_one``; plus ``pg_queries`` when the checkout still has
+  ``apps.leads.pg_queries`` (the hand-written statement leads 0006 replaced);
 - the whole view (``GET /api/v1/inquiries?page_size=20`` through Django's test client, with
   the user's JWT), as the code stands and with each ORM read in place of the selector;
 - ``EXPLAIN ANALYZE`` of the ORM page and count queries.
@@ -74,7 +77,11 @@ def _orm_reads():
         qs = queryset(user)
         total = Inquiry.objects.filter(assigned_to=user).order_by().values("assigned_to")
         total = total.annotate(n=Count("pk")).values("n")
-        rows = list(qs.annotate(total=Subquery(total)).values("total", *LIST_COLUMNS, *ASSIGNEE_COLUMNS)[offset : offset + limit])
+        rows = list(
+            qs.annotate(total=Subquery(total)).values("total", *LIST_COLUMNS, *ASSIGNEE_COLUMNS)[
+                offset : offset + limit
+            ]
+        )
         if not rows:
             return qs.count(), []
         count = rows[0]["total"]
@@ -206,17 +213,24 @@ def main(argv: list[str] | None = None) -> None:
 
     token = str(RefreshToken.for_user(user).access_token)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-    view_paths = {"view (current)": None, **{f"view + {name}": name for name in paths if name.startswith("orm")}}
+    view_paths = {
+        "view (current)": None,
+        **{f"view + {name}": name for name in paths if name.startswith("orm")},
+    }
     print(f"\nThe whole view in-process, median ms over {args.view_iterations} requests (alternated):")
     with override_settings(ALLOWED_HOSTS=["*"]):
         for label, number in pages.items():
 
             def request(name, number=number):
                 if name is None:
-                    response = client.get("/api/v1/inquiries", {"page_size": size, "page": number}, secure=True)
+                    response = client.get(
+                        "/api/v1/inquiries", {"page_size": size, "page": number}, secure=True
+                    )
                 else:
                     with mock.patch.object(selectors, "assigned_inquiry_page", paths[name]):
-                        response = client.get("/api/v1/inquiries", {"page_size": size, "page": number}, secure=True)
+                        response = client.get(
+                            "/api/v1/inquiries", {"page_size": size, "page": number}, secure=True
+                        )
                 assert response.status_code == 200, response.content[:300]
                 return response
 
@@ -238,6 +252,7 @@ def main(argv: list[str] | None = None) -> None:
         for query in captured.captured_queries:
             print(f"\nEXPLAIN ANALYZE ({label}): {query['sql']}")
             print(_explain(query["sql"], None))
+
 
 if __name__ == "__main__":
     main()
