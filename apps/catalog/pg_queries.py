@@ -17,6 +17,7 @@ same; a change to one path is made to the other in the same commit.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 
@@ -134,7 +135,8 @@ def _where(
     in_stock: bool | None = None,
 ) -> tuple[str, dict]:
     """The WHERE clause of selectors.product_list, on ``catalog_product p``."""
-    clauses, params = [], {}
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
     status = Product.Status.ACTIVE if public else status
     if status:
         clauses.append(f"p.status = {_STATUS_LITERALS[status]}")
