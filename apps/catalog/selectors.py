@@ -95,8 +95,8 @@ def product_list(
     search: str | None = None,
     in_stock: bool | None = None,
 ) -> QuerySet[Product]:
-    """The filtered products (not yet ordered; see ``product_order``). Turn a page of their ids
-    into output with ``product_cards``."""
+    """The filtered products (not yet ordered; see ``product_order``). Turn a page of their value
+    rows (``CARD_FIELDS``) into output with ``_cards_from_rows``."""
     qs = Product.objects.all()
     if not has_role(user, *STAFF_ROLES):
         qs = qs.filter(status=Product.Status.ACTIVE)
@@ -252,16 +252,6 @@ def product_page_portable(
     return ProductPage(total, currency, _cards_from_rows(rows=rows, currency=currency))
 
 
-def product_cards(*, ids: list, currency: str, detail: bool = False) -> list[dict]:
-    """Output dicts for the products ``ids`` (kept in that order), priced in ``currency``, from
-    value rows and two more queries (variants with their prices, images); no model instances."""
-    if not ids:
-        return []
-    fields = (*CARD_FIELDS, *DETAIL_FIELDS) if detail else CARD_FIELDS
-    found = {r["id"]: r for r in Product.objects.filter(id__in=ids).values(*fields)}
-    return _cards_from_rows(rows=[found[i] for i in ids if i in found], currency=currency, detail=detail)
-
-
 def _cards(rows: list[dict], *, currency: str, detail: bool) -> list[dict]:
     from django.core.files.storage import storages
 
@@ -334,7 +324,8 @@ def _card(n: dict, *, currency: str, detail: bool, storage) -> dict:
 
 
 def _cards_from_rows(*, rows: list[dict], currency: str, detail: bool = False) -> list[dict]:
-    """Portable path: value rows plus three queries (variants, prices, images)."""
+    """Portable path: value rows plus two queries (active variants with their prices in
+    ``currency``, images)."""
     from django.core.files.storage import storages
 
     ids = [r["id"] for r in rows]
