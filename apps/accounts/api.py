@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, QuerySet
 from django.dispatch import Signal
@@ -31,6 +32,9 @@ from apps.core.memo import VersionedMemo
 from apps.core.roles import has_role, is_staff_member, user_roles  # noqa: F401 (re-exported)
 
 from .models import User
+
+# Whom a read is for: an account, or the anonymous visitor (what ``request.user`` is).
+AnyUser: TypeAlias = User | AnonymousUser
 
 # --- Object permissions ------------------------------------------------------------------
 
@@ -119,8 +123,8 @@ def role_emails(role: str) -> list[str]:
 @dataclass(frozen=True)
 class PersonalDataSource:
     name: str
-    export: Callable  # (user) -> JSON-able data
-    erase: Callable | None = None  # (user) -> None; anonymise, keep accounting records
+    export: Callable  # (*, user) -> JSON-able data
+    erase: Callable | None = None  # (*, user) -> None; anonymise, keep accounting records
 
 
 PERSONAL_DATA_SOURCES: dict[str, PersonalDataSource] = {}
@@ -176,6 +180,7 @@ def user_create(**kwargs) -> User:
 
 
 __all__ = [
+    "AnyUser",
     "customer_get_or_invite",
     "has_role",
     "is_staff_member",

@@ -45,5 +45,5 @@ def user_personal_data_export(*, user: User) -> dict:
         ],
     }
     for name, source in sorted(PERSONAL_DATA_SOURCES.items()):
-        data[name] = source.export(user)
+        data[name] = source.export(user=user)
     return data

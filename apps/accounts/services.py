@@ -179,7 +179,7 @@ def user_erase(*, user: User) -> None:
     needs (orders, payments) keep pointing at the anonymised user."""
     for source in PERSONAL_DATA_SOURCES.values():
         if source.erase is not None:
-            source.erase(user)
+            source.erase(user=user)
     activity_record(actor=user, action="user.erase", entity=user, only_changes=False)
     activity_log_scrub_person(user_id=user.pk, entity_type=User._meta.label_lower)
     user.email = f"erased-{uuid.uuid4().hex}@erased.invalid"
