@@ -112,7 +112,7 @@ def _role_emails_compute(role: str) -> tuple[str, ...]:
 ROLE_EMAILS = VersionedMemo("accounts:role-emails", _role_emails_compute)
 
 
-def role_emails(role: str) -> list[str]:
+def role_emails(*, role: str) -> list[str]:
     """Emails of the active users holding ``role``, sorted (erased accounts are inactive)."""
     return list(ROLE_EMAILS.get(role))
 

@@ -352,7 +352,7 @@ def low_stock_digest_send() -> int:
         .filter(low_stock_notified_at__isnull=True, warehouse__is_active=True, variant__is_active=True)
         .select_for_update(skip_locked=True, of=("self",))
     )
-    recipients = role_emails(LOGISTICS)
+    recipients = role_emails(role=LOGISTICS)
     if not fresh or not recipients:  # with nobody to tell, the levels wait for the next digest
         return 0
     StockLevel.objects.filter(pk__in=[lv.pk for lv in fresh]).update(low_stock_notified_at=timezone.now())

@@ -73,7 +73,7 @@ def rfq_submitted_emails_queue(*, rfq: RFQ) -> None:
         subject=f"We received your request for quote {number}",
         related=rfq,
     )
-    recipients = set(notifications.role_emails("sales"))
+    recipients = set(notifications.role_emails(role="sales"))
     assignee = rfq.assigned_to  # None without a query when unassigned
     if assignee is not None and assignee.is_active:
         recipients.add(assignee.email)
