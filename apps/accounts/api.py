@@ -46,17 +46,19 @@ def _full_perm(perm: str, model) -> str:
     return f"{model._meta.app_label}.{codename}"
 
 
-def object_permission_grant(*, user, perm: str, obj: Model) -> None:
+def object_permission_grant(*, user: User, perm: str, obj: Model) -> None:
     """Give ``user`` the permission ``perm`` ("view", "change_inquiry" or "leads.view_inquiry")
     on the single object ``obj``."""
     assign_perm(_full_perm(perm, type(obj)), user, obj)
 
 
-def object_permission_revoke(*, user, perm: str, obj: Model) -> None:
+def object_permission_revoke(*, user: User, perm: str, obj: Model) -> None:
     remove_perm(_full_perm(perm, type(obj)), user, obj)
 
 
-def objects_visible_to(*, user, queryset: QuerySet, perm: str = "view", use_groups: bool = True) -> QuerySet:
+def objects_visible_to(
+    *, user: AnyUser | None, queryset: QuerySet, perm: str = "view", use_groups: bool = True
+) -> QuerySet:
     """The part of ``queryset`` that ``user`` may see with ``perm``: all of it with the
     model-wide permission (or as superuser), else the objects granted to the user (directly
     or through a group), filtered in SQL. Anonymous users see nothing.
@@ -130,7 +132,7 @@ class PersonalDataSource:
 PERSONAL_DATA_SOURCES: dict[str, PersonalDataSource] = {}
 
 
-def register_personal_data(name: str, *, export: Callable, erase: Callable | None = None):
+def register_personal_data(*, name: str, export: Callable, erase: Callable | None = None) -> None:
     PERSONAL_DATA_SOURCES[name] = PersonalDataSource(name=name, export=export, erase=erase)
 
 
@@ -138,8 +140,8 @@ def register_personal_data(name: str, *, export: Callable, erase: Callable | Non
 
 
 def customer_get_or_invite(
-    *, email: str, full_name: str = "", phone: str = "", company: str = "", actor=None
-):
+    *, email: str, full_name: str = "", phone: str = "", company: str = "", actor: AnyUser | None = None
+) -> tuple[User, bool]:
     """The account with this email (compared case-insensitively), or a new ``customer`` account
     without a usable password whose owner is invited by email to set one (the invitation is
     sent when ``actor``, the staff member acting, is given). Returns (user, created)."""
