@@ -94,7 +94,7 @@ def report_request(
     )
     from .tasks import generate_report
 
-    enqueue_on_commit(generate_report, str(report.pk))
+    enqueue_on_commit(task=generate_report, args=[str(report.pk)])
     return report
 
 
@@ -297,6 +297,6 @@ def reports_sweep() -> dict:
                 continue
             report.status = R.QUEUED
             report.save(update_fields=["status", "updated_at"])
-            enqueue_on_commit(generate_report, str(report.pk))
+            enqueue_on_commit(task=generate_report, args=[str(report.pk)])
             requeued += 1
     return {"requeued": requeued, "failed": failed}

@@ -74,7 +74,7 @@ def _clean_data(data: dict) -> dict:
 def _save_with_unique_slug(article: NewsArticle) -> None:
     """Insert with a free slug; a concurrent insert of the same slug retries with the next."""
     for attempt in range(SLUG_ATTEMPTS):
-        article.slug = unique_slug(NewsArticle, article.title, max_length=220)
+        article.slug = unique_slug(model=NewsArticle, base=article.title, max_length=220)
         try:
             with transaction.atomic():
                 article.save(force_insert=True)

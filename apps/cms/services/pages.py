@@ -22,7 +22,7 @@ PAGE_FIELDS = ["slug", "title", "content", "is_published", "seo_title", "seo_des
 def page_create(*, data: dict, actor: AnyUser | None = None) -> Page:
     data = {k: v for k, v in data.items() if k in PAGE_FIELDS}
     page = Page(**data)
-    page.slug = page.slug or unique_slug(Page, page.title, max_length=220)
+    page.slug = page.slug or unique_slug(model=Page, base=page.title, max_length=220)
     page.content_html = render_markdown(page.content)
     page.full_clean()
     page.save(force_insert=True)

@@ -91,7 +91,7 @@ def broadcast_create(*, subject: str, body: str, audience: str, actor: AnyUser |
     )
     from ..tasks import start_broadcast
 
-    enqueue_on_commit(start_broadcast, str(broadcast.pk))
+    enqueue_on_commit(task=start_broadcast, args=[str(broadcast.pk)])
     return broadcast
 
 
@@ -101,7 +101,7 @@ def _enqueue_batches(broadcast_id, recipient_ids) -> int:
     size = max(1, settings.BROADCAST_BATCH_SIZE)
     ids = [str(pk) for pk in recipient_ids]
     for start in range(0, len(ids), size):
-        enqueue_on_commit(send_broadcast_batch, str(broadcast_id), ids[start : start + size])
+        enqueue_on_commit(task=send_broadcast_batch, args=[str(broadcast_id), ids[start : start + size]])
     return -(-len(ids) // size)
 
 
@@ -253,7 +253,7 @@ def broadcasts_resume_stalled() -> int:
             ):
                 continue
             if status == Broadcast.Status.QUEUED:
-                enqueue_on_commit(start_broadcast, str(pk))
+                enqueue_on_commit(task=start_broadcast, args=[str(pk)])
                 resumed += 1
                 continue
             unsent = list(

@@ -176,7 +176,7 @@ def sweep(
                 next_attempt_at=now, updated_at=now
             )
             for pk in ids:
-                enqueue_on_commit(task, str(pk))
+                enqueue_on_commit(task=task, args=[str(pk)])
 
     with transaction.atomic():
         stale = list(
@@ -195,5 +195,5 @@ def sweep(
                 result.failed += rows.update(status=FAILED, error_message=note, updated_at=now)
             elif rows.update(status=PENDING, error_message=note, next_attempt_at=now, updated_at=now):
                 result.recovered += 1
-                enqueue_on_commit(task, str(pk))
+                enqueue_on_commit(task=task, args=[str(pk)])
     return result

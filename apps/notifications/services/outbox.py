@@ -412,7 +412,7 @@ def email_retry(*, message: EmailMessage, actor: AnyUser | None = None) -> Email
         before=before,
         after={"status": message.status, "attempts": message.attempts},
     )
-    enqueue_on_commit(send_email_message, str(message.pk))
+    enqueue_on_commit(task=send_email_message, args=[str(message.pk)])
     return message
 
 

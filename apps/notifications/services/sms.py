@@ -57,7 +57,7 @@ def sms_queue(
     )
     from ..tasks import send_sms_message
 
-    enqueue_on_commit(send_sms_message, str(message.pk))
+    enqueue_on_commit(task=send_sms_message, args=[str(message.pk)])
     return message
 
 
