@@ -29,7 +29,7 @@ from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 from guardian.utils import get_user_obj_perms_model
 
 from apps.core.memo import VersionedMemo
-from apps.core.roles import has_role, is_staff_member, user_roles  # noqa: F401 (re-exported)
+from apps.core.roles import CUSTOMER, has_role, is_staff_member, user_roles  # noqa: F401 (re-exported)
 
 from .models import User
 
@@ -172,13 +172,37 @@ def customer_get_or_invite(
 password_reset_requested = Signal()
 
 
-def user_create(**kwargs) -> User:
-    """A new account (``services.user_create``, keyword arguments only: ``email``, ``password``,
-    ``full_name``, ``phone``, ``company``, ``preferred_currency``, ``roles``, ...). Imported when
-    called: the services import this module."""
+def user_create(
+    *,
+    email: str,
+    password: str | None = None,
+    full_name: str = "",
+    phone: str = "",
+    company: str = "",
+    preferred_currency: str | None = None,
+    roles: list[str] | tuple[str, ...] = (CUSTOMER,),
+    is_superuser: bool = False,
+    is_active: bool = True,
+    email_verified: bool = False,
+    actor: AnyUser | None = None,
+) -> User:
+    """A new account (``services.user_create``). Imported when called: the services import
+    this module."""
     from .services import user_create as create
 
-    return create(**kwargs)
+    return create(
+        email=email,
+        password=password,
+        full_name=full_name,
+        phone=phone,
+        company=company,
+        preferred_currency=preferred_currency,
+        roles=roles,
+        is_superuser=is_superuser,
+        is_active=is_active,
+        email_verified=email_verified,
+        actor=actor,
+    )
 
 
 __all__ = [

@@ -154,10 +154,16 @@ class ReservationRequest:
 
 
 @transaction.atomic
-def stock_reserve(**kwargs) -> list[Reservation]:
+def stock_reserve(
+    *,
+    lines: list[ReservationRequest],
+    reference: str,
+    expires_at: datetime | None,
+    actor: AnyUser | None = None,
+) -> list[Reservation]:
     """``stock_reserve_in_transaction`` in a transaction of its own (a savepoint inside the
     caller's): a short line leaves nothing reserved and the caller's transaction usable."""
-    return stock_reserve_in_transaction(**kwargs)
+    return stock_reserve_in_transaction(lines=lines, reference=reference, expires_at=expires_at, actor=actor)
 
 
 def stock_reserve_in_transaction(

@@ -245,10 +245,33 @@ def _send_on_commit(message_id: str) -> None:
     transaction.on_commit(batch)  # outside a transaction: at once
 
 
-def email_queue(**kwargs) -> EmailMessage:
+def email_queue(
+    *,
+    to: str | list[str],
+    template: str,
+    context: dict | None = None,
+    subject: str | None = None,
+    related: models.Model | None = None,
+    reply_to: list[str] | None = None,
+    from_email: str | None = None,
+    attachments: list[tuple[str, bytes, str]] | None = None,
+    rendered: RenderedEmail | None = None,
+    render_at_send: bool = False,
+) -> EmailMessage:
     """``email_create`` + sending, enqueued when the caller's transaction commits (with the
     other emails of the same transaction, in one task)."""
-    message = email_create(**kwargs)
+    message = email_create(
+        to=to,
+        template=template,
+        context=context,
+        subject=subject,
+        related=related,
+        reply_to=reply_to,
+        from_email=from_email,
+        attachments=attachments,
+        rendered=rendered,
+        render_at_send=render_at_send,
+    )
     if message.status == EmailMessage.Status.PENDING:
         _send_on_commit(str(message.pk))
     return message
