@@ -33,7 +33,7 @@ from .addresses import AddressSerializer
 from .filters import OrderFilter, PaymentFilter
 from .models import Order, OrderLine, OrderStatusHistory, Payment, Refund
 from .payments import Charge, payments_through, provider_for
-from .pricing import money_round, totals_for
+from .pricing import Totals, money_round, totals_for
 from .services.checkout import MAX_ORDER_TOTAL, OrderLineRequest, PlacedOrder, order_place
 from .services.payment_events import payment_succeeded as payment_succeeded_apply
 from .services.refunds import refund_create
@@ -95,5 +95,6 @@ __all__ = [
     "order_for_caller",
     "order_place",
     "order_summary",
+    "Totals",
     "totals_for",
 ]

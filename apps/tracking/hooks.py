@@ -211,7 +211,7 @@ def job_unmatched(job: Job) -> None:
         "reassign it by hand."
     )
     url = settings.JOB_STAFF_URL.format(id=job.pk)
-    recipients = notifications.role_emails(LOGISTICS)
+    recipients = notifications.role_emails(role=LOGISTICS)
     if recipients:
         notifications.email_queue(
             to=recipients,

@@ -153,7 +153,7 @@ def job_create(
     )
     from .tasks import match_job
 
-    enqueue_on_commit(match_job, str(job.pk))
+    enqueue_on_commit(task=match_job, args=[str(job.pk)])
     activity_record(
         actor=customer,
         action="create",

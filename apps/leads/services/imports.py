@@ -323,7 +323,7 @@ def import_job_enqueue(
         },
         only_changes=False,
     )
-    enqueue_on_commit(run_contact_import, str(job.pk))
+    enqueue_on_commit(task=run_contact_import, args=[str(job.pk)])
     return job
 
 

@@ -119,7 +119,7 @@ def _email_context(inquiry: Inquiry) -> dict:
 def _sales_recipients(inquiry: Inquiry) -> list[str]:
     """Who hears about an inquiry: its assignee, else every active sales user."""
     assignee = inquiry.assigned_to  # None without a query when unassigned
-    return [assignee.email] if assignee is not None else notifications.role_emails(SALES)
+    return [assignee.email] if assignee is not None else notifications.role_emails(role=SALES)
 
 
 def _sender_name(inquiry: Inquiry) -> str:
