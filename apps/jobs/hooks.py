@@ -4,9 +4,10 @@
 - ACCEPTED, EN_ROUTE, COMPLETED: the customer's email (and SMS where they opted in);
 - CANCELLED: the customer's email, and the provider's notice if it had the job.
 
-A status is entered once per move and a move cannot repeat, so each message goes once. Outside the workflow: staff are
-alerted when no resource is left (``job_unmatched``), the customer and provider hear of a
-payment (``job_paid``) and of a reassignment (``job_taken_back``)."""
+A status is entered once per move and a move cannot repeat, so each message goes once.
+Outside the workflow: staff are alerted when no resource is left (``job_unmatched``), the
+customer and provider hear of a payment (``job_paid``) and of a reassignment
+(``job_taken_back``)."""
 
 from __future__ import annotations
 

@@ -24,8 +24,8 @@ from apps.orders import api as orders
 from apps.orders.api import Charge, Payment, money_round, provider_for
 
 from . import matching
-from .payments import JOB_SUBJECT, all_job_payments, job_payments
 from .models import Job, JobEvent, JobOffer, Resource, ServiceType
+from .payments import JOB_SUBJECT, all_job_payments, job_payments
 from .workflows import JOB, JOB_CANCELLABLE
 
 J = Job.Status

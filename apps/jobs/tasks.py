@@ -24,8 +24,8 @@ logger = logging.getLogger(__name__)
 def match_job(job_id: str) -> str:
     """Offer a new job to the nearest available resource (``jobs.job_match``; idempotent: a
     job already offered keeps its offer)."""
-    from .services import job_match
     from .models import Job
+    from .services import job_match
 
     job = Job.objects.filter(pk=job_id).first()
     if job is None:
@@ -62,8 +62,8 @@ def expire_job_offers() -> dict:
     and SENT jobs with no open offer and no staff alert (a lost match task) are matched again.
     Each job is handled in its own transaction with the job locked, so two beats running at
     once (or a provider answering meanwhile) cannot move a job twice."""
-    from .services import job_expire_offer, job_match
     from .models import Job, JobOffer
+    from .services import job_expire_offer, job_match
 
     now = timezone.now()
     deadline = now - timedelta(hours=settings.JOB_OFFER_TTL_HOURS)

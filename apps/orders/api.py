@@ -34,12 +34,12 @@ payments orders takes (service jobs) listen to them. Listens to none.
 
 from __future__ import annotations
 
-from .addresses import AddressSerializer
-from .filters import OrderFilter, PaymentFilter
 from uuid import UUID
 
 from django.db.models import Case, F, QuerySet, UUIDField, When
 
+from .addresses import AddressSerializer
+from .filters import OrderFilter, PaymentFilter
 from .models import JOB_SUBJECT, Order, OrderLine, OrderStatusHistory, Payment, Refund
 from .payments import Charge, payments_through, provider_for
 from .pricing import money_round, totals_for

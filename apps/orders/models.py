@@ -157,7 +157,9 @@ class Payment(TimeStampedModel):
         default="",
         help_text='What the payment pays for when not an order: "<app_label>.<model>", e.g. "jobs.job".',
     )
-    subject_id = models.UUIDField(null=True, blank=True, help_text="The id of what it pays for (not an order).")
+    subject_id = models.UUIDField(
+        null=True, blank=True, help_text="The id of what it pays for (not an order)."
+    )
     provider = models.CharField(max_length=10, choices=Provider.choices)
     reference = models.CharField(
         max_length=100, help_text="The provider's id: pi_… (Stripe), the reference (Paystack)."

@@ -11,7 +11,6 @@ signed webhook (``services.carrier_webhook_receive``), as a carrier would:
 
 import json
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone

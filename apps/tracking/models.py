@@ -8,6 +8,7 @@ late (older than the current state's) are kept but do not move the state back.""
 from __future__ import annotations
 
 import secrets
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
