@@ -55,6 +55,14 @@ def job_lock(job: Job) -> Job:
     return Job.objects.select_related("service_type", "resource", "provider").get(pk=job.pk)
 
 
+def _resource_of(job: Job) -> Resource:
+    """The resource a job is offered or assigned to (every state after SENT but CANCELLED has
+    one; the workflow's check comes first)."""
+    if job.resource is None:
+        raise Conflict("This job is not offered to any resource.", code="invalid_transition")
+    return job.resource
+
+
 def resource_lock(resource_id) -> None:
     """Serialise bookings of one resource: its row is locked before "is it free that day?" is
     asked, so two acceptances (or a reassignment) cannot both find it free."""
@@ -241,7 +249,7 @@ def roles_on(job: Job, user) -> set[str]:
     say on other providers' jobs). Anyone else does not see the job: 404."""
     user_id = getattr(user, "pk", None)
     roles = caller_roles(user)
-    assigned = job.provider_id is not None and job.provider.user_id == user_id
+    assigned = job.provider is not None and job.provider.user_id == user_id
     if not assigned:
         roles.discard(PROVIDER)
     if job.customer_id == user_id:
@@ -263,7 +271,7 @@ def job_accept(*, job: Job, user, note: str = "", location: str = "") -> Job:
     ).exclude(pk=job.pk)
     if busy.exists():
         raise Conflict(
-            f"{job.resource.name} is already booked on {job.preferred_date}: decline this job instead.",
+            f"{_resource_of(job).name} is already booked on {job.preferred_date}: decline this job instead.",
             code="resource_booked",
         )
     offer = _close_open_offer(job, status=JobOffer.Status.ACCEPTED)
@@ -294,7 +302,7 @@ def job_decline(*, job: Job, user, reason: str = "") -> Job:
             extra={"current": job.status, "allowed": list(JOB.allowed_next(job.status))},
         )
     _close_open_offer(job, status=JobOffer.Status.DECLINED, reason=reason)
-    declined_by = job.resource.name
+    declined_by = _resource_of(job).name
     _unassign(job)
     _move(
         job, target=J.SENT, actor=user, note=f"Declined by {declined_by}." + (f" {reason}" if reason else "")
@@ -377,7 +385,7 @@ def job_expire_offer(*, job: Job) -> bool:
     if job.status != J.RECEIVED or offer is None:
         return False
     _close_open_offer(job, status=JobOffer.Status.EXPIRED, reason="no answer in time")
-    name = job.resource.name
+    name = _resource_of(job).name
     _unassign(job)
     _move(job, target=J.SENT, note=f"{name} did not answer in {settings.JOB_OFFER_TTL_HOURS:g} h.")
     _offer_next(job)
@@ -459,7 +467,7 @@ def estimate_compute(
 def job_estimate(job: Job) -> Estimate:
     """``rate_per_hour × estimated_hours + travel_fee_per_km × distance_km`` for the resource the
     job is with; before one is, for the best candidate (without offering it)."""
-    if job.resource_id is not None:
+    if job.resource is not None:
         resource = job.resource
         basis = "assigned" if job.status not in (J.SENT, J.RECEIVED) else "offered"
         distance = job.distance_km if job.distance_km is not None else matching.distance_to(job, resource)

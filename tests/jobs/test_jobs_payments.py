@@ -346,3 +346,25 @@ def test_a_second_payment_succeeding_on_a_paid_job_is_flagged_not_celebrated(
     assert job.paid_at == paid_at
     assert job.needs_attention and f"a second payment {first.reference} succeeded" in job.notes
     assert _paid_emails(job).count() == 1
+
+
+def test_a_job_with_payments_is_never_deleted_one_without_is():
+    """Payments name their job by reference, not by a foreign key the database protects: the
+    jobs app refuses the delete itself, before any row goes."""
+    from django.db.models import ProtectedError
+
+    paid = _accepted()
+    Payment.objects.create(
+        reference="pi_keep", subject_type=JOB_SUBJECT, subject_id=paid.pk, provider="offline",
+        amount=Decimal("1.00"), currency="USD",
+    )  # fmt: skip
+    events = paid.events.count()
+    with pytest.raises(ProtectedError), transaction.atomic():
+        paid.delete()
+    with pytest.raises(ProtectedError), transaction.atomic():
+        Job.objects.filter(pk=paid.pk).delete()
+    assert Job.objects.filter(pk=paid.pk).exists() and paid.events.count() == events
+    assert job_payments(job_id=paid.pk).count() == 1
+    unpaid = _accepted()
+    unpaid.delete()
+    assert not Job.objects.filter(pk=unpaid.pk).exists()
