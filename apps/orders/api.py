@@ -36,11 +36,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.db.models import Case, F, QuerySet, UUIDField, When
+from django.db.models import QuerySet
 
 from .addresses import AddressSerializer
 from .filters import OrderFilter, PaymentFilter
-from .models import JOB_SUBJECT, Order, OrderLine, OrderStatusHistory, Payment, Refund
+from .models import JOB_SUBJECT, Order, OrderLine, OrderStatusHistory, Payment, Refund, payment_job_id
 from .payments import Charge, payments_through, provider_for
 from .pricing import money_round, totals_for
 from .services.checkout import MAX_ORDER_TOTAL, OrderLineRequest, PlacedOrder, order_place
@@ -55,16 +55,6 @@ def payments_for(*, subject_type: str, subject_id: UUID | str | None = None) -> 
     the one subject ``subject_id`` when given."""
     rows = Payment.objects.filter(subject_type=subject_type)
     return rows if subject_id is None else rows.filter(subject_id=subject_id)
-
-
-def payment_job_id(*, prefix: str = "") -> Case:
-    """The id of the service job a payment pays for, NULL for any other payment, as a query
-    expression on payments (``prefix``: the path to the payment, e.g. ``"payment__"``)."""
-    return Case(
-        When(**{f"{prefix}subject_type": JOB_SUBJECT}, then=F(f"{prefix}subject_id")),
-        default=None,
-        output_field=UUIDField(),
-    )
 
 
 def order_summary(order: Order) -> dict:

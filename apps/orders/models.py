@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.db.models.functions import Round
 
 from apps.core.models import StatusHistory, TimeStampedModel, currency_code_validator
@@ -132,6 +132,16 @@ class OrderStatusHistory(StatusHistory):
         verbose_name_plural = "order status history"
 
 
+def payment_job_id(*, prefix: str = "") -> Case:
+    """The id of the service job a payment pays for, NULL for any other payment, as a query
+    expression on payments (``prefix``: the path to the payment, e.g. ``"payment__"``)."""
+    return Case(
+        When(**{f"{prefix}subject_type": JOB_SUBJECT}, then=F(f"{prefix}subject_id")),
+        default=None,
+        output_field=models.UUIDField(),
+    )
+
+
 class Payment(TimeStampedModel):
     class Provider(models.TextChoices):
         STRIPE = "stripe", "Stripe"
@@ -203,6 +213,12 @@ class Payment(TimeStampedModel):
     def subject_job_id(self):
         """The service job paid for, if it is one (the API's and the exports' ``job``)."""
         return self.subject_id if self.subject_type == JOB_SUBJECT else None
+
+    @subject_job_id.setter
+    def subject_job_id(self, value) -> None:
+        """A queryset annotated with ``payment_job_id()`` under this name (the payments list,
+        read as values) sets it on its rows: the same value the getter computes, so nothing is
+        kept."""
 
 
 class Refund(TimeStampedModel):

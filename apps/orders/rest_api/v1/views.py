@@ -17,7 +17,7 @@ from apps.core.permissions import HasRole
 from apps.core.roles import ADMIN, FINANCE, STAFF_ROLES, has_role
 from apps.orders import selectors
 from apps.orders.filters import OrderFilter, PaymentFilter
-from apps.orders.models import Order, Payment
+from apps.orders.models import Order, Payment, payment_job_id
 from apps.orders.services import carts, checkout, refunds, webhooks
 from apps.orders.services import status as order_status
 
@@ -270,7 +270,13 @@ class PaymentListView(FlatListMixin, generics.ListAPIView):
     search_fields = ["reference", "order__number"]
 
     def get_queryset(self):
-        return Payment.objects.select_related("order").prefetch_related("refunds").order_by("-created_at")
+        # The job paid for as a column, so that the page is read as values (``FlatListMixin``).
+        return (
+            Payment.objects.select_related("order")
+            .prefetch_related("refunds")
+            .annotate(subject_job_id=payment_job_id())
+            .order_by("-created_at")
+        )
 
     @extend_schema(tags=PAY_TAG)
     def get(self, request, *args, **kwargs):
