@@ -270,11 +270,12 @@ class PaymentListView(FlatListMixin, generics.ListAPIView):
     search_fields = ["reference", "order__number"]
 
     def get_queryset(self):
-        # The job paid for as a column, so that the page is read as values (``FlatListMixin``).
+        # The job paid for as a column, so that the page is read as values (``FlatListMixin``);
+        # the annotation has the name of the model's property on purpose (its setter takes it).
         return (
             Payment.objects.select_related("order")
             .prefetch_related("refunds")
-            .annotate(subject_job_id=payment_job_id())
+            .annotate(subject_job_id=payment_job_id())  # type: ignore[no-redef]
             .order_by("-created_at")
         )
 
