@@ -49,6 +49,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "rfq.view_*",
         "orders.view_*",
         "tracking.view_*",
+        "jobs.view_*",
         "notifications.view_*",
         "notifications.change_emailmessage",
     ),
@@ -65,6 +66,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "orders.view_*",
         "orders.change_order",
         "tracking.*",
+        "jobs.*",
     ),
     CONTENT: ("catalog.*", "cms.*"),
 }

@@ -386,12 +386,12 @@ def _load_orders(cursor, *, orders: int, lines: int, days: int, prefix: str) -> 
     cursor.execute(
         """
         INSERT INTO orders_payment (
-            id, created_at, updated_at, order_id, job_id, provider, reference, client_secret,
-            amount, currency, status, amount_captured, amount_refunded, review_reason, succeeded_at,
-            provider_refunds
+            id, created_at, updated_at, order_id, subject_type, subject_id, provider, reference,
+            client_secret, amount, currency, status, amount_captured, amount_refunded, review_reason,
+            succeeded_at, provider_refunds
         )
         SELECT gen_random_uuid(), o.created_at + interval '1 minute', o.created_at + interval '3 minutes',
-               o.id, NULL, CASE WHEN o.currency = 'USD' THEN 'stripe' ELSE 'paystack' END,
+               o.id, '', NULL, CASE WHEN o.currency = 'USD' THEN 'stripe' ELSE 'paystack' END,
                CASE WHEN o.currency = 'USD' THEN 'pi_bench_' ELSE 'FD-bench-' END || o.sequence,
                '', o.total, o.currency,
                CASE WHEN o.status = 'refunded' THEN 'refunded' ELSE 'succeeded' END,

@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from uuid import UUID
 
 from django.conf import settings
 from django.db import connection
@@ -34,8 +35,8 @@ BOOKED_STATES = (J.ACCEPTED, J.EN_ROUTE, J.ARRIVED, J.WORK_STARTED, J.IN_PROGRES
 
 @dataclass(frozen=True)
 class Candidate:
-    resource_id: object
-    provider_id: object
+    resource_id: UUID
+    provider_id: UUID
     name: str
     distance_km: Decimal  # to 0.01 km
     rate_per_hour: Decimal

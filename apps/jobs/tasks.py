@@ -1,5 +1,9 @@
-"""Service-job tasks: matching a new job (enqueued when it is created) and the beat job that
-moves unanswered offers on."""
+"""Service-job tasks: matching a new job (enqueued when it is created), the beat jobs that
+move unanswered offers on and apply job payments whose event was lost.
+
+The tasks were named ``tracking.*`` while jobs lived in the tracking app: those names stay
+registered as aliases that run the same task, so messages queued under them before an upgrade
+still run (to be removed in the next release; see CHANGELOG.md)."""
 
 from __future__ import annotations
 
@@ -16,12 +20,12 @@ from apps.core.errors import ApplicationError
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="tracking.match_job", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@shared_task(name="jobs.match_job", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def match_job(job_id: str) -> str:
     """Offer a new job to the nearest available resource (``jobs.job_match``; idempotent: a
     job already offered keeps its offer)."""
-    from .jobs import job_match
     from .models import Job
+    from .services import job_match
 
     job = Job.objects.filter(pk=job_id).first()
     if job is None:
@@ -34,7 +38,7 @@ def match_job(job_id: str) -> str:
 
 
 @shared_task(
-    name="tracking.apply_missed_job_payments",
+    name="jobs.apply_missed_job_payments",
     autoretry_for=(OperationalError,),
     retry_backoff=True,
     max_retries=3,
@@ -42,7 +46,7 @@ def match_job(job_id: str) -> str:
 def apply_missed_job_payments() -> dict:
     """Every 10 minutes: a job payment whose ``payment_succeeded`` event was lost (the process
     stopped between the payment's commit and the event) is applied now (``jobs``)."""
-    from .jobs import job_payments_apply_missed
+    from .services import job_payments_apply_missed
 
     counts = job_payments_apply_missed()
     if counts:
@@ -51,15 +55,15 @@ def apply_missed_job_payments() -> dict:
 
 
 @shared_task(
-    name="tracking.expire_job_offers", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3
+    name="jobs.expire_job_offers", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3
 )
 def expire_job_offers() -> dict:
     """Every 15 minutes: offers unanswered for JOB_OFFER_TTL_HOURS go to the next candidate,
     and SENT jobs with no open offer and no staff alert (a lost match task) are matched again.
     Each job is handled in its own transaction with the job locked, so two beats running at
     once (or a provider answering meanwhile) cannot move a job twice."""
-    from .jobs import job_expire_offer, job_match
     from .models import Job, JobOffer
+    from .services import job_expire_offer, job_match
 
     now = timezone.now()
     deadline = now - timedelta(hours=settings.JOB_OFFER_TTL_HOURS)
@@ -79,3 +83,28 @@ def expire_job_offers() -> dict:
         except ApplicationError:
             continue
     return {"expired": expired, "rematched": rematched}
+
+
+# The former names (``tracking.*``), for messages queued before the jobs app existed.
+
+
+@shared_task(name="tracking.match_job", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def match_job_former_name(job_id: str) -> str:
+    return match_job(job_id)
+
+
+@shared_task(
+    name="tracking.apply_missed_job_payments",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def apply_missed_job_payments_former_name() -> dict:
+    return apply_missed_job_payments()
+
+
+@shared_task(
+    name="tracking.expire_job_offers", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3
+)
+def expire_job_offers_former_name() -> dict:
+    return expire_job_offers()

@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from apps.jobs.models import Job, JobOffer, Resource
+from apps.jobs.payments import JOB_SUBJECT
 from apps.orders.models import Payment
-from apps.tracking.models import Job, JobOffer, Resource
 from tests.helpers import assert_error
 
 from .job_factories import advance, job_in, provider, resource, unique
@@ -56,7 +57,8 @@ class Fleet:
 def _paid(job, amount, *, days_ago=0, refunded="0.00", currency=None, status=Payment.Status.SUCCEEDED):
     amount = Decimal(amount)
     return Payment.objects.create(
-        job=job,
+        subject_type=JOB_SUBJECT,
+        subject_id=job.pk,
         provider="offline",
         reference=f"pi_{unique('t').split()[1]}",
         amount=amount,

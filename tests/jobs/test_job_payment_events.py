@@ -1,5 +1,5 @@
-"""Orders tells tracking about a job's payment with events sent after commit (orders never
-imports tracking): nothing happens to the job before the payment commits, nothing at all when
+"""Orders tells the jobs app about a job's payment with events sent after commit (orders never
+imports jobs): nothing happens to the job before the payment commits, nothing at all when
 it rolls back, and a failing listener is logged without undoing the payment."""
 
 from decimal import Decimal
@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
+from apps.jobs import services as jobs
+from apps.jobs.models import Job
 from apps.orders import api as orders
 from apps.orders.models import Payment
-from apps.tracking import jobs
-from apps.tracking.models import Job
 
 from .job_factories import job_in, resource, unique
 
@@ -38,7 +38,7 @@ def test_the_job_is_paid_only_once_the_payment_commits(django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert _succeed(payment) == "payment succeeded: payment_succeeded sent"
     job.refresh_from_db()
-    assert job.paid_at is None  # not yet committed: tracking has heard nothing
+    assert job.paid_at is None  # not yet committed: the jobs app has heard nothing
     for callback in callbacks:
         callback()
     job.refresh_from_db()
@@ -89,11 +89,11 @@ def test_a_failing_listener_is_logged_and_the_others_still_hear(django_capture_o
 
 def test_a_lost_event_is_applied_by_the_sweep_once(django_capture_on_commit_callbacks):
     """The process stops between the payment's commit and its event: the beat sweep
-    (``tracking.apply_missed_job_payments``) pays the job once the grace period has passed, and
+    (``jobs.apply_missed_job_payments``) pays the job once the grace period has passed, and
     a second sweep changes nothing."""
     from datetime import timedelta
 
-    from apps.tracking.tasks import apply_missed_job_payments
+    from apps.jobs.tasks import apply_missed_job_payments
 
     job, payment = _job_payment()
     with django_capture_on_commit_callbacks(execute=False):

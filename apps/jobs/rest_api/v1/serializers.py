@@ -2,8 +2,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from apps.tracking.models import Job, JobEvent, ServiceType
-from apps.tracking.workflows import JOB
+from apps.jobs.models import Job, JobEvent, ServiceType
+from apps.jobs.workflows import JOB
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 

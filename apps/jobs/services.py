@@ -25,6 +25,7 @@ from apps.orders.api import Charge, Payment, money_round, provider_for
 
 from . import matching
 from .models import Job, JobEvent, JobOffer, Resource, ServiceType
+from .payments import JOB_SUBJECT, all_job_payments, job_payments
 from .workflows import JOB, JOB_CANCELLABLE
 
 J = Job.Status
@@ -52,6 +53,14 @@ def job_lock(job: Job) -> Job:
     cannot lock the nullable side of an outer join), then read with its relations."""
     Job.objects.select_for_update().filter(pk=job.pk).values_list("pk").get()
     return Job.objects.select_related("service_type", "resource", "provider").get(pk=job.pk)
+
+
+def _resource_of(job: Job) -> Resource:
+    """The resource a job is offered or assigned to (every state after SENT but CANCELLED has
+    one; the workflow's check comes first)."""
+    if job.resource is None:
+        raise Conflict("This job is not offered to any resource.", code="invalid_transition")
+    return job.resource
 
 
 def resource_lock(resource_id) -> None:
@@ -240,7 +249,7 @@ def roles_on(job: Job, user) -> set[str]:
     say on other providers' jobs). Anyone else does not see the job: 404."""
     user_id = getattr(user, "pk", None)
     roles = caller_roles(user)
-    assigned = job.provider_id is not None and job.provider.user_id == user_id
+    assigned = job.provider is not None and job.provider.user_id == user_id
     if not assigned:
         roles.discard(PROVIDER)
     if job.customer_id == user_id:
@@ -262,7 +271,7 @@ def job_accept(*, job: Job, user, note: str = "", location: str = "") -> Job:
     ).exclude(pk=job.pk)
     if busy.exists():
         raise Conflict(
-            f"{job.resource.name} is already booked on {job.preferred_date}: decline this job instead.",
+            f"{_resource_of(job).name} is already booked on {job.preferred_date}: decline this job instead.",
             code="resource_booked",
         )
     offer = _close_open_offer(job, status=JobOffer.Status.ACCEPTED)
@@ -293,7 +302,7 @@ def job_decline(*, job: Job, user, reason: str = "") -> Job:
             extra={"current": job.status, "allowed": list(JOB.allowed_next(job.status))},
         )
     _close_open_offer(job, status=JobOffer.Status.DECLINED, reason=reason)
-    declined_by = job.resource.name
+    declined_by = _resource_of(job).name
     _unassign(job)
     _move(
         job, target=J.SENT, actor=user, note=f"Declined by {declined_by}." + (f" {reason}" if reason else "")
@@ -376,7 +385,7 @@ def job_expire_offer(*, job: Job) -> bool:
     if job.status != J.RECEIVED or offer is None:
         return False
     _close_open_offer(job, status=JobOffer.Status.EXPIRED, reason="no answer in time")
-    name = job.resource.name
+    name = _resource_of(job).name
     _unassign(job)
     _move(job, target=J.SENT, note=f"{name} did not answer in {settings.JOB_OFFER_TTL_HOURS:g} h.")
     _offer_next(job)
@@ -394,7 +403,7 @@ def job_cancel(*, job: Job, user, reason: str = "", location: str = "") -> Job:
     JOB.check_request(current=job.status, target=J.CANCELLED, roles=roles_on(job, user))
     _close_open_offer(job, status=JobOffer.Status.WITHDRAWN, reason="job cancelled")
     _move(job, target=J.CANCELLED, actor=user, location=location, note=reason or "Cancelled.")
-    for payment in job.payments.filter(status=Payment.Status.SUCCEEDED).select_for_update():
+    for payment in job_payments(job_id=job.pk).filter(status=Payment.Status.SUCCEEDED).select_for_update():
         orders.refund_create(
             payment=payment, amount=payment.amount_captured, reason="job cancelled", actor=_actor(user)
         )
@@ -458,7 +467,7 @@ def estimate_compute(
 def job_estimate(job: Job) -> Estimate:
     """``rate_per_hour × estimated_hours + travel_fee_per_km × distance_km`` for the resource the
     job is with; before one is, for the best candidate (without offering it)."""
-    if job.resource_id is not None:
+    if job.resource is not None:
         resource = job.resource
         basis = "assigned" if job.status not in (J.SENT, J.RECEIVED) else "offered"
         distance = job.distance_km if job.distance_km is not None else matching.distance_to(job, resource)
@@ -517,18 +526,19 @@ def job_payment_intent(*, job: Job, user) -> Payment:
     job = job_lock(job)
     if job.customer_id != getattr(user, "pk", None) and not is_job_staff(user):
         raise NotFound("No such job.")
-    if job.paid_at is not None or job.payments.filter(status=Payment.Status.SUCCEEDED).exists():
+    payments = job_payments(job_id=job.pk)
+    if job.paid_at is not None or payments.filter(status=Payment.Status.SUCCEEDED).exists():
         raise Conflict("This job is paid already.", code="already_paid")
     if job.status not in PAYABLE_STATES:
         raise Conflict(
             f"This job is {job.status}: it is paid once a provider has accepted it.", code="not_payable"
         )
     estimate = job_estimate(job)
-    pending = job.payments.filter(status=Payment.Status.PENDING).order_by("-created_at")
+    pending = payments.filter(status=Payment.Status.PENDING).order_by("-created_at")
     for payment in pending:
         if payment.amount == estimate.total and payment.currency == estimate.currency:
             return payment
-    attempt = job.payments.count() + 1
+    attempt = payments.count() + 1
     provider = provider_for(job.currency)
     charge = Charge(
         reference=f"{job_reference(job)}-{attempt}",
@@ -540,7 +550,8 @@ def job_payment_intent(*, job: Job, user) -> Payment:
     )
     created = provider.create_payment(charge=charge, idempotency_key=f"job-{job.pk}-payment-{attempt}")
     return Payment.objects.create(
-        job=job,
+        subject_type=JOB_SUBJECT,
+        subject_id=job.pk,
         provider=provider.name,
         reference=created.reference,
         client_secret=created.client_secret,
@@ -556,7 +567,7 @@ def job_payment_succeeded(*, payment_id, source: str) -> str:
     transaction committed with the amount checked): the job is marked paid once; paid after it
     was cancelled, what is left of the money goes back; a second payment is flagged. The job is
     locked before the payment, as ``job_cancel`` does."""
-    job_id = Payment.objects.filter(pk=payment_id).values_list("job_id", flat=True).first()
+    job_id = all_job_payments().filter(pk=payment_id).values_list("subject_id", flat=True).first()
     if job_id is None:
         return "not a job's payment"
     job = job_lock(Job(pk=job_id))
@@ -586,7 +597,7 @@ def job_payment_succeeded(*, payment_id, source: str) -> str:
     return "job already paid: flagged"
 
 
-# A payment's event reaches tracking right after the payment commits; a payment older than this
+# A payment's event reaches this app right after the payment commits; a payment older than this
 # whose job has still not heard of it lost its event (the process stopped in between).
 MISSED_PAYMENT_GRACE = timedelta(minutes=5)
 
@@ -595,11 +606,13 @@ def job_payments_missed() -> list:
     """The ids of job payments whose ``payment_succeeded`` event was lost: succeeded at least
     ``MISSED_PAYMENT_GRACE`` ago, and their job neither paid nor (cancelled since) refunded."""
     cutoff = timezone.now() - MISSED_PAYMENT_GRACE
-    succeeded = Payment.objects.filter(
-        job__isnull=False, succeeded_at__isnull=False, succeeded_at__lte=cutoff, amount_captured__gt=0
+    succeeded = all_job_payments().filter(
+        succeeded_at__isnull=False, succeeded_at__lte=cutoff, amount_captured__gt=0
     )
-    unpaid = succeeded.filter(job__paid_at__isnull=True).exclude(job__status=J.CANCELLED)
-    unrefunded = succeeded.filter(job__status=J.CANCELLED, amount_refunded=0).exclude(refunds__isnull=False)
+    cancelled = Job.objects.filter(status=J.CANCELLED).values("pk")
+    unpaid_jobs = Job.objects.filter(paid_at__isnull=True).exclude(status=J.CANCELLED).values("pk")
+    unpaid = succeeded.filter(subject_id__in=unpaid_jobs)
+    unrefunded = succeeded.filter(subject_id__in=cancelled, amount_refunded=0).exclude(refunds__isnull=False)
     return sorted({*unpaid.values_list("pk", flat=True), *unrefunded.values_list("pk", flat=True)}, key=str)
 
 
@@ -617,6 +630,7 @@ def job_payments_apply_missed() -> dict[str, int]:
 def job_payment_flag(*, payment_id, reason: str) -> None:
     """orders' ``payment_needs_review`` and ``payment_disputed`` events: a job's payment needs
     staff's eyes, so does its job."""
-    job = Job.objects.filter(payments__pk=payment_id).first()
+    job_id = all_job_payments().filter(pk=payment_id).values_list("subject_id", flat=True).first()
+    job = Job.objects.filter(pk=job_id).first() if job_id is not None else None
     if job is not None:
         job_flag(job=job, reason=reason)

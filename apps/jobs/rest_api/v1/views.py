@@ -11,12 +11,12 @@ from apps.core.errors import ApplicationError, NotFound, PermissionDenied
 from apps.core.idempotency import idempotent
 from apps.core.permissions import HasRole
 from apps.core.roles import ADMIN, LOGISTICS, PROVIDER, has_role
-from apps.tracking import job_selectors as selectors
-from apps.tracking import jobs
-from apps.tracking.filters import JobFilter
-from apps.tracking.models import Job, ServiceProvider
+from apps.jobs import selectors
+from apps.jobs import services as jobs
+from apps.jobs.filters import JobFilter
+from apps.jobs.models import Job, ServiceProvider
 
-from .job_serializers import (
+from .serializers import (
     EstimateSerializer,
     JobCreateSerializer,
     JobDeclineSerializer,

@@ -1,4 +1,4 @@
-"""What the tracking app does when the orders app reports on a payment it takes for a service
+"""What the jobs app does when the orders app reports on a payment it takes for a service
 job (orders' events, sent after orders' transaction commits; connected in ``apps.py``)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from apps.orders import api as orders
 from apps.orders.api import Payment
 
-from . import jobs
+from . import services as jobs
 
 
 def on_payment_succeeded(*, payment_id, source: str, **_) -> None:
@@ -23,6 +23,6 @@ def on_payment_disputed(*, payment_id, reason: str, **_) -> None:
 
 
 def connect() -> None:
-    orders.payment_succeeded.connect(on_payment_succeeded, dispatch_uid="tracking.payment_succeeded")
-    orders.payment_needs_review.connect(on_payment_needs_review, dispatch_uid="tracking.payment_needs_review")
-    orders.payment_disputed.connect(on_payment_disputed, dispatch_uid="tracking.payment_disputed")
+    orders.payment_succeeded.connect(on_payment_succeeded, dispatch_uid="jobs.payment_succeeded")
+    orders.payment_needs_review.connect(on_payment_needs_review, dispatch_uid="jobs.payment_needs_review")
+    orders.payment_disputed.connect(on_payment_disputed, dispatch_uid="jobs.payment_disputed")

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from apps.tracking import jobs
-from apps.tracking.models import Job, JobEvent, Resource, ResourceBlock, ServiceProvider, ServiceType
+from apps.jobs import services as jobs
+from apps.jobs.models import Job, JobEvent, Resource, ResourceBlock, ServiceProvider, ServiceType
 from tests.accounts.factories import UserFactory
 
 # A site near Abuja and resources at known distances from it (about 111 km per degree of latitude).

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apps.tracking import jobs
-from apps.tracking.models import Job, JobEvent, JobOffer
+from apps.jobs import services as jobs
+from apps.jobs.models import Job, JobEvent, JobOffer
 from tests.helpers import assert_error
 
 from .job_factories import job_for, job_in, resource, service_type, unique

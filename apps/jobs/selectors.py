@@ -13,6 +13,7 @@ from apps.core.roles import STAFF_ROLES, has_role
 from apps.orders.api import Payment
 
 from .models import Job, JobEvent, JobOffer, ServiceProvider, ServiceType
+from .payments import all_job_payments
 
 J = Job.Status
 ONGOING_STATES = (J.EN_ROUTE, J.ARRIVED, J.WORK_STARTED, J.IN_PROGRESS)
@@ -58,8 +59,8 @@ def _month_start(now):
 
 def _earned(provider: ServiceProvider) -> QuerySet:
     """Money taken for the provider's jobs, net of refunds."""
-    return Payment.objects.filter(
-        job__provider=provider,
+    return all_job_payments().filter(
+        subject_id__in=Job.objects.filter(provider=provider).values("pk"),
         status__in=(Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED, Payment.Status.REFUNDED),
     )
 

@@ -7,10 +7,11 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
+from apps.jobs import services as jobs
+from apps.jobs.models import Job
+from apps.jobs.payments import JOB_SUBJECT, job_payments
 from apps.notifications.models import EmailMessage, Notification
 from apps.orders.models import Payment, Refund, WebhookEvent
-from apps.tracking import jobs
-from apps.tracking.models import Job
 from tests.helpers import assert_error
 from tests.orders.factories import stripe_delivery, succeeded_event
 
@@ -78,7 +79,7 @@ def test_the_payment_intent_charges_the_estimate_through_the_currencys_provider(
     assert body["reference"].startswith("pi_") and body["client_secret"].startswith(body["reference"])
     payment = Payment.objects.get(pk=body["id"])
     assert payment.order is None and payment.order_id is None
-    assert payment.job_id == job.pk
+    assert payment.subject_job_id == job.pk
     assert payment.amount == Decimal("220.00")
 
 
@@ -94,7 +95,7 @@ def test_the_payment_intent_is_idempotent(auth_client):
     assert replay.content == keyed.content
     assert replay["Idempotent-Replayed"] == "true"
     assert keyed.json()["id"] == first["id"]
-    assert Payment.objects.filter(job=job).count() == 1
+    assert job_payments(job_id=job.pk).count() == 1
 
 
 def test_only_the_customer_and_job_staff_may_ask_for_a_payment(auth_client):
@@ -139,11 +140,11 @@ def test_the_webhook_marks_the_job_paid_once_and_tells_the_customer_once(
     assert job.paid_at == paid_at and not job.needs_attention
     assert _paid_emails(job).count() == 1
     assert paid_notice.count() == 1
-    assert Payment.objects.filter(job=job).count() == 1
+    assert job_payments(job_id=job.pk).count() == 1
     assert job.status == J.ACCEPTED  # paying moves no state
     # Paid: no second payment.
     assert_error(_intent(owner, job), 409, code="already_paid")
-    assert Payment.objects.filter(job=job).count() == 1
+    assert job_payments(job_id=job.pk).count() == 1
 
 
 @pytest.mark.parametrize(
@@ -255,7 +256,7 @@ def test_a_new_estimate_after_reassignment_gets_a_new_payment(auth_client):
     second = _intent(owner, job).json()
     assert second["id"] != first["id"]
     assert second["amount"] == "320.00"  # 4 × 70.00 + 20 km × 2.00
-    assert Payment.objects.filter(job=job).count() == 2
+    assert job_payments(job_id=job.pk).count() == 2
 
 
 def test_a_payment_is_for_an_order_or_a_job_never_both_nor_neither():
@@ -267,9 +268,17 @@ def test_a_payment_is_for_an_order_or_a_job_never_both_nor_neither():
     with pytest.raises(IntegrityError), transaction.atomic():
         Payment.objects.create(reference="pi_neither", **common)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Payment.objects.create(reference="pi_both", order=order, job=job, **common)
-    Payment.objects.create(reference="pi_job", job=job, **common)
-    assert Payment.objects.filter(reference__in=["pi_neither", "pi_both"]).count() == 0
+        Payment.objects.create(
+            reference="pi_both", order=order, subject_type=JOB_SUBJECT, subject_id=job.pk, **common
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():  # a subject is its type and its id
+        Payment.objects.create(reference="pi_no_id", subject_type=JOB_SUBJECT, **common)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Payment.objects.create(reference="pi_no_type", subject_id=job.pk, **common)
+    Payment.objects.create(reference="pi_job", subject_type=JOB_SUBJECT, subject_id=job.pk, **common)
+    assert (
+        Payment.objects.filter(reference__in=["pi_neither", "pi_both", "pi_no_id", "pi_no_type"]).count() == 0
+    )
 
 
 def _stripe_event(event_type: str, obj: dict) -> dict:
@@ -337,3 +346,25 @@ def test_a_second_payment_succeeding_on_a_paid_job_is_flagged_not_celebrated(
     assert job.paid_at == paid_at
     assert job.needs_attention and f"a second payment {first.reference} succeeded" in job.notes
     assert _paid_emails(job).count() == 1
+
+
+def test_a_job_with_payments_is_never_deleted_one_without_is():
+    """Payments name their job by reference, not by a foreign key the database protects: the
+    jobs app refuses the delete itself, before any row goes."""
+    from django.db.models import ProtectedError
+
+    paid = _accepted()
+    Payment.objects.create(
+        reference="pi_keep", subject_type=JOB_SUBJECT, subject_id=paid.pk, provider="offline",
+        amount=Decimal("1.00"), currency="USD",
+    )  # fmt: skip
+    events = paid.events.count()
+    with pytest.raises(ProtectedError), transaction.atomic():
+        paid.delete()
+    with pytest.raises(ProtectedError), transaction.atomic():
+        Job.objects.filter(pk=paid.pk).delete()
+    assert Job.objects.filter(pk=paid.pk).exists() and paid.events.count() == events
+    assert job_payments(job_id=paid.pk).count() == 1
+    unpaid = _accepted()
+    unpaid.delete()
+    assert not Job.objects.filter(pk=unpaid.pk).exists()

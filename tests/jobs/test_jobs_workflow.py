@@ -11,10 +11,10 @@ import pytest
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError, Conflict, InvalidTransition, NotFound, PermissionDenied
+from apps.jobs import services as jobs
+from apps.jobs.models import Job, JobEvent, JobOffer
+from apps.jobs.workflows import JOB, JOB_CANCELLABLE, JOB_MAIN_LINE
 from apps.notifications.models import EmailMessage, Notification
-from apps.tracking import jobs
-from apps.tracking.models import Job, JobEvent, JobOffer
-from apps.tracking.workflows import JOB, JOB_CANCELLABLE, JOB_MAIN_LINE
 from tests.helpers import assert_error
 
 from .job_factories import advance, events_of, job_for, job_in, resource, unique

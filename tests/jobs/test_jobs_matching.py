@@ -12,9 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from apps.jobs import matching, tasks
+from apps.jobs import services as jobs
+from apps.jobs.models import Job, JobEvent, JobOffer, Resource, ResourceBlock
 from apps.notifications.models import EmailMessage, Notification
-from apps.tracking import jobs, matching, tasks
-from apps.tracking.models import Job, JobEvent, JobOffer, Resource, ResourceBlock
 from tests.accounts.factories import UserFactory
 
 from .job_factories import (

@@ -10,10 +10,12 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from apps.jobs import services as jobs
+from apps.jobs import tasks
+from apps.jobs.models import Job, JobEvent, JobOffer, Resource
+from apps.jobs.payments import job_payments
 from apps.notifications.models import EmailMessage
 from apps.orders.models import Payment, WebhookEvent
-from apps.tracking import jobs, tasks
-from apps.tracking.models import Job, JobEvent, JobOffer, Resource
 from tests.helpers import run_concurrently, together
 from tests.orders.factories import stripe_delivery, succeeded_event
 
@@ -93,8 +95,8 @@ def test_concurrent_payment_intents_make_one_payment():
     responses = together(6, pay)
     assert {r.status_code for r in responses} == {201}, [r.content for r in responses]
     assert len({r.json()["id"] for r in responses}) == 1
-    assert Payment.objects.filter(job=job).count() == 1
-    assert Payment.objects.get(job=job).amount == Decimal("220.00")
+    assert job_payments(job_id=job.pk).count() == 1
+    assert job_payments(job_id=job.pk).get().amount == Decimal("220.00")
 
 
 def test_concurrent_payment_intents_with_one_idempotency_key_make_one_payment():
@@ -109,7 +111,7 @@ def test_concurrent_payment_intents_with_one_idempotency_key_make_one_payment():
     responses = together(4, pay)
     assert {r.status_code for r in responses} == {201}
     assert len({r.content for r in responses}) == 1
-    assert Payment.objects.filter(job=job).count() == 1
+    assert job_payments(job_id=job.pk).count() == 1
 
 
 @pytest.mark.parametrize("round_", range(4))
