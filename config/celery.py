@@ -19,10 +19,6 @@ app.conf.beat_schedule = {
         "task": "cms.publish_scheduled_articles",
         "schedule": crontab(),  # every minute
     },
-    "catalog.compact-product-status-counts": {
-        "task": "catalog.compact_product_status_counts",
-        "schedule": crontab(minute="*/10"),
-    },
     "orders.expire-unpaid-orders": {
         "task": "orders.expire_unpaid_orders",
         "schedule": crontab(),  # every minute
@@ -75,12 +71,12 @@ app.conf.beat_schedule = {
         "task": "reports.sweep_stale_reports",
         "schedule": crontab(minute="*/10"),
     },
-    "tracking.apply-missed-job-payments": {
-        "task": "tracking.apply_missed_job_payments",
+    "jobs.apply-missed-job-payments": {
+        "task": "jobs.apply_missed_job_payments",
         "schedule": crontab(minute="*/10"),  # job payments whose after-commit event was lost
     },
-    "tracking.expire-job-offers": {
-        "task": "tracking.expire_job_offers",
+    "jobs.expire-job-offers": {
+        "task": "jobs.expire_job_offers",
         "schedule": crontab(minute="*/15"),  # unanswered offers → next candidate; lost matches
     },
     "leads.rescore-open-inquiries": {

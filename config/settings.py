@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "apps.inventory",
     "apps.orders",
     "apps.tracking",
+    "apps.jobs",
     "apps.rfq",
     "apps.leads",
     "apps.search",
@@ -298,7 +299,7 @@ SPECTACULAR_SETTINGS = {
         "RefundStatusEnum": "apps.orders.models.Refund.Status",
         "MediaFileStatusEnum": "apps.cms.models.MediaFile.Status",
         "ShipmentStatusEnum": "apps.tracking.models.Shipment.Status",
-        "JobStatusEnum": "apps.tracking.models.Job.Status",
+        "JobStatusEnum": "apps.jobs.models.Job.Status",
     },
 }
 
@@ -643,7 +644,7 @@ JOB_OFFER_TTL_HOURS = env.float("JOB_OFFER_TTL_HOURS", default=24.0)
 # The provider app's page of a job ({id}), linked from job emails.
 JOB_PROVIDER_URL = env.str("JOB_PROVIDER_URL", default="http://localhost:3000/provider/jobs/{id}")
 # The staff page of a job ({id}), linked from the "no provider available" alert.
-JOB_STAFF_URL = env.str("JOB_STAFF_URL", default="http://localhost:8000/admin/tracking/job/{id}/change/")
+JOB_STAFF_URL = env.str("JOB_STAFF_URL", default="http://localhost:8000/admin/jobs/job/{id}/change/")
 # New public inquiries go round-robin to the active sales users.
 LEADS_AUTO_ASSIGN = env.bool("LEADS_AUTO_ASSIGN", default=False)
 # An inquiry still `new` this many hours after it arrived: its assignee (else the sales role) is

@@ -13,8 +13,8 @@ from apps.core.urls import SegmentIndexedResolver, api_not_found, optional_slash
 from apps.core.views import ceiling_view
 
 API_V1_APPS = [
-    "core", "accounts", "cms", "catalog", "inventory", "orders", "tracking", "notifications", "rfq", "leads",
-    "search", "reports",
+    "core", "accounts", "cms", "catalog", "inventory", "orders", "tracking", "jobs", "notifications", "rfq",
+    "leads", "search", "reports",
 ]  # fmt: skip
 
 

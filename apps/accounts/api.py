@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, QuerySet
 from django.dispatch import Signal
@@ -28,9 +29,12 @@ from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 from guardian.utils import get_user_obj_perms_model
 
 from apps.core.memo import VersionedMemo
-from apps.core.roles import has_role, is_staff_member, user_roles  # noqa: F401 (re-exported)
+from apps.core.roles import CUSTOMER, has_role, is_staff_member, user_roles  # noqa: F401 (re-exported)
 
 from .models import User
+
+# Whom a read is for: an account, or the anonymous visitor (what ``request.user`` is).
+AnyUser: TypeAlias = User | AnonymousUser
 
 # --- Object permissions ------------------------------------------------------------------
 
@@ -42,17 +46,19 @@ def _full_perm(perm: str, model) -> str:
     return f"{model._meta.app_label}.{codename}"
 
 
-def object_permission_grant(*, user, perm: str, obj: Model) -> None:
+def object_permission_grant(*, user: User, perm: str, obj: Model) -> None:
     """Give ``user`` the permission ``perm`` ("view", "change_inquiry" or "leads.view_inquiry")
     on the single object ``obj``."""
     assign_perm(_full_perm(perm, type(obj)), user, obj)
 
 
-def object_permission_revoke(*, user, perm: str, obj: Model) -> None:
+def object_permission_revoke(*, user: User, perm: str, obj: Model) -> None:
     remove_perm(_full_perm(perm, type(obj)), user, obj)
 
 
-def objects_visible_to(*, user, queryset: QuerySet, perm: str = "view", use_groups: bool = True) -> QuerySet:
+def objects_visible_to(
+    *, user: AnyUser | None, queryset: QuerySet, perm: str = "view", use_groups: bool = True
+) -> QuerySet:
     """The part of ``queryset`` that ``user`` may see with ``perm``: all of it with the
     model-wide permission (or as superuser), else the objects granted to the user (directly
     or through a group), filtered in SQL. Anonymous users see nothing.
@@ -108,7 +114,7 @@ def _role_emails_compute(role: str) -> tuple[str, ...]:
 ROLE_EMAILS = VersionedMemo("accounts:role-emails", _role_emails_compute)
 
 
-def role_emails(role: str) -> list[str]:
+def role_emails(*, role: str) -> list[str]:
     """Emails of the active users holding ``role``, sorted (erased accounts are inactive)."""
     return list(ROLE_EMAILS.get(role))
 
@@ -119,14 +125,14 @@ def role_emails(role: str) -> list[str]:
 @dataclass(frozen=True)
 class PersonalDataSource:
     name: str
-    export: Callable  # (user) -> JSON-able data
-    erase: Callable | None = None  # (user) -> None; anonymise, keep accounting records
+    export: Callable  # (*, user) -> JSON-able data
+    erase: Callable | None = None  # (*, user) -> None; anonymise, keep accounting records
 
 
 PERSONAL_DATA_SOURCES: dict[str, PersonalDataSource] = {}
 
 
-def register_personal_data(name: str, *, export: Callable, erase: Callable | None = None):
+def register_personal_data(*, name: str, export: Callable, erase: Callable | None = None) -> None:
     PERSONAL_DATA_SOURCES[name] = PersonalDataSource(name=name, export=export, erase=erase)
 
 
@@ -134,8 +140,8 @@ def register_personal_data(name: str, *, export: Callable, erase: Callable | Non
 
 
 def customer_get_or_invite(
-    *, email: str, full_name: str = "", phone: str = "", company: str = "", actor=None
-):
+    *, email: str, full_name: str = "", phone: str = "", company: str = "", actor: AnyUser | None = None
+) -> tuple[User, bool]:
     """The account with this email (compared case-insensitively), or a new ``customer`` account
     without a usable password whose owner is invited by email to set one (the invitation is
     sent when ``actor``, the staff member acting, is given). Returns (user, created)."""
@@ -166,16 +172,41 @@ def customer_get_or_invite(
 password_reset_requested = Signal()
 
 
-def user_create(**kwargs) -> User:
-    """A new account (``services.user_create``, keyword arguments only: ``email``, ``password``,
-    ``full_name``, ``phone``, ``company``, ``preferred_currency``, ``roles``, ...). Imported when
-    called: the services import this module."""
+def user_create(
+    *,
+    email: str,
+    password: str | None = None,
+    full_name: str = "",
+    phone: str = "",
+    company: str = "",
+    preferred_currency: str | None = None,
+    roles: list[str] | tuple[str, ...] = (CUSTOMER,),
+    is_superuser: bool = False,
+    is_active: bool = True,
+    email_verified: bool = False,
+    actor: AnyUser | None = None,
+) -> User:
+    """A new account (``services.user_create``). Imported when called: the services import
+    this module."""
     from .services import user_create as create
 
-    return create(**kwargs)
+    return create(
+        email=email,
+        password=password,
+        full_name=full_name,
+        phone=phone,
+        company=company,
+        preferred_currency=preferred_currency,
+        roles=roles,
+        is_superuser=is_superuser,
+        is_active=is_active,
+        email_verified=email_verified,
+        actor=actor,
+    )
 
 
 __all__ = [
+    "AnyUser",
     "customer_get_or_invite",
     "has_role",
     "is_staff_member",

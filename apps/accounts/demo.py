@@ -1,5 +1,5 @@
 """Demo data for accounts: a demo superuser, one user per staff role, two service providers
-(the provider role; their businesses and resources are the tracking demo's), two customers.
+(the provider role; their businesses and resources are the jobs demo's), two customers.
 
 Every demo user's password is DEMO_PASSWORD in development. In a production deployment
 (``seed_demo --allow-production``) each gets a random one instead, and the admin's is printed

@@ -18,8 +18,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ADMIN: ("*",),
     SALES: (
         "accounts.view_user",
-        # Not leads.view_inquiry: a sales user sees the inquiries assigned to them (object
-        # permissions); a "sales manager" is a sales user granted leads.view_inquiry on its own.
+        # Not leads.view_inquiry: a sales user sees the inquiries assigned to them (a filter on
+        # assigned_to); a "sales manager" is a sales user granted leads.view_inquiry on its own.
         "leads.add_inquiry",
         "leads.change_inquiry",
         # Not "rfq.view_rfq": a sales user sees the RFQs assigned to them (object permissions);
@@ -49,6 +49,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "rfq.view_*",
         "orders.view_*",
         "tracking.view_*",
+        "jobs.view_*",
         "notifications.view_*",
         "notifications.change_emailmessage",
     ),
@@ -65,6 +66,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "orders.view_*",
         "orders.change_order",
         "tracking.*",
+        "jobs.*",
     ),
     CONTENT: ("catalog.*", "cms.*"),
 }

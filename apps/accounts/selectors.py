@@ -15,7 +15,7 @@ def user_list() -> QuerySet[User]:
     ).order_by("email")
 
 
-def user_roles_of(user: User) -> list[str]:
+def user_roles_of(*, user: User) -> list[str]:
     known = getattr(user, "_foundry_roles", None)
     if known is not None:
         return sorted(known)
@@ -31,7 +31,7 @@ def user_personal_data_export(*, user: User) -> dict:
     profile.pop("password", None)
     data = {
         "profile": profile,
-        "roles": user_roles_of(user),
+        "roles": user_roles_of(user=user),
         "activity": [
             {
                 "action": log.action,
@@ -45,5 +45,5 @@ def user_personal_data_export(*, user: User) -> dict:
         ],
     }
     for name, source in sorted(PERSONAL_DATA_SOURCES.items()):
-        data[name] = source.export(user)
+        data[name] = source.export(user=user)
     return data

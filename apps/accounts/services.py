@@ -25,7 +25,7 @@ from apps.core.roles import ADMIN, ALL_ROLES, CUSTOMER, STAFF_ROLES
 from apps.core.selectors import site_settings_get
 from apps.core.services import model_update
 
-from .api import PERSONAL_DATA_SOURCES, password_reset_requested
+from .api import PERSONAL_DATA_SOURCES, AnyUser, password_reset_requested
 from .models import User, normalize_email
 
 logger = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def user_create(
     is_superuser: bool = False,
     is_active: bool = True,
     email_verified: bool = False,
-    actor=None,
+    actor: AnyUser | None = None,
 ) -> User:
     email = normalize_email(email)
     roles = _validate_roles(roles)
@@ -113,7 +113,7 @@ def user_create(
 
 
 @transaction.atomic
-def user_update(*, user: User, data: dict, actor, fields: list[str] | None = None) -> User:
+def user_update(*, user: User, data: dict, actor: AnyUser | None, fields: list[str] | None = None) -> User:
     before = {**snapshot(user), "roles": sorted(user.groups.values_list("name", flat=True))}
     if actor is not None and actor.pk == user.pk:  # no locking oneself out of the admin API
         if "is_active" in data and not data["is_active"]:
@@ -138,7 +138,7 @@ def user_update(*, user: User, data: dict, actor, fields: list[str] | None = Non
 
 
 @transaction.atomic
-def user_deactivate(*, user: User, actor) -> User:
+def user_deactivate(*, user: User, actor: AnyUser | None) -> User:
     if actor is not None and actor.pk == user.pk:
         raise ApplicationError("You cannot deactivate your own account here.", code="cannot_deactivate_self")
     if user.is_active:
@@ -179,7 +179,7 @@ def user_erase(*, user: User) -> None:
     needs (orders, payments) keep pointing at the anonymised user."""
     for source in PERSONAL_DATA_SOURCES.values():
         if source.erase is not None:
-            source.erase(user)
+            source.erase(user=user)
     activity_record(actor=user, action="user.erase", entity=user, only_changes=False)
     activity_log_scrub_person(user_id=user.pk, entity_type=User._meta.label_lower)
     user.email = f"erased-{uuid.uuid4().hex}@erased.invalid"

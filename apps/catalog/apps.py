@@ -12,4 +12,4 @@ class CatalogConfig(AppConfig):
         from . import selectors, signals  # noqa: F401  (signals: response cache invalidation)
 
         # A document that is not public keeps its file private (the media library asks us).
-        cms_api.media_restriction_register(selectors.documents_keeping_private)
+        cms_api.media_restriction_register(restricted_by=selectors.documents_keeping_private)

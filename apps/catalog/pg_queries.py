@@ -1,23 +1,25 @@
-"""The public catalog reads on PostgreSQL, each in ONE SQL statement.
+"""The public catalog reads on PostgreSQL, each in ONE prepared SQL statement.
 
-The product list and the product page are the hottest endpoints, with speed targets
-(``make bench``, docs/benchmarks.md). Compiling ORM querysets costs more Python time than
-PostgreSQL needs to run them, and every query is a round trip, so on PostgreSQL a page of
-products (its total, the site's default currency and the cards with variants, prices and
-images aggregated as JSON) and a product page (with its documents) are each one statement
-built here from fixed SQL fragments. Every value is a bound parameter; only whitelisted
-fragments are formatted in.
+The product list page and the product page are the hottest endpoints. Building them with
+the ORM costs several queries, each compiled in Python and planned by PostgreSQL on every
+request; here a page of products (its total, the site's default currency and the cards with
+variants, prices and images aggregated as JSON) and a product page (with its documents) are
+each one statement, built from fixed SQL fragments and planned once per connection. Every
+value is a bound parameter; only whitelisted fragments are formatted in. Why this path is
+kept next to the ORM one: docs/decisions/0006-postgresql-fast-paths.md.
 
-``selectors`` holds the portable ORM version of the same reads (SQLite, and the reference the
-equivalence tests compare this module with): filters, orderings and output must stay the same.
+``selectors`` holds the portable ORM version of the same reads: it runs on SQLite, and it is
+the reference that tests/catalog/test_pg_equivalence.py compares this module with, for every
+filter, ordering, page, currency and audience. Filters, orderings and output must stay the
+same; a change to one path is made to the other in the same commit.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db import connection
 
 from apps.core.db import hot_cursor
 
@@ -92,12 +94,8 @@ SELECT {total} AS total, cur.code AS currency,
   LEFT JOIN catalog_category c ON c.id = p.category_id
  ORDER BY page.n
 """
-# Totals without other filters come from the counts kept by triggers (migration 0003).
-_STATUS_COUNT = (
-    "(SELECT coalesce(sum(n), 0)::bigint FROM catalog_product_status_count WHERE status = {status})"
-)
-_FILTERED_COUNT = "(SELECT count(*) FROM catalog_product p WHERE {where})"
-_ALL_COUNT = "(SELECT coalesce(sum(n), 0)::bigint FROM catalog_product_status_count)"
+# The total: a count of the matching products, in the same statement as the page.
+_COUNT = "(SELECT count(*) FROM catalog_product p WHERE {where})"
 _PRICE_EXISTS = """EXISTS (SELECT 1 FROM catalog_variant v JOIN catalog_price pr ON pr.variant_id = v.id
     WHERE {conditions})"""
 _IN_STOCK = """EXISTS (SELECT 1 FROM catalog_variant v
@@ -121,20 +119,6 @@ SELECT cur.code AS currency, {cards}{detail}
 _STATUS_LITERALS = {value: f"'{value}'" for value in Product.Status.values}
 
 
-COMPACT_STATUS_COUNTS_SQL = """
-WITH folded AS (DELETE FROM catalog_product_status_count RETURNING status, n)
-INSERT INTO catalog_product_status_count (status, n)
-    SELECT status, sum(n) FROM folded GROUP BY status HAVING sum(n) <> 0
-"""
-
-
-def compact_status_counts() -> None:
-    """Fold the appended per-status changes into one row per status (rows of transactions
-    still open are not visible here and stay as they are)."""
-    with connection.cursor() as cursor:
-        cursor.execute(COMPACT_STATUS_COUNTS_SQL)
-
-
 def _like(text: str) -> str:
     """``text`` as a literal ILIKE substring pattern (Django's ``icontains``)."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -151,7 +135,8 @@ def _where(
     in_stock: bool | None = None,
 ) -> tuple[str, dict]:
     """The WHERE clause of selectors.product_list, on ``catalog_product p``."""
-    clauses, params = [], {}
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
     status = Product.Status.ACTIVE if public else status
     if status:
         clauses.append(f"p.status = {_STATUS_LITERALS[status]}")
@@ -211,20 +196,12 @@ def product_page(
         search=search,
         in_stock=in_stock,
     )
-    order = ORDER_SQL[ordering]
-    filtered = category_ids is not None or min_price is not None or max_price is not None
-    if filtered or search or in_stock is not None:
-        total = _FILTERED_COUNT.format(where=where)  # count the matching products
-    elif public or status:  # one status (what the public sees): the trigger-kept count
-        total = _STATUS_COUNT.format(status=_STATUS_LITERALS[Product.Status.ACTIVE if public else status])
-    else:
-        total = _ALL_COUNT
     sql = _PAGE_SQL.format(
         currency_cte=_CURRENCY_CTE,
-        order=order,
+        order=ORDER_SQL[ordering],
         where=where,
         cards=_CARD_COLUMNS,
-        total=total,
+        total=_COUNT.format(where=where),
         limit=int(limit),
         offset=int(offset),
     )

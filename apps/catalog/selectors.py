@@ -14,6 +14,7 @@ from django.db.models import (
     BooleanField,
     Exists,
     F,
+    FilteredRelation,
     FloatField,
     OuterRef,
     Q,
@@ -94,8 +95,8 @@ def product_list(
     search: str | None = None,
     in_stock: bool | None = None,
 ) -> QuerySet[Product]:
-    """The filtered products (not yet ordered; see ``product_order``). Turn a page of their ids
-    into output with ``product_cards``."""
+    """The filtered products (not yet ordered; see ``product_order``). Turn a page of their value
+    rows (``CARD_FIELDS``) into output with ``_cards_from_rows``."""
     qs = Product.objects.all()
     if not has_role(user, *STAFF_ROLES):
         qs = qs.filter(status=Product.Status.ACTIVE)
@@ -207,7 +208,7 @@ def product_page(
 ) -> ProductPage:
     """One page of the product list as output dicts, with the total of matching products.
     ``currency`` None means the site's default. On PostgreSQL one statement (pg_queries);
-    elsewhere the ORM, in five queries. Neither depends on the page size."""
+    elsewhere the ORM (``product_page_portable``). Neither depends on the page size."""
     filters = {
         "status": status,
         "category_ids": category_ids,
@@ -234,26 +235,21 @@ def product_page(
 def product_page_portable(
     *, user, currency: str | None, ordering: str, offset: int, limit: int, **filters
 ) -> ProductPage:
-    """product_page through the ORM, on any database."""
+    """product_page through the ORM, on any database: the count, the page's rows, their active
+    variants with prices, their images (four queries, whatever the page size)."""
     currency = currency or site_settings_get().default_currency
     base = product_list(user=user, currency=currency, **filters)
     total = base.count()
-    ids = list(
-        product_order(base, ordering=ordering, currency=currency).values_list("id", flat=True)[
-            offset : offset + limit
-        ]
+    rows = (
+        list(
+            product_order(base, ordering=ordering, currency=currency).values(*CARD_FIELDS)[
+                offset : offset + limit
+            ]
+        )
+        if limit
+        else []
     )
-    return ProductPage(total, currency, product_cards(ids=ids, currency=currency))
-
-
-def product_cards(*, ids: list, currency: str, detail: bool = False) -> list[dict]:
-    """Output dicts for the products ``ids`` (kept in that order), priced in ``currency``, from
-    value rows and three more queries (variants, prices, images); no model instances."""
-    if not ids:
-        return []
-    fields = (*CARD_FIELDS, *DETAIL_FIELDS) if detail else CARD_FIELDS
-    found = {r["id"]: r for r in Product.objects.filter(id__in=ids).values(*fields)}
-    return _cards_from_rows(rows=[found[i] for i in ids if i in found], currency=currency, detail=detail)
+    return ProductPage(total, currency, _cards_from_rows(rows=rows, currency=currency))
 
 
 def _cards(rows: list[dict], *, currency: str, detail: bool) -> list[dict]:
@@ -328,32 +324,37 @@ def _card(n: dict, *, currency: str, detail: bool, storage) -> dict:
 
 
 def _cards_from_rows(*, rows: list[dict], currency: str, detail: bool = False) -> list[dict]:
-    """Portable path: value rows plus three queries (variants, prices, images)."""
+    """Portable path: value rows plus two queries (active variants with their prices in
+    ``currency``, images)."""
     from django.core.files.storage import storages
 
     ids = [r["id"] for r in rows]
-    variants = list(
+    if not ids:
+        return []
+    variants = (
         Variant.objects.filter(product_id__in=ids, is_active=True)
+        .annotate(price=FilteredRelation("prices", condition=Q(prices__currency=currency)))
         .order_by("position", "sku")
-        .values("id", "product_id", "sku", "name", "attributes", "weight")
-    )
-    prices = {
-        p["variant_id"]: p
-        for p in Price.objects.filter(variant_id__in=[v["id"] for v in variants], currency=currency).values(
-            "variant_id", "amount", "compare_at_amount"
+        .values(
+            "product_id",
+            "sku",
+            "name",
+            "attributes",
+            "weight",
+            amount=F("price__amount"),
+            compare_at=F("price__compare_at_amount"),
         )
-    }
+    )
     extra: dict = {pid: {"variants": [], "images": []} for pid in ids}
     for v in variants:
-        price: Mapping[str, Any] = prices.get(v["id"], {})
         extra[v["product_id"]]["variants"].append(
             {
                 "sku": v["sku"],
                 "name": v["name"],
                 "attributes": v["attributes"],
                 "weight": None if v["weight"] is None else f"{v['weight']:.3f}",
-                "amount": _money(price.get("amount")),
-                "compare_at": _money(price.get("compare_at_amount")),
+                "amount": _money(v["amount"]),
+                "compare_at": _money(v["compare_at"]),
             }
         )
     for img in (
@@ -430,7 +431,8 @@ def _document(d: Mapping[str, Any]) -> dict:
 
 def product_detail(*, user, slug: str, currency: str | None) -> dict | None:
     """The product page as a dict (with the documents the caller may see), or None.
-    ``currency`` None means the site's default. On PostgreSQL one statement."""
+    ``currency`` None means the site's default. On PostgreSQL one statement (pg_queries);
+    elsewhere the ORM (``product_detail_portable``)."""
     if connection.vendor == "postgresql":
         row = pg_queries.product_detail(
             public=not has_role(user, *STAFF_ROLES),
@@ -447,15 +449,20 @@ def product_detail(*, user, slug: str, currency: str | None) -> dict | None:
 
 
 def product_detail_portable(*, user, slug: str, currency: str | None) -> dict | None:
-    """product_detail through the ORM, on any database."""
+    """product_detail through the ORM, on any database: the product's row, its active variants
+    with their prices, its images, its documents (four queries)."""
     levels = visible_document_levels(user)
     currency = currency or site_settings_get().default_currency
-    product_id = (
-        product_list(user=user, currency=currency).filter(slug=slug).values_list("id", flat=True).first()
+    row = (
+        product_list(user=user, currency=currency)
+        .filter(slug=slug)
+        .values(*CARD_FIELDS, *DETAIL_FIELDS)
+        .first()
     )
-    if product_id is None:
+    if row is None:
         return None
-    [card] = product_cards(ids=[product_id], currency=currency, detail=True)
+    product_id = row["id"]
+    [card] = _cards_from_rows(rows=[row], currency=currency, detail=True)
     card["documents"] = [
         _document(d)
         for d in Document.objects.filter(product_id=product_id, access_level__in=levels)

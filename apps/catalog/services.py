@@ -103,7 +103,7 @@ def _set_images(product: Product, images: list[dict]) -> None:
 def product_create(*, data: dict, actor) -> Product:
     fields = {k: data[k] for k in PRODUCT_FIELDS if k in data}
     for _ in range(3):
-        fields["slug"] = data.get("slug") or unique_slug(Product, data["name"])
+        fields["slug"] = data.get("slug") or unique_slug(model=Product, base=data["name"])
         try:
             with transaction.atomic():
                 product = Product.objects.create(**fields)

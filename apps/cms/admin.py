@@ -165,7 +165,7 @@ class MediaFileChangeForm(forms.ModelForm):
         is_public = self.cleaned_data["is_public"]
         if is_public:
             try:
-                services.media_check_publishable(MediaFile.objects.get(pk=self.instance.pk))
+                services.media_check_publishable(media=MediaFile.objects.get(pk=self.instance.pk))
             except ApplicationError as exc:
                 raise ValidationError(exc.detail, code=exc.code) from exc
         return is_public

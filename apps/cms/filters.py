@@ -21,7 +21,7 @@ class NewsFilter(django_filters.FilterSet):
         fields = ["category", "tag", "status"]
 
     def filter_tag(self, queryset, name, value):
-        return with_tag(queryset, value) if value.strip() else queryset
+        return with_tag(queryset=queryset, tag=value) if value.strip() else queryset
 
 
 class MediaFilter(django_filters.FilterSet):
@@ -35,4 +35,4 @@ class MediaFilter(django_filters.FilterSet):
         fields = ["file_type", "status", "is_public", "tag"]
 
     def filter_tag(self, queryset, name, value):
-        return with_tag(queryset, value) if value.strip() else queryset
+        return with_tag(queryset=queryset, tag=value) if value.strip() else queryset

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.db import connection
@@ -15,10 +16,13 @@ from apps.core.search import text_search, weighted_vector_sql
 
 from .models import MediaFile, NewsArticle, Page
 
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser
+
 CMS_MANAGERS = (CONTENT, ADMIN)
 
 
-def is_cms_manager(user) -> bool:
+def is_cms_manager(*, user: AnyUser | None) -> bool:
     return has_role(user, *CMS_MANAGERS)
 
 
@@ -31,19 +35,19 @@ def news_published(*, now: datetime | None = None) -> QuerySet[NewsArticle]:
     return _news_base().filter(status=NewsArticle.Status.PUBLISHED, published_at__lte=now)
 
 
-def news_list(*, user) -> QuerySet[NewsArticle]:
+def news_list(*, user: AnyUser | None) -> QuerySet[NewsArticle]:
     """The public sees published articles whose published_at has come; content managers see
     every article."""
-    if is_cms_manager(user):
+    if is_cms_manager(user=user):
         return _news_base()
     return news_published()
 
 
-def news_get(*, user, slug: str) -> NewsArticle | None:
+def news_get(*, user: AnyUser | None, slug: str) -> NewsArticle | None:
     return news_list(user=user).filter(slug=slug).first()
 
 
-def with_tag(queryset: QuerySet, tag: str, *, field: str = "tags") -> QuerySet:
+def with_tag(*, queryset: QuerySet, tag: str, field: str = "tags") -> QuerySet:
     """Rows whose JSON list ``field`` contains exactly ``tag`` (tags are stored normalised).
     PostgreSQL: jsonb containment (GIN-indexable); SQLite: json_each, an exact match too."""
     tag = " ".join(tag.split()).lower()
@@ -65,7 +69,7 @@ NEWS_VECTOR = weighted_vector_sql(
 )
 
 
-def news_search(*, q: str, user, limit: int = 10) -> tuple[int, list[dict]]:
+def news_search(*, q: str, user: AnyUser | None, limit: int = 10) -> tuple[int, list[dict]]:
     """Published news matching ``q``, most relevant first: (total, top ``limit``).
     PostgreSQL: the GIN-indexed weighted tsvector (title, then summary, then content) with
     prefix matching; elsewhere every word as a substring, newest first."""
@@ -92,9 +96,9 @@ def news_search(*, q: str, user, limit: int = 10) -> tuple[int, list[dict]]:
     ]
 
 
-def page_get(*, user, slug: str) -> Page | None:
+def page_get(*, user: AnyUser | None, slug: str) -> Page | None:
     qs = Page.objects.select_related("og_image").filter(slug=slug)
-    if not is_cms_manager(user):
+    if not is_cms_manager(user=user):
         qs = qs.filter(is_published=True)
     return qs.first()
 

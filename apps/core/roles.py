@@ -7,7 +7,7 @@ SUPPORT = "support"
 FINANCE = "finance"
 LOGISTICS = "logistics"
 CONTENT = "content"
-PROVIDER = "provider"  # a service provider: hires out resources for jobs (apps.tracking)
+PROVIDER = "provider"  # a service provider: hires out resources for jobs (apps.jobs)
 
 STAFF_ROLES = (ADMIN, SALES, SUPPORT, FINANCE, LOGISTICS, CONTENT)
 ALL_ROLES = (CUSTOMER, PROVIDER, *STAFF_ROLES)

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import QuerySet
 
 from .memo import scoped
 from .models import ActivityLog, SiteSettings
@@ -24,5 +25,5 @@ def _site_settings_read() -> SiteSettings:
     return obj
 
 
-def activity_log_list():
+def activity_log_list() -> QuerySet[ActivityLog]:
     return ActivityLog.objects.select_related("actor").order_by("-created_at")

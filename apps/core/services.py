@@ -1,7 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import models, transaction
 from django.utils.text import slugify
 
@@ -9,8 +12,13 @@ from .activity import activity_record, snapshot
 from .models import SiteSettings
 from .selectors import site_settings_get
 
+if TYPE_CHECKING:
+    from celery import Task
 
-def model_update(*, instance: models.Model, fields: list[str], data: dict[str, Any]):
+M = TypeVar("M", bound=models.Model)
+
+
+def model_update(*, instance: M, fields: list[str], data: dict[str, Any]) -> tuple[M, bool]:
     """Set the given fields that are present in ``data``; save only what changed.
     Returns (instance, has_updated)."""
     changed = []
@@ -30,7 +38,7 @@ SITE_SETTINGS_FIELDS = ["company_name", "support_email", "default_currency", "lo
 
 
 @transaction.atomic
-def site_settings_update(*, actor, data: dict) -> SiteSettings:
+def site_settings_update(*, actor: AbstractBaseUser | AnonymousUser | None, data: dict) -> SiteSettings:
     obj = SiteSettings.objects.select_for_update().get(pk=site_settings_get().pk)
     before = snapshot(obj)
     obj, updated = model_update(instance=obj, fields=SITE_SETTINGS_FIELDS, data=data)
@@ -39,17 +47,24 @@ def site_settings_update(*, actor, data: dict) -> SiteSettings:
     return obj
 
 
-def enqueue_on_commit(task, *args, **kwargs) -> None:
-    """Send a Celery task once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: task.delay(*args, **kwargs))
+def enqueue_on_commit(
+    *, task: Task, args: Sequence[Any] = (), kwargs: Mapping[str, Any] | None = None
+) -> None:
+    """Send a Celery task with ``args`` and ``kwargs`` once the current transaction commits (at
+    once outside one)."""
+    transaction.on_commit(lambda: task.delay(*args, **(kwargs or {})))
 
 
-def unique_slug(model, base: str, *, exclude_pk=None, max_length: int = 200) -> str:
+def unique_slug(
+    *, model: type[models.Model], base: str, exclude_pk: Any = None, max_length: int = 200
+) -> str:
     """``base`` slugified; on collision ``-2``, ``-3``... (one query for all candidates).
     The unique constraint still decides under a race: callers retry on IntegrityError."""
     root = (slugify(base) or "item")[: max_length - 8].strip("-") or "item"
     taken = set(
-        model.objects.filter(slug__startswith=root).exclude(pk=exclude_pk).values_list("slug", flat=True)
+        model._default_manager.filter(slug__startswith=root)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
     )
     if root not in taken:
         return root

@@ -10,6 +10,9 @@ and ``StockMovementFilter``.
 
 Events: emits none."""
 
+from collections.abc import Iterable
+from uuid import UUID
+
 from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
@@ -26,7 +29,7 @@ from .services import (
 )
 
 
-def available_by_variant(variant_ids) -> dict:
+def available_by_variant(*, variant_ids: Iterable[UUID | str]) -> dict:
     """{variant id: units available to sell} across active warehouses (absent: 0)."""
     rows = (
         StockLevel.objects.filter(variant_id__in=list(variant_ids), warehouse__is_active=True)
@@ -36,7 +39,7 @@ def available_by_variant(variant_ids) -> dict:
     return {row["variant_id"]: max(row["n"] or 0, 0) for row in rows}
 
 
-def available_expression(variant_ref: str = "pk"):
+def available_expression(*, variant_ref: str = "pk") -> Greatest:
     """A queryset expression: units of the variant available to sell across active warehouses."""
     total = (
         StockLevel.objects.filter(variant_id=OuterRef(variant_ref), warehouse__is_active=True)
@@ -47,7 +50,7 @@ def available_expression(variant_ref: str = "pk"):
     return Greatest(Coalesce(Subquery(total, output_field=IntegerField()), Value(0)), Value(0))
 
 
-def available_sql(variant_column: str) -> str:
+def available_sql(*, variant_column: str) -> str:
     """A SQL expression for hand-written hot-path queries: units of the variant whose id is in
     ``variant_column`` available to sell across active warehouses (may be negative only if the
     database CHECK were gone: clamp at 0 when reading). Same rule as ``available_expression``."""
@@ -58,7 +61,7 @@ def available_sql(variant_column: str) -> str:
     )
 
 
-def default_restock_warehouse():
+def default_restock_warehouse() -> Warehouse | None:
     return Warehouse.objects.filter(is_active=True).order_by("priority", "code").first()
 
 

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.db.models import Case, ExpressionWrapper, F, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
@@ -33,7 +35,11 @@ def stock_level_list(
 
 
 def stock_movement_list(
-    *, sku: str | None = None, warehouse: str | None = None, reason: str | None = None, created_after=None
+    *,
+    sku: str | None = None,
+    warehouse: str | None = None,
+    reason: str | None = None,
+    created_after: datetime | None = None,
 ) -> QuerySet:
     qs = StockMovement.objects.select_related("variant", "warehouse", "actor")
     if sku:

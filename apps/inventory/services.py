@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, Value, When
@@ -16,6 +17,10 @@ from apps.core.activity import activity_record, snapshot
 from apps.core.errors import ApplicationError, Conflict, NotFound
 
 from .models import Reservation, StockLevel, StockMovement, Warehouse
+
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser
+    from apps.catalog.api import Variant
 
 Reason = StockMovement.Reason
 
@@ -46,7 +51,7 @@ def _levels_locked(*, variant_ids, warehouse_ids=None) -> list[StockLevel]:
     return list(qs.select_related("warehouse").order_by("pk").select_for_update(of=("self",)))
 
 
-def stock_level_get_or_create(*, variant, warehouse) -> StockLevel:
+def stock_level_get_or_create(*, variant: Variant, warehouse: Warehouse) -> StockLevel:
     try:
         with transaction.atomic():
             level, _ = StockLevel.objects.get_or_create(variant=variant, warehouse=warehouse)
@@ -63,7 +68,7 @@ def stock_change(
     reserved_delta: int = 0,
     reason: str,
     reference: str = "",
-    actor=None,
+    actor: AnyUser | None = None,
     note: str = "",
 ) -> StockMovement:
     """Apply a change to a LOCKED stock level and write its movement. Raises StockConflict
@@ -101,12 +106,12 @@ def stock_change(
 @transaction.atomic
 def stock_adjust(
     *,
-    variant,
+    variant: Variant,
     warehouse: Warehouse,
     quantity_delta: int,
     reason: str,
     note: str = "",
-    actor=None,
+    actor: AnyUser | None = None,
 ) -> StockMovement:
     """A person's change of on-hand stock (received, damaged, count correction, returned,
     other). A delta that would make on_hand negative or less than what is reserved → 409."""
@@ -149,14 +154,24 @@ class ReservationRequest:
 
 
 @transaction.atomic
-def stock_reserve(**kwargs) -> list[Reservation]:
+def stock_reserve(
+    *,
+    lines: list[ReservationRequest],
+    reference: str,
+    expires_at: datetime | None,
+    actor: AnyUser | None = None,
+) -> list[Reservation]:
     """``stock_reserve_in_transaction`` in a transaction of its own (a savepoint inside the
     caller's): a short line leaves nothing reserved and the caller's transaction usable."""
-    return stock_reserve_in_transaction(**kwargs)
+    return stock_reserve_in_transaction(lines=lines, reference=reference, expires_at=expires_at, actor=actor)
 
 
 def stock_reserve_in_transaction(
-    *, lines: list[ReservationRequest], reference: str, expires_at: datetime | None, actor=None
+    *,
+    lines: list[ReservationRequest],
+    reference: str,
+    expires_at: datetime | None,
+    actor: AnyUser | None = None,
 ) -> list[Reservation]:
     """Reserve every line or nothing, inside the caller's transaction, which must roll back as
     a whole when this raises (no savepoint of its own; ``stock_reserve`` has one). Stock
@@ -210,7 +225,7 @@ def stock_reserve_in_transaction(
 
 
 def _changes_apply(
-    *, changes: list[tuple[StockLevel, int, int]], reason: str, reference: str, actor=None
+    *, changes: list[tuple[StockLevel, int, int]], reason: str, reference: str, actor: AnyUser | None = None
 ) -> list[StockMovement]:
     """Several changes of LOCKED stock levels (level, on-hand delta, reserved delta) at once:
     what ``stock_change`` does for one, in one UPDATE and one insert of their movements. Inside
@@ -265,7 +280,7 @@ def _active_reservations_locked(reference: str) -> list[Reservation]:
 
 
 @transaction.atomic
-def reservations_commit(*, reference: str, actor=None) -> int:
+def reservations_commit(*, reference: str, actor: AnyUser | None = None) -> int:
     """The goods are sold (the order is paid): for each active reservation, on_hand and
     reserved both go down by its quantity, one ``sale`` movement each. Returns how many; 0 if
     already done (safe to call twice)."""
@@ -273,14 +288,14 @@ def reservations_commit(*, reference: str, actor=None) -> int:
 
 
 @transaction.atomic
-def reservations_release(*, reference: str, expired: bool = False, actor=None) -> int:
+def reservations_release(*, reference: str, expired: bool = False, actor: AnyUser | None = None) -> int:
     """Give the reserved stock back (cancelled or expired): reserved goes down, one
     ``release`` movement each. Returns how many; 0 if already done."""
     state = Reservation.State.EXPIRED if expired else Reservation.State.RELEASED
     return _settle(reference=reference, state=state, actor=actor)
 
 
-def _settle(*, reference: str, state: str, actor) -> int:
+def _settle(*, reference: str, state: str, actor: AnyUser | None) -> int:
     reservations = _active_reservations_locked(reference)
     if not reservations:
         return 0
@@ -313,7 +328,7 @@ def _settle(*, reference: str, state: str, actor) -> int:
 
 @transaction.atomic
 def stock_restock(
-    *, variant, warehouse: Warehouse, quantity: int, reference: str, actor=None
+    *, variant: Variant, warehouse: Warehouse, quantity: int, reference: str, actor: AnyUser | None = None
 ) -> StockMovement:
     """Goods come back (a refund with restock): on_hand goes up, one ``returned`` movement."""
     if quantity <= 0:
@@ -325,7 +340,7 @@ def stock_restock(
     )
 
 
-def warehouse_get(code: str) -> Warehouse:
+def warehouse_get(*, code: str) -> Warehouse:
     warehouse = Warehouse.objects.filter(code=code).first()
     if warehouse is None:
         raise NotFound(f"No warehouse with code {code!r}.", attr="warehouse")
@@ -352,7 +367,7 @@ def low_stock_digest_send() -> int:
         .filter(low_stock_notified_at__isnull=True, warehouse__is_active=True, variant__is_active=True)
         .select_for_update(skip_locked=True, of=("self",))
     )
-    recipients = role_emails(LOGISTICS)
+    recipients = role_emails(role=LOGISTICS)
     if not fresh or not recipients:  # with nobody to tell, the levels wait for the next digest
         return 0
     StockLevel.objects.filter(pk__in=[lv.pk for lv in fresh]).update(low_stock_notified_at=timezone.now())

@@ -1,5 +1,5 @@
-"""The leads back office. Every write goes through the services (state machine, object
-permissions, rescoring), which record it in the activity log."""
+"""The leads back office. Every write goes through the services (state machine, assignment,
+rescoring), which record it in the activity log."""
 
 import json
 

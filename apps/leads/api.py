@@ -1,6 +1,6 @@
 """The leads app's public surface for other apps (unified search, reports' exports).
 
-Owns: inquiries (with their scoring, assignment and object permissions), scoring rules and
+Owns: inquiries (with their scoring and assignment, which decides who sees them), scoring rules and
 inquiry imports.
 
 Offers: ``inquiry_search`` and ``may_search`` (the unified search), and for the exports

@@ -13,4 +13,4 @@ class LeadsConfig(AppConfig):
         from .selectors import personal_data_export
         from .services.inquiries import personal_data_erase
 
-        register_personal_data("inquiries", export=personal_data_export, erase=personal_data_erase)
+        register_personal_data(name="inquiries", export=personal_data_export, erase=personal_data_erase)

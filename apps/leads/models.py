@@ -11,7 +11,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from apps.core.models import TimeStampedModel
 
@@ -137,6 +136,13 @@ class Inquiry(TimeStampedModel):
                 condition=Q(deleted_at__isnull=True),
                 name="leads_inquiry_live_new",
             ),
+            # A sales user's list (the inquiries assigned to them, newest first) and its count:
+            # the page is the first entries of the user's part, the count an index-only scan.
+            models.Index(
+                fields=["assigned_to", "-created_at", "-id"],
+                condition=Q(deleted_at__isnull=True),
+                name="leads_inquiry_assigned_new",
+            ),
             # The hourly stale-lead reminder: the new inquiries nobody was reminded of yet.
             models.Index(
                 fields=["created_at"],
@@ -162,23 +168,6 @@ class Inquiry(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
-
-
-class InquiryUserObjectPermission(UserObjectPermissionBase):
-    """Object permissions on inquiries with a real foreign key (django-guardian's "direct"
-    permissions): the visibility filter joins on an indexed column instead of casting text."""
-
-    content_object = models.ForeignKey(Inquiry, on_delete=models.CASCADE)
-
-    class Meta(UserObjectPermissionBase.Meta):
-        default_permissions = ()
-
-
-class InquiryGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Inquiry, on_delete=models.CASCADE)
-
-    class Meta(GroupObjectPermissionBase.Meta):
-        default_permissions = ()
 
 
 class LeadScoringRule(TimeStampedModel):

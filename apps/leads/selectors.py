@@ -1,12 +1,11 @@
-"""Leads reads: the inquiries a user may see (filtered in SQL through django-guardian), unified
-search, the rule preview, and the personal data export."""
+"""Leads reads: the inquiries a user may see (all of them with ``leads.view_inquiry``, else
+those assigned to them), unified search, the rule preview, and the personal data export."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 from uuid import UUID
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 
 from apps.accounts import api as accounts
@@ -35,9 +34,12 @@ INQUIRY_VECTOR = (
 def inquiries_visible(*, user, queryset: QuerySet[Inquiry]) -> QuerySet[Inquiry]:
     """The part of ``queryset`` ``user`` may see: all of it with the model-wide
     ``leads.view_inquiry`` (support, admin, a sales manager), else the inquiries assigned to
-    them (the object permissions granted on assignment, filtered in SQL; inquiries are only
-    ever granted to users, so groups' object permissions are not consulted)."""
-    return accounts.objects_visible_to(user=user, queryset=queryset, use_groups=False)
+    them (a filter on ``assigned_to``). Anonymous and inactive users see nothing."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if sees_all_inquiries(user):
+        return queryset
+    return queryset.filter(assigned_to=user)
 
 
 def sees_all_inquiries(user) -> bool:
@@ -67,8 +69,7 @@ def inquiry_list_values(queryset: QuerySet[Inquiry]) -> QuerySet:
 
 
 def inquiry_list_item(row: dict) -> SimpleNamespace:
-    """A row of ``inquiry_list_values`` (or of ``pg_queries``) with the attributes
-    ``InquirySerializer`` reads."""
+    """A row of ``inquiry_list_values`` with the attributes ``InquirySerializer`` reads."""
     assigned_id, email, full_name = (row.pop(column) for column in ASSIGNEE_COLUMNS)
     item = SimpleNamespace(**row)
     item.assigned_to = (
@@ -78,16 +79,13 @@ def inquiry_list_item(row: dict) -> SimpleNamespace:
 
 
 def assigned_inquiry_page(*, user, offset: int, limit: int) -> tuple[int, list]:
-    """(total, page) of the plain listing of a user who sees only their assigned inquiries,
-    newest first: one prepared statement on PostgreSQL (``pg_queries``), the ORM elsewhere."""
-    if connection.vendor == "postgresql":
-        from . import pg_queries
-
-        total, rows = pg_queries.assigned_inquiry_page(user_id=user.pk, offset=offset, limit=limit)
-        if total is not None:
-            return total, rows
+    """(total, page) of the plain listing of a user who sees only the inquiries assigned to
+    them, newest first (the partial index ``leads_inquiry_assigned_new``: the page is its
+    first entries for the user, the total an index-only count), read as values like every
+    staff list page."""
     queryset = inquiry_list(user=user).order_by("-created_at", "-id")
-    return queryset.count(), list(queryset[offset : offset + limit])
+    rows = inquiry_list_values(queryset)[offset : offset + limit] if limit else []
+    return queryset.count(), [inquiry_list_item(row) for row in rows]
 
 
 def inquiry_get(*, user, pk: UUID | str) -> Inquiry | None:
@@ -95,7 +93,10 @@ def inquiry_get(*, user, pk: UUID | str) -> Inquiry | None:
 
 
 def can_change(*, user, inquiry: Inquiry) -> bool:
-    return user.has_perm("leads.change_inquiry") or user.has_perm("leads.change_inquiry", inquiry)
+    """With the model-wide ``leads.change_inquiry``, or as the active user it is assigned to."""
+    if user.has_perm("leads.change_inquiry"):
+        return True
+    return user.is_active and inquiry.assigned_to_id is not None and inquiry.assigned_to_id == user.pk
 
 
 def rule_list() -> QuerySet[LeadScoringRule]:

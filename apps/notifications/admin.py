@@ -173,7 +173,7 @@ class BroadcastAdmin(admin.ModelAdmin):
         return False
 
     def _progress(self, obj):
-        return selectors.broadcast_progress(obj)
+        return selectors.broadcast_progress(broadcast=obj)
 
     @admin.display(description="Sent")
     def sent(self, obj):

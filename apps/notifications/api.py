@@ -30,6 +30,8 @@ from .selectors import role_emails as _role_emails
 from .services import inapp, outbox, sms
 
 if TYPE_CHECKING:
+    from apps.accounts.api import User
+
     from .models import EmailMessage, Notification, SmsMessage
 
 
@@ -77,18 +79,20 @@ def email_queue(
     )
 
 
-def notification_create(*, user, title: str, body: str = "", link: str = "") -> Notification:
+def notification_create(*, user: User, title: str, body: str = "", link: str = "") -> Notification:
     """An in-app notification for one user (``link``: a path such as /orders/FD-1 or an
     http(s) URL)."""
     return inapp.notification_create(user=user, title=title, body=body, link=link)
 
 
-def role_emails(role: str) -> list[str]:
+def role_emails(*, role: str) -> list[str]:
     """Emails of the active users holding a role (e.g. 'sales', 'finance', 'logistics')."""
-    return _role_emails(role)
+    return _role_emails(role=role)
 
 
-def sms_send(*, body: str, user=None, to: str | None = None, channel: str = "sms") -> SmsMessage | None:
+def sms_send(
+    *, body: str, user: User | None = None, to: str | None = None, channel: str = "sms"
+) -> SmsMessage | None:
     """Queue a text message (``channel``: "sms" or "whatsapp"), sent by a task on commit.
     With ``user``: to the user's phone, only if they opted in to that channel — otherwise
     nothing is queued and None is returned. With ``to``: to that E.164 number."""

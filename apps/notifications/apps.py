@@ -11,4 +11,4 @@ class NotificationsConfig(AppConfig):
 
         from . import personal_data, receivers  # noqa: F401  (signal receivers)
 
-        register_personal_data("notifications", export=personal_data.export, erase=personal_data.erase)
+        register_personal_data(name="notifications", export=personal_data.export, erase=personal_data.erase)

@@ -8,6 +8,8 @@ import json
 
 from django.db.models import Q
 
+from apps.accounts.api import User
+
 from .models import EmailMessage, Notification, NotificationPreference, SmsMessage, Suppression
 
 ERASED = "(erased)"
@@ -18,7 +20,7 @@ def _emails_to(user):
     return EmailMessage.objects.filter(to__icontains=json.dumps(user.email))
 
 
-def export(user) -> dict:
+def export(*, user: User) -> dict:
     preference = NotificationPreference.objects.filter(user=user).first()
     return {
         "notifications": [
@@ -59,7 +61,7 @@ def export(user) -> dict:
     }
 
 
-def erase(user) -> None:
+def erase(*, user: User) -> None:
     Notification.objects.filter(user=user).delete()
     NotificationPreference.objects.filter(user=user).delete()
     _emails_to(user).update(

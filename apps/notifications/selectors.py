@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Count, Q, QuerySet
 
 from apps.accounts import api as accounts
 
 from .models import Broadcast, EmailMessage, Notification, NotificationPreference, OutboxStatus
 
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser, User
 
-def role_emails(role: str) -> list[str]:
+
+def role_emails(*, role: str) -> list[str]:
     """Emails of the active users holding ``role`` (erased accounts are inactive)."""
-    return accounts.role_emails(role)
+    return accounts.role_emails(role=role)
 
 
 def email_list() -> QuerySet:
@@ -23,7 +28,9 @@ def email_list() -> QuerySet:
     )
 
 
-def notification_list(*, user) -> QuerySet:
+def notification_list(*, user: AnyUser) -> QuerySet:
+    if not user.is_authenticated:
+        return Notification.objects.none()
     return Notification.objects.filter(user=user).order_by("-created_at", "-id")
 
 
@@ -42,7 +49,7 @@ def broadcast_list() -> QuerySet:
     )
 
 
-def broadcast_progress(broadcast: Broadcast) -> dict:
+def broadcast_progress(*, broadcast: Broadcast) -> dict:
     """``total`` (recipients when sending started), ``sent``, ``failed``, ``pending`` and
     ``skipped`` (suppressed addresses left out)."""
     sent = getattr(broadcast, "sent_count", None)
@@ -59,6 +66,6 @@ def broadcast_progress(broadcast: Broadcast) -> dict:
     }
 
 
-def preference_get(*, user) -> NotificationPreference:
+def preference_get(*, user: User) -> NotificationPreference:
     """The user's channel preferences (defaults, unsaved, when never set)."""
     return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.shortcuts import redirect
-from django.urls import path, reverse
-from django.utils.html import format_html_join
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html, format_html_join
 
 from apps.core.errors import ApplicationError
 from apps.inventory.api import Reservation
@@ -129,7 +129,7 @@ class PaymentAdmin(admin.ModelAdmin):
     list_display = (
         "reference",
         "order",
-        "job",
+        "subject",
         "provider",
         "amount",
         "currency",
@@ -139,10 +139,10 @@ class PaymentAdmin(admin.ModelAdmin):
     )
     list_filter = ("provider", "status", "currency")
     search_fields = ("reference", "order__number")
-    list_select_related = ("order", "job")
+    list_select_related = ("order",)
     inlines = [RefundInline]
     readonly_fields = (
-        "order", "job", "provider", "reference", "amount", "currency", "status", "amount_captured",
+        "order", "subject", "provider", "reference", "amount", "currency", "status", "amount_captured",
         "amount_refunded", "provider_refunds", "review_reason", "succeeded_at", "created_at",
     )  # fmt: skip
     fields = readonly_fields
@@ -152,6 +152,18 @@ class PaymentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Pays for (not an order)")
+    def subject(self, obj):
+        """The subject's admin page (found by its label, as orders imports no app above it)."""
+        if not obj.subject_type:
+            return "—"
+        text = f"{obj.subject_type} {obj.subject_id}"
+        try:
+            url = reverse(f"admin:{obj.subject_type.replace('.', '_')}_change", args=[obj.subject_id])
+        except NoReverseMatch:
+            return text
+        return format_html('<a href="{}">{}</a>', url, text)
 
 
 @admin.register(Refund)

@@ -2,7 +2,10 @@
 
 Owns: carts, orders (lines, status history), payments through the providers (Stripe, Paystack,
 offline), refunds, the providers' webhooks and payment reconciliation. A payment pays for an
-order or for something another app owns (a service job).
+order or for something another app owns, its subject (``Payment.subject_type``, the subject's
+model label such as ``JOB_SUBJECT`` = ``"jobs.job"``, and ``Payment.subject_id``): a reference,
+not a foreign key, so orders imports nothing of the apps whose things it is paid for; the
+owning app keeps a subject with payments from being deleted.
 
 Offers:
 
@@ -19,6 +22,8 @@ Offers:
 - The models and filters others query or export: ``Order``, ``OrderLine``,
   ``OrderStatusHistory``, ``Payment``, ``Refund``, ``OrderFilter``, ``PaymentFilter``; the
   providers' ``Charge`` and ``provider_for`` (a job's payment intent); ``order_transition``.
+- ``payments_for``: the payments of another app's subjects (one subject, or all of a type);
+  ``payment_job_id``: the query expression of the service job a payment pays for (exports).
 - ``payments_through``: a block in which every payment goes to one provider whatever is configured
   (the demo data: ``"offline"``).
 
@@ -29,16 +34,27 @@ payments orders takes (service jobs) listen to them. Listens to none.
 
 from __future__ import annotations
 
+from uuid import UUID
+
+from django.db.models import QuerySet
+
 from .addresses import AddressSerializer
 from .filters import OrderFilter, PaymentFilter
-from .models import Order, OrderLine, OrderStatusHistory, Payment, Refund
+from .models import JOB_SUBJECT, Order, OrderLine, OrderStatusHistory, Payment, Refund, payment_job_id
 from .payments import Charge, payments_through, provider_for
-from .pricing import money_round, totals_for
+from .pricing import Totals, money_round, totals_for
 from .services.checkout import MAX_ORDER_TOTAL, OrderLineRequest, PlacedOrder, order_place
 from .services.payment_events import payment_succeeded as payment_succeeded_apply
 from .services.refunds import refund_create
 from .services.status import order_advance, order_transition
 from .signals import payment_disputed, payment_needs_review, payment_succeeded
+
+
+def payments_for(*, subject_type: str, subject_id: UUID | str | None = None) -> QuerySet[Payment]:
+    """The payments of another app's subjects of ``subject_type`` ("<app_label>.<model>"), or of
+    the one subject ``subject_id`` when given."""
+    rows = Payment.objects.filter(subject_type=subject_type)
+    return rows if subject_id is None else rows.filter(subject_id=subject_id)
 
 
 def order_summary(order: Order) -> dict:
@@ -85,6 +101,9 @@ __all__ = [
     "refund_create",
     "payment_succeeded_apply",
     "payments_through",
+    "JOB_SUBJECT",
+    "payments_for",
+    "payment_job_id",
     "MAX_ORDER_TOTAL",
     "order_advance",
     "AddressSerializer",
@@ -95,5 +114,6 @@ __all__ = [
     "order_for_caller",
     "order_place",
     "order_summary",
+    "Totals",
     "totals_for",
 ]

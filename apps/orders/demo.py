@@ -66,7 +66,7 @@ def _seed(*, stdout=None) -> None:
             "sku"
         )[:40]
     )
-    available = available_by_variant([v.pk for v in variants])
+    available = available_by_variant(variant_ids=[v.pk for v in variants])
     stocked = [v for v in variants if available.get(v.pk, 0) >= 5]
     made = []
     amaka = User.objects.filter(email=AMAKA, is_active=True).first()

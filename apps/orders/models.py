@@ -5,12 +5,15 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.db.models.functions import Round
 
 from apps.core.models import StatusHistory, TimeStampedModel, currency_code_validator
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+# The subject of a service job's payment (``Payment.subject_type``): the jobs app's ``Job`` by its
+# label, so that orders imports nothing of the app above it.
+JOB_SUBJECT = "jobs.job"
 
 
 def new_cart_token() -> str:
@@ -129,6 +132,16 @@ class OrderStatusHistory(StatusHistory):
         verbose_name_plural = "order status history"
 
 
+def payment_job_id(*, prefix: str = "") -> Case:
+    """The id of the service job a payment pays for, NULL for any other payment, as a query
+    expression on payments (``prefix``: the path to the payment, e.g. ``"payment__"``)."""
+    return Case(
+        When(**{f"{prefix}subject_type": JOB_SUBJECT}, then=F(f"{prefix}subject_id")),
+        default=None,
+        output_field=models.UUIDField(),
+    )
+
+
 class Payment(TimeStampedModel):
     class Provider(models.TextChoices):
         STRIPE = "stripe", "Stripe"
@@ -143,10 +156,19 @@ class Payment(TimeStampedModel):
         REFUNDED = "refunded", "Refunded"
         PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
 
-    # What is paid for: an order, or a service job (apps.tracking); exactly one of the two.
+    # What is paid for: an order, or something another app owns, its subject (a service job:
+    # ``JOB_SUBJECT``), named by its model's label and its id; exactly one of the two. The subject
+    # is a reference, not a foreign key: the app that owns it keeps it from being deleted while it
+    # has payments.
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
-    job = models.ForeignKey(
-        "tracking.Job", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    subject_type = models.CharField(
+        max_length=100,
+        blank=True,
+        default="",
+        help_text='What the payment pays for when not an order: "<app_label>.<model>", e.g. "jobs.job".',
+    )
+    subject_id = models.UUIDField(
+        null=True, blank=True, help_text="The id of what it pays for (not an order)."
     )
     provider = models.CharField(max_length=10, choices=Provider.choices)
     reference = models.CharField(
@@ -170,11 +192,13 @@ class Payment(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"], name="payment_subject")]
         constraints = [
             models.UniqueConstraint(fields=["provider", "reference"], name="payment_provider_reference"),
             models.CheckConstraint(
-                condition=Q(order__isnull=False, job__isnull=True) | Q(order__isnull=True, job__isnull=False),
-                name="payment_for_order_or_job",
+                condition=Q(order__isnull=False, subject_type="", subject_id__isnull=True)
+                | (Q(order__isnull=True, subject_id__isnull=False) & ~Q(subject_type="")),
+                name="payment_for_order_or_subject",
             ),
             models.CheckConstraint(
                 condition=Q(amount_refunded__gte=0) & Q(amount_refunded__lte=F("amount_captured")),
@@ -184,6 +208,17 @@ class Payment(TimeStampedModel):
 
     def __str__(self):
         return f"{self.provider} {self.reference}"
+
+    @property
+    def subject_job_id(self):
+        """The service job paid for, if it is one (the API's and the exports' ``job``)."""
+        return self.subject_id if self.subject_type == JOB_SUBJECT else None
+
+    @subject_job_id.setter
+    def subject_job_id(self, value) -> None:
+        """A queryset annotated with ``payment_job_id()`` under this name (the payments list,
+        read as values) sets it on its rows: the same value the getter computes, so nothing is
+        kept."""
 
 
 class Refund(TimeStampedModel):

@@ -58,7 +58,7 @@ def _tables() -> dict:
         "product": Product._meta.db_table,
         "price": price_sql("v.id"),
         "price_in_cart_currency": price_sql("v.id", currency_column="c.currency"),
-        "available": available_sql("v.id"),
+        "available": available_sql(variant_column="v.id"),
     }
 
 

@@ -74,7 +74,7 @@ def copy_statement(
     cells = {}
     for i, path in enumerate(paths):
         field = queryset.query.resolve_ref(path).output_field
-        if isinstance(field, models.ForeignKey):  # customer_id, job_id: the key's own type
+        if isinstance(field, models.ForeignKey):  # customer_id: the key's own type
             field = field.target_field
         cell = _cell(F(path), field)
         if cell is None:

@@ -18,7 +18,7 @@ from apps.core.models import ActivityLog
 from apps.core.roles import ADMIN, FINANCE, LOGISTICS, SALES
 from apps.inventory.api import StockMovement, StockMovementFilter
 from apps.leads.api import Inquiry, InquiryFilter, inquiries_visible
-from apps.orders.api import Order, OrderFilter, OrderLine, Payment, PaymentFilter, Refund
+from apps.orders.api import Order, OrderFilter, OrderLine, Payment, PaymentFilter, Refund, payment_job_id
 from apps.rfq.api import RFQFilter, rfqs_visible
 
 from .copy_csv import copy_rows, copy_statement
@@ -116,7 +116,7 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             name="payments",
             roles=FINANCE_ROLES,
-            rows=lambda user: Payment.objects.all(),
+            rows=lambda user: Payment.objects.annotate(job_id=payment_job_id()),
             filterset_class=PaymentFilter,
             search_fields=("reference", "order__number"),
             description="One row per payment (of an order or of a service job).",
@@ -131,13 +131,13 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             name="refunds",
             roles=FINANCE_ROLES,
-            rows=lambda user: Refund.objects.all(),
+            rows=lambda user: Refund.objects.annotate(job_id=payment_job_id(prefix="payment__")),
             filterset_class=RefundFilter,
             description="One row per refund, with its payment and order.",
             columns=(
                 ("id", "pk"), ("created_at", "created_at"), ("status", "status"),
                 ("payment_reference", "payment__reference"), ("provider", "payment__provider"),
-                ("order_number", "payment__order__number"), ("job_id", "payment__job_id"),
+                ("order_number", "payment__order__number"), ("job_id", "job_id"),
                 ("currency", "payment__currency"), ("amount", "amount"), ("reason", "reason"),
                 ("reference", "reference"), ("restock", "restock"), ("actor_email", "actor__email"),
             ),

@@ -17,12 +17,13 @@ import tempfile
 from contextlib import closing
 from datetime import datetime, timedelta
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.conf import settings
 from django.core import signing
 from django.core.files import File
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.http import QueryDict
 from django.urls import reverse
@@ -36,13 +37,16 @@ from . import exports
 from .datasets import dataset_csv
 from .models import Report
 
+if TYPE_CHECKING:
+    from apps.accounts.api import User
+
 logger = logging.getLogger(__name__)
 R = Report.Status
 PROGRESS_EVERY = 5000
 SIGNER_SALT = "reports.download"
 
 
-def report_storage():
+def report_storage() -> Storage:
     """S3 when configured (private objects, presigned URLs); else a directory of its own
     (REPORTS_ROOT), outside MEDIA_ROOT, which the development server serves to anyone."""
     storage = storages["default"]
@@ -69,7 +73,9 @@ def _filtered(dataset, *, user, filters: dict):
 
 
 @transaction.atomic
-def report_request(*, user, dataset: str, filters: dict, format: str = "csv", compress: bool = False):
+def report_request(
+    *, user: User, dataset: str, filters: dict, format: str = "csv", compress: bool = False
+) -> Report:
     """Check the dataset, the caller's role and the filters now (400/403/404 here, not in the
     worker), then queue the report."""
     chosen = exports.dataset_for(user=user, name=dataset)
@@ -88,7 +94,7 @@ def report_request(*, user, dataset: str, filters: dict, format: str = "csv", co
     )
     from .tasks import generate_report
 
-    enqueue_on_commit(generate_report, str(report.pk))
+    enqueue_on_commit(task=generate_report, args=[str(report.pk)])
     return report
 
 
@@ -147,7 +153,7 @@ class _Progress:
             self.side.close()
 
 
-def report_generate(report_id: UUID | str) -> str:
+def report_generate(*, report_id: UUID | str) -> str:
     """Write the report's file (the worker's task). Returns what happened."""
     report = _claim(report_id)
     if report is None:
@@ -213,7 +219,7 @@ def _email_ready(report: Report) -> None:
 # --- Download ---------------------------------------------------------------------------------
 
 
-def download_url(report: Report, *, base_url: str = "") -> tuple[str, datetime] | tuple[None, None]:
+def download_url(*, report: Report, base_url: str = "") -> tuple[str, datetime] | tuple[None, None]:
     """A URL valid REPORT_URL_SECONDS: S3's presigned URL, or on local disk our own download
     endpoint with a signed, timestamped token, after ``base_url`` (the site's scheme and host,
     such as ``https://example.com``; a path alone without it)."""
@@ -222,14 +228,15 @@ def download_url(report: Report, *, base_url: str = "") -> tuple[str, datetime] 
     seconds = settings.REPORT_URL_SECONDS
     expires = timezone.now() + timedelta(seconds=seconds)
     storage = report_storage()
-    if hasattr(storage, "bucket_name"):
-        return storage.url(report.file, expire=seconds), expires
+    if hasattr(storage, "bucket_name"):  # django-storages' S3Storage: its url() presigns
+        s3: Any = storage
+        return s3.url(report.file, expire=seconds), expires
     token = signing.TimestampSigner(salt=SIGNER_SALT).sign(str(report.pk))
     path = reverse("report-download", kwargs={"report_id": report.pk}) + f"?token={token}"
     return base_url.rstrip("/") + path, expires
 
 
-def report_for_token(report_id: UUID | str, token: str) -> Report:
+def report_for_token(*, report_id: UUID | str, token: str) -> Report:
     """The report a download token opens (403 ``link_expired`` / ``invalid_link``)."""
     from apps.core.errors import NotFound, PermissionDenied
 
@@ -290,6 +297,6 @@ def reports_sweep() -> dict:
                 continue
             report.status = R.QUEUED
             report.save(update_fields=["status", "updated_at"])
-            enqueue_on_commit(generate_report, str(report.pk))
+            enqueue_on_commit(task=generate_report, args=[str(report.pk)])
             requeued += 1
     return {"requeued": requeued, "failed": failed}

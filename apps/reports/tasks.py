@@ -12,7 +12,7 @@ from . import services
     soft_time_limit=max(1, settings.REPORT_TIME_LIMIT_SECONDS - 30),
 )
 def generate_report(report_id: str) -> str:
-    return services.report_generate(report_id)
+    return services.report_generate(report_id=report_id)
 
 
 @shared_task(name="reports.purge_old_reports")

@@ -278,7 +278,7 @@ class QuoteLineForm(forms.ModelForm):
             self.instance.sku = variant.sku
             variant_changed = "variant" in self.changed_data and "description" not in self.changed_data
             if not data.get("description") or variant_changed:
-                data["description"] = quotes.line_description(variant)
+                data["description"] = quotes.line_description(variant=variant)
         return data
 
 
@@ -483,7 +483,7 @@ class QuoteAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
     def public_link(self, quote):
         if quote.status == Quote.Status.DRAFT:
             return "— (sent with the quote email)"
-        url = quote_public_url(quote)
+        url = quote_public_url(quote=quote)
         return format_html('<a href="{}">{}</a>', url, url)
 
     def save_model(self, request, obj, form, change):
@@ -522,7 +522,7 @@ class QuoteAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
         currency = request.GET.get("currency", "").strip().upper()
         variant_id = request.GET.get("variant", "").strip()
         try:
-            variant = quotes.variant_for_pricing(variant_id)
+            variant = quotes.variant_for_pricing(variant_id=variant_id)
         except ValidationError:
             variant = None
         if variant is None:
@@ -535,7 +535,7 @@ class QuoteAdmin(ActivityLoggedAdminMixin, admin.ModelAdmin):
         return JsonResponse(
             {
                 "sku": variant.sku,
-                "description": quotes.line_description(variant),
+                "description": quotes.line_description(variant=variant),
                 "currency": currency,
                 "unit_price": f"{price:.2f}" if price is not None else None,
             }

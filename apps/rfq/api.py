@@ -18,13 +18,15 @@ through the notifications outbox, in the caller's transaction. With ``inquiry`` 
 inquiry, or its id, kept as ``RFQ.inquiry_id``) the item list may be empty.
 """
 
+from uuid import UUID
+
 from .filters import RFQFilter
 from .models import RFQ
 from .selectors import may_search, rfq_search, rfqs_visible
 from .services.rfqs import rfq_create
 
 
-def rfq_for_inquiry(inquiry_id) -> RFQ | None:
+def rfq_for_inquiry(*, inquiry_id: UUID | str) -> RFQ | None:
     """The RFQ opened from this inquiry (the latest one), if any."""
     return RFQ.objects.filter(inquiry_id=inquiry_id).order_by("-created_at").first()
 

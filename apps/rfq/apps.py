@@ -12,4 +12,4 @@ class RfqConfig(AppConfig):
         from .services.personal_data import rfq_personal_data_erase, rfq_personal_data_export
 
         # GDPR: a person's RFQs (by account or email) are exported, and anonymised on erasure.
-        register_personal_data("rfqs", export=rfq_personal_data_export, erase=rfq_personal_data_erase)
+        register_personal_data(name="rfqs", export=rfq_personal_data_export, erase=rfq_personal_data_erase)

@@ -166,7 +166,7 @@ def _variant(product_name: str, *, quantity: int = 0):
     )
     if not variants:
         return None
-    available = available_by_variant([v.pk for v in variants])
+    available = available_by_variant(variant_ids=[v.pk for v in variants])
     best = max(variants, key=lambda v: (available.get(v.pk, 0), v.sku))
     return best if available.get(best.pk, 0) >= quantity else None
 

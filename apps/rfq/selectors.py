@@ -16,7 +16,7 @@ from uuid import UUID
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from apps.accounts.api import has_role, is_staff_member, objects_visible_to
+from apps.accounts.api import AnyUser, User, has_role, is_staff_member, objects_visible_to
 from apps.core.roles import ADMIN, SALES, SUPPORT
 from apps.core.search import text_search
 
@@ -31,13 +31,13 @@ def _items() -> QuerySet[RFQItem]:
     return RFQItem.objects.select_related("product").order_by("position", "created_at")
 
 
-def rfqs_visible(*, user) -> QuerySet[RFQ]:
+def rfqs_visible(*, user: AnyUser | None) -> QuerySet[RFQ]:
     """The RFQs ``user`` may see (no joins, no ordering): staff with the model-wide permission
     all, a sales user the ones assigned to them, a customer their own."""
     return _visible(user=user)
 
 
-def _visible(*, user) -> QuerySet[RFQ]:
+def _visible(*, user: AnyUser | None) -> QuerySet[RFQ]:
     qs = RFQ.objects.all()
     if not user or not user.is_authenticated:
         return qs.none()
@@ -46,7 +46,7 @@ def _visible(*, user) -> QuerySet[RFQ]:
     return qs.filter(customer=user)
 
 
-def _quote_count(user):
+def _quote_count(user: AnyUser) -> Coalesce:
     """The number of quotes of the RFQ that ``user`` may see (customers: sent ones only)."""
     quotes = Quote.objects.filter(rfq=OuterRef("pk"))
     if not is_staff_member(user):
@@ -57,7 +57,7 @@ def _quote_count(user):
     return Coalesce(Subquery(quote_count, output_field=IntegerField()), 0)
 
 
-def rfq_list(*, user) -> QuerySet[RFQ]:
+def rfq_list(*, user: AnyUser) -> QuerySet[RFQ]:
     """The RFQs ``user`` may see, newest first, with what the list shows: a fixed number of
     queries whatever the page size."""
     return (
@@ -69,7 +69,7 @@ def rfq_list(*, user) -> QuerySet[RFQ]:
     )
 
 
-def _quotes_for(user) -> QuerySet[Quote]:
+def _quotes_for(user: AnyUser) -> QuerySet[Quote]:
     qs = Quote.objects.prefetch_related(
         Prefetch("lines", queryset=QuoteLine.objects.order_by("position", "created_at"))
     ).select_related("order", "created_by")
@@ -78,7 +78,7 @@ def _quotes_for(user) -> QuerySet[Quote]:
     return qs.order_by("-version")
 
 
-def rfq_for_caller(*, user, rfq_id: UUID | str) -> RFQ | None:
+def rfq_for_caller(*, user: AnyUser, rfq_id: UUID | str) -> RFQ | None:
     """One RFQ with items, quotes (customers: sent ones only) and history, or None if the caller
     may not see it."""
     return (
@@ -100,7 +100,7 @@ def quote_of_rfq(*, rfq: RFQ, quote_id: UUID | str) -> Quote | None:
     return Quote.objects.select_related("rfq").filter(rfq=rfq, pk=quote_id).first()
 
 
-def quote_for_customer(*, user, quote_id: UUID | str, token: str | None) -> Quote | None:
+def quote_for_customer(*, user: AnyUser | None, quote_id: UUID | str, token: str | None) -> Quote | None:
     """The quote, for its customer (the RFQ's account) or anyone holding its token; drafts are
     never shown. None (→ 404) for anyone else, including a wrong token."""
     quote = (
@@ -118,7 +118,7 @@ def quote_for_customer(*, user, quote_id: UUID | str, token: str | None) -> Quot
     return None
 
 
-def rfq_personal_data(*, user) -> QuerySet[RFQ]:
+def rfq_personal_data(*, user: User) -> QuerySet[RFQ]:
     """The RFQs holding the user's personal data: theirs by account, or sent with their email."""
     return (
         RFQ.objects.filter(Q(customer=user) | Q(email__iexact=user.email))
@@ -143,11 +143,11 @@ RFQ_VECTOR = (
 SEARCH_ROLES = (SALES, SUPPORT, ADMIN)
 
 
-def may_search(user) -> bool:
+def may_search(*, user: AnyUser) -> bool:
     return has_role(user, *SEARCH_ROLES)
 
 
-def rfq_search(*, q: str, user, limit: int = 10) -> tuple[int, list[dict]]:
+def rfq_search(*, q: str, user: AnyUser, limit: int = 10) -> tuple[int, list[dict]]:
     """RFQs ``user`` may see that match ``q``, best first: (total, top ``limit``). PostgreSQL:
     the GIN-indexed weighted tsvector with prefix matching; elsewhere every word as a substring
     of the number, name, company, email or requirements, newest first."""

@@ -7,9 +7,4 @@ class TrackingConfig(AppConfig):
     verbose_name = "Tracking"
 
     def ready(self):
-        from . import (
-            hooks,  # noqa: F401  (the workflow's side effects register themselves)
-            receivers,
-        )
-
-        receivers.connect()  # orders' payment events for service jobs
+        from . import hooks  # noqa: F401  (the workflow's side effects register themselves)

@@ -5,7 +5,7 @@
   outbox emails of each inquiry are queued to a dedicated Redis database with no worker
   (flushed afterwards), as in production, instead of being sent inside the request.
 - Staff ``GET /api/v1/inquiries?page_size=20`` as a plain sales user who sees only the ~300
-  inquiries assigned to them (object permissions) among 100,000+ (16 connections).
+  inquiries assigned to them (a filter on the assignee) among 100,000+ (16 connections).
 - Rescoring the 100,000 open inquiries after a rule change: the service run directly in a
   subprocess (seconds, and the peak memory of that process from /proc/self/status VmHWM).
 - Outbox throughput: N pending emails sent by one real Celery worker process (solo pool)

@@ -386,12 +386,12 @@ def _load_orders(cursor, *, orders: int, lines: int, days: int, prefix: str) -> 
     cursor.execute(
         """
         INSERT INTO orders_payment (
-            id, created_at, updated_at, order_id, job_id, provider, reference, client_secret,
-            amount, currency, status, amount_captured, amount_refunded, review_reason, succeeded_at,
-            provider_refunds
+            id, created_at, updated_at, order_id, subject_type, subject_id, provider, reference,
+            client_secret, amount, currency, status, amount_captured, amount_refunded, review_reason,
+            succeeded_at, provider_refunds
         )
         SELECT gen_random_uuid(), o.created_at + interval '1 minute', o.created_at + interval '3 minutes',
-               o.id, NULL, CASE WHEN o.currency = 'USD' THEN 'stripe' ELSE 'paystack' END,
+               o.id, '', NULL, CASE WHEN o.currency = 'USD' THEN 'stripe' ELSE 'paystack' END,
                CASE WHEN o.currency = 'USD' THEN 'pi_bench_' ELSE 'FD-bench-' END || o.sequence,
                '', o.total, o.currency,
                CASE WHEN o.status = 'refunded' THEN 'refunded' ELSE 'succeeded' END,
@@ -502,9 +502,9 @@ def seed_leads(
     """20 active scoring rules of every type, ``inquiries`` open inquiries (new or in progress)
     plus ``closed`` resolved/closed ones, all scored with those rules, in bulk; and a plain sales
     user (bench-sales@example.com, ``password``) with ``assigned`` inquiries assigned through
-    the real assignment service (so the object permissions exist exactly as in production),
-    next to ``other_sales`` sales users holding larger shares. For a fresh benchmark database:
-    nothing happens when the bench sales user exists."""
+    the real assignment service (exactly as in production), next to ``other_sales`` sales
+    users holding larger shares. For a fresh benchmark database: nothing happens when the bench
+    sales user exists."""
     opts = {
         "password": password,
         "inquiries": inquiries,
@@ -612,22 +612,18 @@ def _leads_assign(rng: random.Random, open_pks: list, opts) -> None:
     size = min(opts["other_assigned"], (len(open_pks) - assigned) // 4 // max(1, opts["other_sales"]))
     picked = rng.sample(open_pks, assigned + opts["other_sales"] * size)
     mine, others = picked[:assigned], picked[assigned:]
-    # The bench user's share: one by one through the assignment service (lock, object
-    # permissions, activity log), exactly as a manager assigning them would.
+    # The bench user's share: one by one through the assignment service (lock, activity
+    # log), exactly as a manager assigning them would.
     for inquiry in Inquiry.objects.filter(pk__in=mine):
         inquiry_services.inquiry_assign(inquiry=inquiry, assignee=user, actor=None)
-    # Colleagues hold larger shares (so the permission table is not the bench user's
-    # alone): assigned in bulk with the service's bulk grant.
+    # Colleagues hold larger shares (so the assignee index is not the bench user's alone):
+    # assigned in bulk.
     for i in range(opts["other_sales"]):
         colleague = user_create(
             email=f"bench-sales-{i + 1}@example.com", full_name=f"Bench Sales {i + 1}", roles=[SALES]
         )
         share = others[i * size : (i + 1) * size]
-        with transaction.atomic():
-            Inquiry.objects.filter(pk__in=share).update(assigned_to=colleague)
-            inquiry_services.permissions_grant(
-                user=colleague, inquiries=list(Inquiry.objects.filter(pk__in=share))
-            )
+        Inquiry.objects.filter(pk__in=share).update(assigned_to=colleague)
 
 
 # --- Command line -------------------------------------------------------------------------------

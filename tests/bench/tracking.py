@@ -16,7 +16,7 @@
   registered before the service's publish) to its frame read by each client. Also: the time
   to connect every client, the worker's resident memory, and the PostgreSQL and Redis
   connections held while the streams are open and after they close.
-- Matching (``apps.tracking.matching.match_candidates``) over 10,000 seeded resources, timed
+- Matching (``apps.jobs.matching.match_candidates``) over 10,000 seeded resources, timed
   in this process against the bench database, for ~200 random jobs; skipped (and said so)
   while that module does not exist.
 
@@ -561,7 +561,7 @@ def server_errors(log_path: Path) -> dict[str, int]:
 
 
 def matching_available() -> bool:
-    return (ROOT / "apps" / "tracking" / "matching.py").exists()
+    return (ROOT / "apps" / "jobs" / "matching.py").exists()
 
 
 def seed_resources(*, count: int, rng: random.Random) -> dict:
@@ -573,7 +573,7 @@ def seed_resources(*, count: int, rng: random.Random) -> dict:
     from django.db import transaction
 
     from apps.accounts.models import User
-    from apps.tracking.models import Job, Resource, ResourceBlock, ServiceProvider, ServiceType
+    from apps.jobs.models import Job, Resource, ResourceBlock, ServiceProvider, ServiceType
 
     started = time.perf_counter()
     today = date.today()
@@ -660,7 +660,7 @@ def _job(customer, service_type, rng: random.Random, index: int, *, status=None,
     at that resource's base, assigned to it (status ACCEPTED: it is booked that day)."""
     from django.utils import timezone
 
-    from apps.tracking.models import Job
+    from apps.jobs.models import Job
 
     size = Decimal(rng.randrange(1, 40))
     lat = resource.base_lat if resource else Decimal(f"{rng.uniform(*REGION['lat']):.6f}")
@@ -685,7 +685,7 @@ def _job(customer, service_type, rng: random.Random, index: int, *, status=None,
 def make_jobs(count: int, rng: random.Random) -> list:
     """``count`` new jobs (SENT) of one bench customer at random sites of REGION, saved (as
     matching sees them in production), for the next 60 days."""
-    from apps.tracking.models import Job, ServiceType
+    from apps.jobs.models import Job, ServiceType
 
     customer = _customer()
     types = list(ServiceType.objects.filter(code__in=[c for c, _, _ in SERVICE_TYPES]))
@@ -701,7 +701,7 @@ def run_matching(*, resources: int, jobs: int, rng: random.Random) -> dict:
 
     seeded = seed_resources(count=resources, rng=rng)
     vacuum()
-    from apps.tracking.matching import match_candidates
+    from apps.jobs.matching import match_candidates
 
     sample = make_jobs(jobs, rng)
     match_candidates(sample[0], limit=10)  # warm-up: imports, plans

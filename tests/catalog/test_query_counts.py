@@ -3,9 +3,11 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.catalog import selectors
 from apps.catalog.models import Category, Price, Product, ProductImage, Variant
 
 from .factories import MediaFileFactory
@@ -85,3 +87,20 @@ def test_category_tree_queries_do_not_grow_with_page_size(api_client, big_catalo
     counts = _counts(api_client, "/api/v1/categories", settings)
     assert len(set(counts.values())) == 1, f"queries per page size: {counts}"
     assert counts[1] <= 2, f"queries per page size: {counts}"
+
+
+def test_the_portable_reads_take_four_queries_whatever_the_page_size(big_catalog, django_assert_num_queries):
+    """The ORM path (SQLite's, and the reference of the PostgreSQL statements): the count, the
+    page's rows, their variants with prices, their images; a product page: its row, variants
+    with prices, images, documents."""
+    anonymous = AnonymousUser()
+    selectors.product_page_portable(user=anonymous, currency=None, ordering="position", offset=0, limit=1)
+    for limit in SIZES:
+        with django_assert_num_queries(4):
+            page = selectors.product_page_portable(
+                user=anonymous, currency="NGN", ordering="price", offset=0, limit=limit
+            )
+        assert len(page.cards) == limit and all(len(c["variants"]) == 2 for c in page.cards)
+    with django_assert_num_queries(4):
+        detail = selectors.product_detail_portable(user=anonymous, slug="product-007", currency="USD")
+    assert detail["variants"][0]["price"]["amount"] == "114.00"

@@ -13,13 +13,15 @@ from django.core.management import call_command
 
 from apps.cms.models import NewsArticle
 from apps.inventory.selectors import ledger_differences
+from apps.jobs.models import Job, JobOffer
+from apps.jobs.workflows import JOB
 from apps.leads.models import Inquiry
 from apps.orders import workflows as order_workflows
 from apps.orders.models import Order, Payment, Refund
 from apps.rfq import workflows as rfq_workflows
 from apps.rfq.models import RFQ, Quote
-from apps.tracking.models import Job, JobOffer, Shipment
-from apps.tracking.workflows import JOB, REPEATABLE, SHIPMENT
+from apps.tracking.models import Shipment
+from apps.tracking.workflows import REPEATABLE, SHIPMENT
 
 pytestmark = pytest.mark.django_db
 

@@ -61,16 +61,16 @@ def test_scoring_rules_and_role_emails_follow_their_writes(make_user):
     rule.save()
     assert rules.active_rules() == []
 
-    assert accounts.role_emails("sales") == []
+    assert accounts.role_emails(role="sales") == []
     user = make_user("sales", email="rep@example.com")
-    assert accounts.role_emails("sales") == ["rep@example.com"]
+    assert accounts.role_emails(role="sales") == ["rep@example.com"]
     user.groups.clear()
-    assert accounts.role_emails("sales") == []
+    assert accounts.role_emails(role="sales") == []
     user.groups.add(Group.objects.get(name="sales"))
-    assert accounts.role_emails("sales") == ["rep@example.com"]
+    assert accounts.role_emails(role="sales") == ["rep@example.com"]
     user.is_active = False
     user.save()
-    assert accounts.role_emails("sales") == []
+    assert accounts.role_emails(role="sales") == []
 
 
 # --- One read per request ------------------------------------------------------------------------

@@ -137,8 +137,8 @@ def test_a_duplicate_task_finds_nothing_to_claim_and_sends_nothing(run_on_commit
 
 def test_a_row_being_sent_cannot_be_claimed_again():
     message = EmailMessageFactory()
-    assert delivery.claim(EmailMessage, message.pk) is True
-    assert delivery.claim(EmailMessage, message.pk) is False
+    assert delivery.claim(model=EmailMessage, pk=message.pk) is True
+    assert delivery.claim(model=EmailMessage, pk=message.pk) is False
     assert outbox.email_send(message_id=message.pk) == "skipped"
     assert mail.outbox == []
     message.refresh_from_db()
@@ -204,9 +204,9 @@ def test_a_retry_waits_with_backoff_and_jitter(settings, monkeypatch):
     assert message.status == Status.PENDING and message.attempts == 1 and "503" in message.error_message
     assert 30 <= scheduled[0] <= 60
     assert before + timedelta(seconds=29) <= message.next_attempt_at <= timezone.now() + timedelta(seconds=61)
-    delays = [delivery.backoff_seconds(n) for n in range(1, 8) for _ in range(20)]
+    delays = [delivery.backoff_seconds(attempt=n) for n in range(1, 8) for _ in range(20)]
     assert min(delays) >= 30 and max(delays) <= 600
-    assert all(300 <= delivery.backoff_seconds(8) <= 600 for _ in range(20))  # capped
+    assert all(300 <= delivery.backoff_seconds(attempt=8) <= 600 for _ in range(20))  # capped
 
 
 # --- The sweeper -------------------------------------------------------------------------------

@@ -57,6 +57,6 @@ def test_two_sweepers_at_once_enqueue_each_lost_row_once(settings):
     lost = timezone.now() - timedelta(minutes=10)
     rows = [EmailMessageFactory(next_attempt_at=lost) for _ in range(60)]
     task = RecordingTask()
-    results = together(2, lambda i: delivery.sweep(EmailMessage, task, max_attempts=5))
+    results = together(2, lambda i: delivery.sweep(model=EmailMessage, task=task, max_attempts=5))
     assert sum(r.requeued for r in results) == 60
     assert sorted(task.ids) == sorted(str(r.pk) for r in rows)  # every row, none twice

@@ -65,11 +65,20 @@ def test_demo_orders_never_depend_on_or_reach_a_real_payment_provider(settings, 
     settings.STRIPE_API_BASE = settings.PAYSTACK_API_BASE = "http://127.0.0.1:9"
     for name, value in keys.items():
         setattr(settings, name, value)
+    from apps.jobs import demo as jobs_demo
     from apps.rfq import demo as rfq_demo
     from apps.tracking import demo as tracking_demo
 
-    for module in (accounts_demo, catalog_demo, inventory_demo, orders_demo, tracking_demo, rfq_demo):
+    for module in (
+        accounts_demo,
+        catalog_demo,
+        inventory_demo,
+        orders_demo,
+        tracking_demo,
+        jobs_demo,
+        rfq_demo,
+    ):
         module.seed()
     assert Order.objects.count() == 15  # the orders demo's 14 and the accepted quote's
-    assert Payment.objects.filter(job__isnull=False).exists()  # the completed jobs' payments
+    assert Payment.objects.filter(subject_type="jobs.job").exists()  # the completed jobs' payments
     assert set(Payment.objects.values_list("provider", flat=True)) == {"offline"}

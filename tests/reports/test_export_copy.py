@@ -173,7 +173,7 @@ def test_a_report_writes_its_progress_while_the_database_streams_the_rows(
 
     def generate():
         try:
-            outcome.append(services.report_generate(report.pk))
+            outcome.append(services.report_generate(report_id=report.pk))
         finally:
             for opened in (connection, *reader):  # this thread's connections
                 opened.close()

@@ -140,13 +140,13 @@ def test_a_worker_killed_mid_way_never_leaves_the_report_done(auth_client, monke
 
     monkeypatch.setattr(services, "dataset_csv", dying)
     with pytest.raises(WorkerKilled):
-        services.report_generate(report.pk)
+        services.report_generate(report_id=report.pk)
     report.refresh_from_db()
     assert report.status == "running" and report.file == "" and report.attempts == 1
     assert admin.get(f"/api/v1/reports/{report.pk}").json()["download_url"] is None
     # The task is delivered again (late acks): from scratch, complete.
     monkeypatch.setattr(services, "dataset_csv", real_csv)
-    assert services.report_generate(report.pk) == "done: 3 rows"
+    assert services.report_generate(report_id=report.pk) == "done: 3 rows"
     report.refresh_from_db()
     assert (report.status, report.rows, report.attempts) == ("done", 3, 2)
     assert report.file.endswith("_2.csv")
@@ -164,7 +164,7 @@ def test_an_error_fails_the_report_and_the_sweeper_requeues_or_gives_up(
         yield  # pragma: no cover
 
     monkeypatch.setattr(services, "dataset_csv", broken)
-    assert services.report_generate(report.pk) == "failed"
+    assert services.report_generate(report_id=report.pk) == "failed"
     report.refresh_from_db()
     assert report.status == "failed" and "disk full" in report.error and report.file == ""
     # A silent running report: re-queued; past the maximum attempts: failed.

@@ -72,7 +72,7 @@ def test_the_hold_is_capped_by_rfq_accepted_order_hold_days(settings, stock):
 def test_a_quote_accepted_on_its_last_day_still_gets_a_checkouts_hold(settings, stock):
     quote = sent_quote(rfq_make(skus=("ACC-1",)))
     now = datetime.combine(quote.valid_until, time(23, 55), tzinfo=UTC)
-    hold = quotes.accepted_order_hold_until(quote, now=now)
+    hold = quotes.accepted_order_hold_until(quote=quote, now=now)
     assert hold == now + timedelta(minutes=settings.ORDER_RESERVATION_MINUTES)
 
 

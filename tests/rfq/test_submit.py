@@ -180,7 +180,7 @@ def test_an_inquiry_conversion_may_have_no_items_and_keeps_the_inquiry_id(make_u
     assert rfq.inquiry_id == inquiry_id and rfq.items.count() == 0 and rfq.email == "lead@example.com"
     assert rfq.history.get().reason == "converted from an inquiry"
     assert rfq.assigned_to == actor and actor.has_perm("rfq.view_rfq", rfq)
-    assert rfq_api.rfq_for_inquiry(inquiry_id) == rfq
+    assert rfq_api.rfq_for_inquiry(inquiry_id=inquiry_id) == rfq
     with pytest.raises(ValidationError) as caught:
         rfq_api.rfq_create(full_name="X", email="x@example.com", items=[])
     assert caught.value.message_dict == {"items": ["Add at least one item."]}

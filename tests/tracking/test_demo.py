@@ -1,7 +1,6 @@
 """Demo tracking: carriers, a shipment with carrier events for Amaka's shipped order, her paid
 order shipped in part, Jordan's paid orders shipped to every end of the shipment workflow (the
-carriers' scans through their signed webhooks); jobs in every state of the job workflow;
-seeding twice changes nothing."""
+carriers' scans through their signed webhooks); seeding twice changes nothing."""
 
 import pytest
 
@@ -51,44 +50,3 @@ def test_demo_shipments_seeded_once(api_client):
 
     kinds = [entry["kind"] for entry in order_timeline(shipped.order)["timeline"]]
     assert kinds == sorted(kinds, key=lambda kind: kind != "order")  # every order step first
-
-
-def test_demo_jobs_seeded_once_in_every_state():
-    from apps.tracking.models import Job, JobOffer, Resource, ServiceProvider
-    from apps.tracking.workflows import JOB
-
-    for module in (accounts_demo, catalog_demo, inventory_demo, orders_demo, tracking_demo):
-        module.seed()
-    assert ServiceProvider.objects.count() == 2
-    assert all(p.resources.exists() for p in ServiceProvider.objects.all())
-    assert Resource.objects.filter(blocks__isnull=False).exists()  # an availability calendar
-    states = sorted(Job.objects.values_list("service_type__code", "status"))
-    assert states == sorted(
-        [
-            ("ploughing", "RECEIVED"),
-            ("harrowing", "ACCEPTED"),
-            ("haulage", "IN_PROGRESS"),
-            ("planting", "COMPLETED"),
-            ("spraying", "CANCELLED"),
-            ("ploughing", "SENT"),
-            ("planting", "EN_ROUTE"),
-            ("ploughing", "ARRIVED"),
-            ("haulage", "WORK_STARTED"),
-        ]
-    )
-    assert Job.objects.filter(status="ACCEPTED").values_list("provider__business_name", flat=True).get() == (
-        "Plateau Tractor Hire"
-    )
-    completed = Job.objects.get(status="COMPLETED")
-    assert completed.paid_at is not None and completed.payments.get().status == "succeeded"
-    # The first offer went unanswered and expired, the next was declined: no one left, staff alerted.
-    waiting = Job.objects.get(status="SENT")
-    assert list(waiting.offers.order_by("rank").values_list("status", flat=True)) == ["expired", "declined"]
-    assert waiting.needs_attention and waiting.provider_id is None
-    assert set(JobOffer.objects.values_list("status", flat=True)) == set(JobOffer.Status.values)
-    for job in Job.objects.all():  # every history walks the workflow, one step at a time
-        steps = list(job.events.values_list("from_status", "to_status"))
-        assert steps[0] == ("", "SENT") and steps[-1][1] == job.status
-        assert all((a, b) in JOB.pairs() for a, b in steps[1:])
-    tracking_demo.seed()
-    assert Job.objects.count() == 9 and Resource.objects.count() == 5

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
-def normalize_tags(tags: Iterable[object] | None) -> list[str]:
+def normalize_tags(*, tags: Iterable[object] | None) -> list[str]:
     """Tags are stored normalised (trimmed, lower case, single spaces, no duplicates), so the
     tag filter can match them exactly."""
     out: list[str] = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -18,6 +19,13 @@ from .. import storage as media_storage
 from .. import uploads
 from ..models import MediaFile, media_key
 from .common import normalize_tags
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from django.db.models import Model
+
+    from apps.accounts.api import AnyUser
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +46,11 @@ class Upload:
 def _meta(data: dict | None) -> dict:
     meta = {k: v for k, v in (data or {}).items() if k in MEDIA_META_FIELDS}
     if "tags" in meta:
-        meta["tags"] = normalize_tags(meta["tags"])
+        meta["tags"] = normalize_tags(tags=meta["tags"])
     return meta
 
 
-def media_upload(*, files: list, data: dict | None = None, actor=None) -> list[MediaFile]:
+def media_upload(*, files: list, data: dict | None = None, actor: AnyUser | None = None) -> list[MediaFile]:
     """Validate every file first (size, sniffed type, image limits), then store them all in
     one transaction. One bad file: nothing is stored; a failure while storing removes the
     objects already written, so storage keeps no orphans."""
@@ -94,14 +102,14 @@ def _user(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def media_describe_users(objects) -> str:
+def media_describe_users(*, objects: Iterable[Model]) -> str:
     """'product image 'Tractor X image 1', news article 'Harvest season'' for a set of
     model instances (the protected objects of a ProtectedError)."""
     parts = sorted({f"{obj._meta.verbose_name} '{obj}'" for obj in objects})
     return ", ".join(parts)
 
 
-def media_delete(*, media: MediaFile, actor=None) -> None:
+def media_delete(*, media: MediaFile, actor: AnyUser | None = None) -> None:
     """Delete the row and, once the transaction commits, the stored object. Media still used
     (a PROTECT foreign key from products, documents, articles, SEO images) → 409
     ``media_in_use`` naming the users."""
@@ -113,7 +121,7 @@ def media_delete(*, media: MediaFile, actor=None) -> None:
             with transaction.atomic():
                 media.delete()
         except ProtectedError as exc:
-            users = media_describe_users(exc.protected_objects)
+            users = media_describe_users(objects=exc.protected_objects)
             raise Conflict(
                 f"The file '{media.file_name}' is in use and cannot be deleted. Used by: {users}.",
                 code="media_in_use",
@@ -130,17 +138,17 @@ def media_delete(*, media: MediaFile, actor=None) -> None:
 MEDIA_RESTRICTIONS: list[Callable[[MediaFile], list[str]]] = []
 
 
-def media_restriction_register(restricted_by: Callable[[MediaFile], list[str]]) -> None:
+def media_restriction_register(*, restricted_by: Callable[[MediaFile], list[str]]) -> None:
     MEDIA_RESTRICTIONS.append(restricted_by)
 
 
-def media_restricted_by(media: MediaFile) -> list[str]:
+def media_restricted_by(*, media: MediaFile) -> list[str]:
     return [name for restricted_by in MEDIA_RESTRICTIONS for name in restricted_by(media)]
 
 
-def media_check_publishable(media: MediaFile) -> None:
+def media_check_publishable(*, media: MediaFile) -> None:
     """409 ``media_restricted`` naming who keeps the (private) file private, if anyone does."""
-    if not media.is_public and (users := media_restricted_by(media)):
+    if not media.is_public and (users := media_restricted_by(media=media)):
         raise Conflict(
             f"The file '{media.file_name}' stays private: it is the file of {', '.join(users)}, "
             "which not everyone may read. Make those public first, or upload another file.",
@@ -150,12 +158,12 @@ def media_check_publishable(media: MediaFile) -> None:
 
 
 @transaction.atomic
-def media_update(*, media: MediaFile, data: dict, actor=None) -> MediaFile:
+def media_update(*, media: MediaFile, data: dict, actor: AnyUser | None = None) -> MediaFile:
     """Change a file's description, tags or visibility. A file that another app keeps private
     (``media_restriction_register``) stays private: 409 ``media_restricted`` naming who."""
     media = MediaFile.objects.select_for_update().get(pk=media.pk)
     if data.get("is_public"):
-        media_check_publishable(media)
+        media_check_publishable(media=media)
     before = snapshot(media)
     media, updated = model_update(instance=media, fields=MEDIA_META_FIELDS, data=_meta(data))
     if updated:
@@ -165,7 +173,7 @@ def media_update(*, media: MediaFile, data: dict, actor=None) -> MediaFile:
 
 @transaction.atomic
 def media_presign(
-    *, file_name: str, content_type: str, size: int, data: dict | None = None, actor=None
+    *, file_name: str, content_type: str, size: int, data: dict | None = None, actor: AnyUser | None = None
 ) -> tuple[MediaFile, dict]:
     """Reserve a key and a pending row; answer the presigned POST for the client to upload
     the file straight to S3. The key's extension comes from the declared type (on the
@@ -190,7 +198,7 @@ def media_presign(
     return media, post
 
 
-def media_complete(*, media: MediaFile, actor=None) -> MediaFile:
+def media_complete(*, media: MediaFile, actor: AnyUser | None = None) -> MediaFile:
     """A presigned upload arrived: check the object exists with the declared size, validate
     the stored file as a direct upload is (sniffed type, no markup, image limits) and require
     the sniffed type to be the declared one (the key's extension and the object's headers come
@@ -249,7 +257,7 @@ def _media_reject(*, media: MediaFile, actor) -> None:
         transaction.on_commit(lambda: media_storage.delete_quietly([name]))
 
 
-def media_make_private(*, media: MediaFile, actor=None) -> MediaFile:
+def media_make_private(*, media: MediaFile, actor: AnyUser | None = None) -> MediaFile:
     """Make a file private (signed, expiring URLs only; the public media view refuses it), e.g.
     because a document that is not public uses it."""
     if not media.is_public:

@@ -4,6 +4,7 @@ the view counter. Markdown is rendered to sanitised HTML here, never in ``save()
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -17,6 +18,9 @@ from apps.core.services import model_update, unique_slug
 from ..markdown import render_markdown
 from ..models import NewsArticle
 from .common import normalize_tags
+
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser
 
 Status = NewsArticle.Status
 
@@ -60,7 +64,7 @@ def _apply_status_rules(article: NewsArticle, *, now) -> None:
 def _clean_data(data: dict) -> dict:
     data = {k: v for k, v in data.items() if k in NEWS_FIELDS}
     if "tags" in data:
-        data["tags"] = normalize_tags(data["tags"])
+        data["tags"] = normalize_tags(tags=data["tags"])
     for key in ("summary", "content", "seo_title", "seo_description"):
         if key in data and data[key] is None:
             data[key] = ""
@@ -70,7 +74,7 @@ def _clean_data(data: dict) -> dict:
 def _save_with_unique_slug(article: NewsArticle) -> None:
     """Insert with a free slug; a concurrent insert of the same slug retries with the next."""
     for attempt in range(SLUG_ATTEMPTS):
-        article.slug = unique_slug(NewsArticle, article.title, max_length=220)
+        article.slug = unique_slug(model=NewsArticle, base=article.title, max_length=220)
         try:
             with transaction.atomic():
                 article.save(force_insert=True)
@@ -81,12 +85,12 @@ def _save_with_unique_slug(article: NewsArticle) -> None:
 
 
 @transaction.atomic
-def news_create(*, data: dict, actor=None) -> NewsArticle:
+def news_create(*, data: dict, actor: AnyUser | None = None) -> NewsArticle:
     now = timezone.now()
     data = _clean_data(data)
     article = NewsArticle(**data)
     article.status = article.status or Status.DRAFT
-    if actor is not None and getattr(actor, "is_authenticated", False):
+    if actor is not None and actor.is_authenticated:
         article.author = actor
     _apply_status_rules(article, now=now)
     article.content_html = render_markdown(article.content)
@@ -97,7 +101,7 @@ def news_create(*, data: dict, actor=None) -> NewsArticle:
 
 
 @transaction.atomic
-def news_update(*, article: NewsArticle, data: dict, actor=None) -> NewsArticle:
+def news_update(*, article: NewsArticle, data: dict, actor: AnyUser | None = None) -> NewsArticle:
     """Partial update; the slug stays (links keep working) unless ``regenerate_slug``."""
     now = timezone.now()
     article = NewsArticle.objects.select_for_update().get(pk=article.pk)
@@ -134,17 +138,17 @@ def _set_status(*, article: NewsArticle, status: str, action: str, actor) -> New
     return article
 
 
-def news_publish(*, article: NewsArticle, actor=None) -> NewsArticle:
+def news_publish(*, article: NewsArticle, actor: AnyUser | None = None) -> NewsArticle:
     """Publish now (published_at = now unless it was published before)."""
     return _set_status(article=article, status=Status.PUBLISHED, action="news.publish", actor=actor)
 
 
-def news_unpublish(*, article: NewsArticle, actor=None) -> NewsArticle:
+def news_unpublish(*, article: NewsArticle, actor: AnyUser | None = None) -> NewsArticle:
     """Back to draft: the public no longer sees it."""
     return _set_status(article=article, status=Status.DRAFT, action="news.unpublish", actor=actor)
 
 
-def news_archive(*, article: NewsArticle, actor=None) -> NewsArticle:
+def news_archive(*, article: NewsArticle, actor: AnyUser | None = None) -> NewsArticle:
     """DELETE /news/{slug}: articles are archived, never deleted."""
     return _set_status(article=article, status=Status.ARCHIVED, action="news.archive", actor=actor)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 
 from apps.core.activity import activity_record, snapshot
@@ -10,14 +12,17 @@ from apps.core.services import model_update, unique_slug
 from ..markdown import render_markdown
 from ..models import Page
 
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser
+
 PAGE_FIELDS = ["slug", "title", "content", "is_published", "seo_title", "seo_description", "og_image"]
 
 
 @transaction.atomic
-def page_create(*, data: dict, actor=None) -> Page:
+def page_create(*, data: dict, actor: AnyUser | None = None) -> Page:
     data = {k: v for k, v in data.items() if k in PAGE_FIELDS}
     page = Page(**data)
-    page.slug = page.slug or unique_slug(Page, page.title, max_length=220)
+    page.slug = page.slug or unique_slug(model=Page, base=page.title, max_length=220)
     page.content_html = render_markdown(page.content)
     page.full_clean()
     page.save(force_insert=True)
@@ -26,7 +31,7 @@ def page_create(*, data: dict, actor=None) -> Page:
 
 
 @transaction.atomic
-def page_update(*, page: Page, data: dict, actor=None) -> Page:
+def page_update(*, page: Page, data: dict, actor: AnyUser | None = None) -> Page:
     page = Page.objects.select_for_update().get(pk=page.pk)
     before = snapshot(page)
     data = {k: v for k, v in data.items() if k in PAGE_FIELDS}

@@ -29,7 +29,7 @@ from apps.core.services import enqueue_on_commit
 from ..models import ImportJob, Inquiry
 from ..selectors import inquiries_visible
 from .contacts_csv import CsvFile, ImportFileError, ImportTooLarge, Row, csv_parse, row_validate
-from .inquiries import permissions_grant, sees_all_inquiries
+from .inquiries import sees_all_inquiries
 from .rules import active_rules, inquiry_score_apply
 
 __all__ = [
@@ -207,8 +207,6 @@ def _apply(*, targets: list[Target], actor, sees_all: bool, job: ImportJob | Non
             [*CONTACT_FIELDS, "metadata", "lead_score", "matched_rules", "import_job", "updated_at"],
             batch_size=500,
         )
-    if new and not sees_all:
-        permissions_grant(user=actor, inquiries=new)
 
 
 # --- Entry points -------------------------------------------------------------------------------
@@ -325,7 +323,7 @@ def import_job_enqueue(
         },
         only_changes=False,
     )
-    enqueue_on_commit(run_contact_import, str(job.pk))
+    enqueue_on_commit(task=run_contact_import, args=[str(job.pk)])
     return job
 
 

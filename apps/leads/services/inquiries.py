@@ -1,6 +1,6 @@
 """Inquiry writes: the public submission (scored, optionally auto-assigned, confirmation and
 sales alert queued in the same transaction), staff updates through the state machine,
-assignment with object permissions, soft delete, and conversion into a customer (+ RFQ)."""
+assignment, soft delete, and conversion into a customer (+ RFQ)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ from .rules import active_rules, inquiry_score_apply
 
 logger = logging.getLogger(__name__)
 
-ASSIGNEE_PERMS = ("leads.view_inquiry", "leads.change_inquiry")
 SUBMIT_FIELDS = (
     "inquiry_type", "full_name", "email", "phone", "company", "country", "message", "source", "metadata",
 )  # fmt: skip
@@ -42,8 +41,8 @@ def normalize_email(email: str) -> str:
 
 
 def sees_all_inquiries(user) -> bool:
-    """Whether ``user`` sees every inquiry (model-wide leads.view_inquiry), as objects_visible_to
-    decides; None (the system) does."""
+    """Whether ``user`` sees every inquiry (model-wide leads.view_inquiry), as
+    ``selectors.inquiries_visible`` decides; None (the system) does."""
     return user is None or user.is_superuser or user.has_perm("leads.view_inquiry")
 
 
@@ -62,30 +61,14 @@ def assignee_validate(user) -> None:
         raise ValidationError({"assigned_to": "Inquiries can be assigned to active sales users only."})
 
 
-def permissions_grant(*, user, inquiries) -> None:
-    """``user`` may view and change these inquiries (one inquiry or a list: bulk)."""
-    for perm in ASSIGNEE_PERMS:
-        accounts.object_permission_grant(user=user, perm=perm, obj=inquiries)
-
-
-def permissions_revoke(*, user, inquiry: Inquiry) -> None:
-    for perm in ASSIGNEE_PERMS:
-        accounts.object_permission_revoke(user=user, perm=perm, obj=inquiry)
-
-
 def _assign(inquiry: Inquiry, assignee) -> bool:
-    """Set ``assigned_to`` on a LOCKED inquiry and move the object permissions with it."""
+    """Set ``assigned_to`` on a LOCKED inquiry (what the assignee sees follows from it)."""
     if assignee is not None and inquiry.assigned_to_id == assignee.pk:
         return False
     if assignee is None and inquiry.assigned_to_id is None:
         return False
     assignee_validate(assignee)
-    previous = inquiry.assigned_to
-    if previous is not None:
-        permissions_revoke(user=previous, inquiry=inquiry)
     inquiry.assigned_to = assignee
-    if assignee is not None:
-        permissions_grant(user=assignee, inquiries=inquiry)
     return True
 
 
@@ -136,7 +119,7 @@ def _email_context(inquiry: Inquiry) -> dict:
 def _sales_recipients(inquiry: Inquiry) -> list[str]:
     """Who hears about an inquiry: its assignee, else every active sales user."""
     assignee = inquiry.assigned_to  # None without a query when unassigned
-    return [assignee.email] if assignee is not None else notifications.role_emails(SALES)
+    return [assignee.email] if assignee is not None else notifications.role_emails(role=SALES)
 
 
 def _sender_name(inquiry: Inquiry) -> str:
@@ -269,8 +252,6 @@ def inquiry_submit(
     assignee = next_round_robin_assignee() if auto_assign else None
     inquiry.assigned_to = assignee
     inquiry.save(force_insert=True)
-    if assignee is not None:
-        permissions_grant(user=assignee, inquiries=inquiry)
     _queue_emails(inquiry)
     if is_staff_user(actor):
         activity_record(actor=actor, action="create", entity=inquiry, after=snapshot(inquiry))
@@ -283,7 +264,7 @@ def inquiry_submit(
 @transaction.atomic
 def inquiry_update(*, inquiry: Inquiry, data: dict, actor) -> Inquiry:
     """PATCH by staff: ``status`` (through the state machine), ``assigned_to`` (a user or
-    None; object permissions follow), ``notes``."""
+    None), ``notes``."""
     inquiry = inquiry_lock(inquiry)
     before = snapshot(inquiry)
     fields = []

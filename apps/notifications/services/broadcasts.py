@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.conf import settings
@@ -30,6 +31,9 @@ from ..text import NUL_MESSAGE, has_nul
 from .outbox import address_of, email_create, email_send, suppressed_among
 from .rendering import email_render
 
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser
+
 logger = logging.getLogger(__name__)
 
 ALL_CUSTOMERS = "all_customers"
@@ -37,7 +41,7 @@ ROLE_PREFIX = "role:"
 OPEN_STATUSES = (EmailMessage.Status.PENDING, EmailMessage.Status.SENDING)
 
 
-def audience_validate(audience: str) -> str:
+def audience_validate(*, audience: str) -> str:
     audience = (audience or "").strip()
     if audience == ALL_CUSTOMERS:
         return audience
@@ -48,15 +52,15 @@ def audience_validate(audience: str) -> str:
     )
 
 
-def audience_emails(audience: str) -> list[str]:
+def audience_emails(*, audience: str) -> list[str]:
     """The audience's addresses now: active users of the role (customers for all_customers)."""
-    audience = audience_validate(audience)
+    audience = audience_validate(audience=audience)
     role = CUSTOMER if audience == ALL_CUSTOMERS else audience[len(ROLE_PREFIX) :]
-    return role_emails(role)
+    return role_emails(role=role)
 
 
 @transaction.atomic
-def broadcast_create(*, subject: str, body: str, audience: str, actor=None) -> Broadcast:
+def broadcast_create(*, subject: str, body: str, audience: str, actor: AnyUser | None = None) -> Broadcast:
     errors: dict[str, ValidationError | str | list[str]] = {}
     for name, value in (("subject", subject), ("body", body)):
         if has_nul(value):
@@ -67,7 +71,7 @@ def broadcast_create(*, subject: str, body: str, audience: str, actor=None) -> B
     if not (body or "").strip() and "body" not in errors:
         errors["body"] = "A body is required."
     try:
-        audience = audience_validate(audience)
+        audience = audience_validate(audience=audience)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
@@ -76,7 +80,7 @@ def broadcast_create(*, subject: str, body: str, audience: str, actor=None) -> B
         subject=subject[:200],
         body=body.strip(),
         audience=audience,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
     )
     activity_record(
         actor=actor,
@@ -87,7 +91,7 @@ def broadcast_create(*, subject: str, body: str, audience: str, actor=None) -> B
     )
     from ..tasks import start_broadcast
 
-    enqueue_on_commit(start_broadcast, str(broadcast.pk))
+    enqueue_on_commit(task=start_broadcast, args=[str(broadcast.pk)])
     return broadcast
 
 
@@ -97,7 +101,7 @@ def _enqueue_batches(broadcast_id, recipient_ids) -> int:
     size = max(1, settings.BROADCAST_BATCH_SIZE)
     ids = [str(pk) for pk in recipient_ids]
     for start in range(0, len(ids), size):
-        enqueue_on_commit(send_broadcast_batch, str(broadcast_id), ids[start : start + size])
+        enqueue_on_commit(task=send_broadcast_batch, args=[str(broadcast_id), ids[start : start + size]])
     return -(-len(ids) // size)
 
 
@@ -111,11 +115,11 @@ def broadcast_start(*, broadcast_id: UUID | str) -> int:
     ):
         return 0
     broadcast = Broadcast.objects.get(pk=broadcast_id)
-    emails = audience_emails(broadcast.audience)
-    suppressed = suppressed_among(emails)
+    emails = audience_emails(audience=broadcast.audience)
+    suppressed = suppressed_among(recipients=emails)
     rows = []
     for email in emails:
-        if address_of(email) in suppressed:
+        if address_of(recipient=email) in suppressed:
             continue
         try:
             validate_email(email)
@@ -206,7 +210,7 @@ def broadcast_batch_send(*, broadcast_id: UUID | str, recipient_ids: list[str]) 
     return dict(outcomes)
 
 
-def is_broadcast_message(message: EmailMessage) -> bool:
+def is_broadcast_message(*, message: EmailMessage) -> bool:
     return message.related_content_type_id == ContentType.objects.get_for_model(Broadcast).pk
 
 
@@ -249,7 +253,7 @@ def broadcasts_resume_stalled() -> int:
             ):
                 continue
             if status == Broadcast.Status.QUEUED:
-                enqueue_on_commit(start_broadcast, str(pk))
+                enqueue_on_commit(task=start_broadcast, args=[str(pk)])
                 resumed += 1
                 continue
             unsent = list(

@@ -26,6 +26,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.conf import settings
@@ -36,6 +37,10 @@ from django.utils import timezone
 from apps.core.services import enqueue_on_commit
 
 from ..models import EmailMessage, OutboxStatus, SmsMessage
+
+if TYPE_CHECKING:
+    from celery import Task
+    from celery.canvas import Signature
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +53,7 @@ PENDING, SENDING, SENT, FAILED = (
 ERROR_MAX_LENGTH = 2000
 
 
-def error_text(exc: BaseException) -> str:
+def error_text(*, exc: BaseException) -> str:
     try:
         detail = str(exc)
     except Exception:  # noqa: BLE001 - a broken __str__ must not hide the failure itself
@@ -56,7 +61,7 @@ def error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {detail}"[:ERROR_MAX_LENGTH]
 
 
-def backoff_seconds(attempt: int) -> int:
+def backoff_seconds(*, attempt: int) -> int:
     """Delay before attempt ``attempt + 1``: base * 2^(attempt-1), capped, with "equal jitter"
     (a random point in the upper half), so failed rows do not retry in lock step."""
     base = settings.EMAIL_RETRY_BACKOFF_SECONDS
@@ -66,7 +71,7 @@ def backoff_seconds(attempt: int) -> int:
 
 
 def claim(
-    model: type[EmailMessage] | type[SmsMessage], pk: UUID | str, *, retry_of: int | None = None
+    *, model: type[EmailMessage] | type[SmsMessage], pk: UUID | str, retry_of: int | None = None
 ) -> bool:
     """``pending -> sending`` and ``attempts + 1`` in one conditional UPDATE (autocommitted
     when called outside a transaction, as tasks do), if the row is due (``next_attempt_at`` has
@@ -84,7 +89,7 @@ def claim(
     )
 
 
-def finish(obj: EmailMessage | SmsMessage, *, attempt: int, **fields) -> bool:
+def finish(*, obj: EmailMessage | SmsMessage, attempt: int, **fields: Any) -> bool:
     """Write the outcome of the claimed attempt; False if the row moved on meanwhile."""
     fields["updated_at"] = timezone.now()
     done = bool(type(obj).objects.filter(pk=obj.pk, status=SENDING, attempts=attempt).update(**fields))
@@ -96,7 +101,7 @@ def finish(obj: EmailMessage | SmsMessage, *, attempt: int, **fields) -> bool:
     return done
 
 
-def schedule(task, pk: UUID | str, *, countdown: int | None = None) -> None:
+def schedule(*, task: Task | Signature, pk: UUID | str, countdown: int | None = None) -> None:
     """Send the task (or a partial signature of it) now (not on commit: the row's state is
     already committed). If the broker is unreachable the row stays ``pending`` and the sweeper
     re-queues it later."""
@@ -107,17 +112,23 @@ def schedule(task, pk: UUID | str, *, countdown: int | None = None) -> None:
 
 
 def fail_or_retry(
-    obj: EmailMessage | SmsMessage, *, attempt: int, error: str, permanent: bool, max_attempts: int, task
+    *,
+    obj: EmailMessage | SmsMessage,
+    attempt: int,
+    error: str,
+    permanent: bool,
+    max_attempts: int,
+    task: Task,
 ) -> str:
     """After a failed attempt: ``failed`` (permanent error or attempts used up) or back to
     ``pending`` with a backoff, and a task scheduled for then. Returns "failed" or "retry"."""
     if permanent or attempt >= max_attempts:
-        finish(obj, attempt=attempt, status=FAILED, error_message=error)
+        finish(obj=obj, attempt=attempt, status=FAILED, error_message=error)
         logger.warning("%s %s failed after %s attempt(s): %s", obj._meta.label, obj.pk, attempt, error)
         return "failed"
-    delay = backoff_seconds(attempt)
+    delay = backoff_seconds(attempt=attempt)
     if finish(
-        obj,
+        obj=obj,
         attempt=attempt,
         status=PENDING,
         error_message=error,
@@ -127,7 +138,7 @@ def fail_or_retry(
             "%s %s: attempt %s failed (%s); retry in %ss", obj._meta.label, obj.pk, attempt, error, delay
         )
         # The retry carries the attempt it follows, so it may claim the row at its own time.
-        schedule(task.s(retry_of=attempt), obj.pk, countdown=delay)
+        schedule(task=task.s(retry_of=attempt), pk=obj.pk, countdown=delay)
     return "retry"
 
 
@@ -139,7 +150,11 @@ class SweepResult:
 
 
 def sweep(
-    model: type[EmailMessage] | type[SmsMessage], task, *, max_attempts: int, now: datetime | None = None
+    *,
+    model: type[EmailMessage] | type[SmsMessage],
+    task: Task,
+    max_attempts: int,
+    now: datetime | None = None,
 ) -> SweepResult:
     """Re-queue lost ``pending`` rows and recover stale ``sending`` ones (see the module doc)."""
     now = now or timezone.now()
@@ -161,7 +176,7 @@ def sweep(
                 next_attempt_at=now, updated_at=now
             )
             for pk in ids:
-                enqueue_on_commit(task, str(pk))
+                enqueue_on_commit(task=task, args=[str(pk)])
 
     with transaction.atomic():
         stale = list(
@@ -180,5 +195,5 @@ def sweep(
                 result.failed += rows.update(status=FAILED, error_message=note, updated_at=now)
             elif rows.update(status=PENDING, error_message=note, next_attempt_at=now, updated_at=now):
                 result.recovered += 1
-                enqueue_on_commit(task, str(pk))
+                enqueue_on_commit(task=task, args=[str(pk)])
     return result

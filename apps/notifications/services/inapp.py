@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -13,10 +14,13 @@ from apps.core.errors import NotFound
 from ..models import Notification, NotificationPreference
 from ..text import without_nul
 
+if TYPE_CHECKING:
+    from apps.accounts.api import User
+
 LINK_PREFIXES = ("/", "https://", "http://")
 
 
-def notification_create(*, user, title: str, body: str = "", link: str = "") -> Notification:
+def notification_create(*, user: User, title: str, body: str = "", link: str = "") -> Notification:
     title = " ".join(without_nul(title or "").split())
     body = without_nul(body or "")
     link = without_nul(link or "").strip()
@@ -30,7 +34,7 @@ def notification_create(*, user, title: str, body: str = "", link: str = "") -> 
     return Notification.objects.create(user=user, title=title[:200], body=body or "", link=link[:500])
 
 
-def notification_mark_read(*, user, notification_id: UUID | str) -> Notification:
+def notification_mark_read(*, user: User, notification_id: UUID | str) -> Notification:
     """Mark one of the caller's notifications read (again: no change). Another user's: 404."""
     notification = Notification.objects.filter(pk=notification_id, user=user).first()
     if notification is None:
@@ -45,7 +49,7 @@ def notification_mark_read(*, user, notification_id: UUID | str) -> Notification
 
 
 @transaction.atomic
-def preference_update(*, user, data: dict) -> NotificationPreference:
+def preference_update(*, user: User, data: dict) -> NotificationPreference:
     """Opt in or out of SMS / WhatsApp. Opting in needs a phone number on the profile."""
     preference, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user)
     errors = {}

@@ -9,6 +9,7 @@ import logging
 import smtplib
 from collections.abc import Iterable
 from email.utils import getaddresses
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from anymail.message import AnymailMessage
@@ -31,6 +32,11 @@ from ..text import without_nul
 from . import delivery
 from .rendering import RenderedEmail, email_render, one_line
 
+if TYPE_CHECKING:
+    from django.core.mail.backends.base import BaseEmailBackend
+
+    from apps.accounts.api import AnyUser
+
 logger = logging.getLogger(__name__)
 
 # Emails that carry a secret (a one-time link): their context is not stored, their bodies are
@@ -47,12 +53,12 @@ class EmailNotFailed(Conflict):
 # --- Addresses -------------------------------------------------------------------------------
 
 
-def address_of(recipient: str) -> str:
+def address_of(*, recipient: str) -> str:
     """The lower-cased address of ``"Name <a@b.c>"`` or ``a@b.c``."""
     return (getaddresses([recipient])[0][1] or recipient).strip().lower()
 
 
-def normalize_recipients(to, *, attr: str = "to") -> list[str]:
+def normalize_recipients(*, to: str | Iterable[str] | None, attr: str = "to") -> list[str]:
     """A string or a list of strings → a de-duplicated list of valid recipients."""
     items = [to] if isinstance(to, str) else list(to or [])
     out, seen = [], set()
@@ -60,7 +66,7 @@ def normalize_recipients(to, *, attr: str = "to") -> list[str]:
         item = " ".join(str(item).split())
         if not item:
             continue
-        address = address_of(item)
+        address = address_of(recipient=item)
         try:
             validate_email(address)
         except ValidationError as exc:
@@ -73,10 +79,10 @@ def normalize_recipients(to, *, attr: str = "to") -> list[str]:
     return out
 
 
-def suppressed_among(recipients: Iterable[str]) -> set[str]:
+def suppressed_among(*, recipients: Iterable[str]) -> set[str]:
     """The (lower-cased) addresses among ``recipients`` that must not be emailed: one query
     for any number of addresses."""
-    addresses = sorted({address_of(r) for r in recipients})
+    addresses = sorted({address_of(recipient=r) for r in recipients})
     if not addresses:
         return set()
     return set(Suppression.objects.filter(email__in=addresses).order_by().values_list("email", flat=True))
@@ -103,7 +109,7 @@ def _json_context(context: dict) -> dict:
 
 def email_create(
     *,
-    to,
+    to: str | list[str],
     template: str,
     context: dict | None = None,
     subject: str | None = None,
@@ -122,7 +128,7 @@ def email_create(
     row; the worker renders the bodies (from the stored context, with the site settings of
     that moment) and checks suppressions when it sends. Taken only when the context is plain
     JSON (it renders the same from the stored copy) and the template keeps no secret."""
-    recipients = normalize_recipients(to)
+    recipients = normalize_recipients(to=to)
     site = site_settings_get()
     stored_context = {} if template in SENSITIVE_TEMPLATES else _json_context(context or {})
     later = (
@@ -142,7 +148,7 @@ def email_create(
             attr="attachments",
         )
     if reply_to:
-        reply_to = normalize_recipients(reply_to, attr="reply_to")
+        reply_to = normalize_recipients(to=reply_to, attr="reply_to")
     else:
         reply_to = [site.support_email] if site.support_email else []
     message = EmailMessage(
@@ -154,14 +160,14 @@ def email_create(
         next_attempt_at=timezone.now(),
     )
     if rendered is None:  # later: rendered, and suppressions checked, by the worker when it sends
-        message.subject = without_nul(one_line(subject)) if subject else ""
+        message.subject = without_nul(one_line(value=subject)) if subject else ""
     else:
         # Text quoted from other apps' data may hold NUL characters: PostgreSQL cannot store them.
         message.subject = without_nul(rendered.subject)
         message.body_text = without_nul(rendered.text)
         message.body_html = without_nul(rendered.html)
-        suppressed = suppressed_among(recipients)
-        message.suppressed_recipients = [r for r in recipients if address_of(r) in suppressed]
+        suppressed = suppressed_among(recipients=recipients)
+        message.suppressed_recipients = [r for r in recipients if address_of(recipient=r) in suppressed]
         if len(message.suppressed_recipients) == len(recipients):
             message.status = EmailMessage.Status.FAILED
             message.error_message = SUPPRESSED_ERROR
@@ -231,10 +237,33 @@ def _send_on_commit(message_id: str) -> None:
     transaction.on_commit(batch)  # outside a transaction: at once
 
 
-def email_queue(**kwargs) -> EmailMessage:
+def email_queue(
+    *,
+    to: str | list[str],
+    template: str,
+    context: dict | None = None,
+    subject: str | None = None,
+    related: models.Model | None = None,
+    reply_to: list[str] | None = None,
+    from_email: str | None = None,
+    attachments: list[tuple[str, bytes, str]] | None = None,
+    rendered: RenderedEmail | None = None,
+    render_at_send: bool = False,
+) -> EmailMessage:
     """``email_create`` + sending, enqueued when the caller's transaction commits (with the
     other emails of the same transaction, in one task)."""
-    message = email_create(**kwargs)
+    message = email_create(
+        to=to,
+        template=template,
+        context=context,
+        subject=subject,
+        related=related,
+        reply_to=reply_to,
+        from_email=from_email,
+        attachments=attachments,
+        rendered=rendered,
+        render_at_send=render_at_send,
+    )
     if message.status == EmailMessage.Status.PENDING:
         _send_on_commit(str(message.pk))
     return message
@@ -243,7 +272,7 @@ def email_queue(**kwargs) -> EmailMessage:
 # --- Send ------------------------------------------------------------------------------------
 
 
-def is_permanent_error(exc: BaseException) -> bool:
+def is_permanent_error(*, exc: BaseException) -> bool:
     """Errors that another attempt cannot fix: the message or its recipients are refused.
     Everything else (timeouts, connection errors, 5xx, 429, an expired key) is retried."""
     from anymail.exceptions import (
@@ -305,13 +334,17 @@ def _deliver(message: EmailMessage, recipients: list[str], connection=None) -> s
 
 
 def email_send(
-    *, message_id: UUID | str, connection=None, check_broadcast: bool = True, retry_of: int | None = None
+    *,
+    message_id: UUID | str,
+    connection: BaseEmailBackend | None = None,
+    check_broadcast: bool = True,
+    retry_of: int | None = None,
 ) -> str:
     """Claim and send one outbox row. Returns "sent", "retry", "failed" or "skipped" (nothing
     to claim: sent already, being sent, or not due — see ``delivery.claim`` for ``retry_of``)."""
     from ..tasks import send_email_message
 
-    if not delivery.claim(EmailMessage, message_id, retry_of=retry_of):
+    if not delivery.claim(model=EmailMessage, pk=message_id, retry_of=retry_of):
         return "skipped"
     message = EmailMessage.objects.get(pk=message_id)
     attempt = message.attempts
@@ -319,18 +352,18 @@ def email_send(
         _render_if_needed(message)
     except Exception as exc:  # noqa: BLE001 - a template that cannot render never will
         delivery.finish(
-            message,
+            obj=message,
             attempt=attempt,
             status=EmailMessage.Status.FAILED,
-            error_message=f"Could not render the email: {delivery.error_text(exc)}",
+            error_message=f"Could not render the email: {delivery.error_text(exc=exc)}",
         )
         return "failed"
-    suppressed = suppressed_among(message.to)
-    recipients = [r for r in message.to if address_of(r) not in suppressed]
-    skipped = [r for r in message.to if address_of(r) in suppressed]
+    suppressed = suppressed_among(recipients=message.to)
+    recipients = [r for r in message.to if address_of(recipient=r) not in suppressed]
+    skipped = [r for r in message.to if address_of(recipient=r) in suppressed]
     if not recipients:
         delivery.finish(
-            message,
+            obj=message,
             attempt=attempt,
             status=EmailMessage.Status.FAILED,
             error_message=SUPPRESSED_ERROR,
@@ -342,10 +375,10 @@ def email_send(
             provider_id = _deliver(message, recipients, connection)
         except Exception as exc:  # noqa: BLE001 - every failure is recorded; permanent ones stop
             outcome = delivery.fail_or_retry(
-                message,
+                obj=message,
                 attempt=attempt,
-                error=delivery.error_text(exc),
-                permanent=is_permanent_error(exc),
+                error=delivery.error_text(exc=exc),
+                permanent=is_permanent_error(exc=exc),
                 max_attempts=settings.EMAIL_MAX_ATTEMPTS,
                 task=send_email_message,
             )
@@ -359,12 +392,12 @@ def email_send(
             }
             if message.template in SENSITIVE_TEMPLATES:
                 fields.update(body_text=REDACTED, body_html="")
-            delivery.finish(message, attempt=attempt, **fields)
+            delivery.finish(obj=message, attempt=attempt, **fields)
             outcome = "sent"
     if check_broadcast and outcome != "retry" and message.related_content_type_id:
         from .broadcasts import broadcast_finish_if_done, is_broadcast_message
 
-        if is_broadcast_message(message):
+        if is_broadcast_message(message=message):
             broadcast_finish_if_done(broadcast_id=message.related_object_id)
     return outcome
 
@@ -373,7 +406,7 @@ def email_send(
 
 
 @transaction.atomic
-def email_retry(*, message: EmailMessage, actor=None) -> EmailMessage:
+def email_retry(*, message: EmailMessage, actor: AnyUser | None = None) -> EmailMessage:
     """A ``failed`` email back to ``pending`` with a fresh set of attempts, sent on commit.
     Any other status: 409 (``invalid_transition``)."""
     from ..tasks import send_email_message
@@ -394,7 +427,7 @@ def email_retry(*, message: EmailMessage, actor=None) -> EmailMessage:
         before=before,
         after={"status": message.status, "attempts": message.attempts},
     )
-    enqueue_on_commit(send_email_message, str(message.pk))
+    enqueue_on_commit(task=send_email_message, args=[str(message.pk)])
     return message
 
 
@@ -407,8 +440,10 @@ def outbox_sweep() -> dict:
     from ..tasks import send_email_message, send_sms_message
     from .broadcasts import broadcasts_resume_stalled
 
-    emails = delivery.sweep(EmailMessage, send_email_message, max_attempts=settings.EMAIL_MAX_ATTEMPTS)
-    sms = delivery.sweep(SmsMessage, send_sms_message, max_attempts=settings.SMS_MAX_ATTEMPTS)
+    emails = delivery.sweep(
+        model=EmailMessage, task=send_email_message, max_attempts=settings.EMAIL_MAX_ATTEMPTS
+    )
+    sms = delivery.sweep(model=SmsMessage, task=send_sms_message, max_attempts=settings.SMS_MAX_ATTEMPTS)
     return {
         "emails_requeued": emails.requeued,
         "emails_recovered": emails.recovered,

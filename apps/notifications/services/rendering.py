@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.template import Context, TemplateDoesNotExist
@@ -16,6 +17,9 @@ from django.template.loader import get_template, render_to_string
 from django.template.loader_tags import BlockNode
 
 from apps.core.selectors import site_settings_get
+
+if TYPE_CHECKING:
+    from apps.core.models import SiteSettings
 
 SUBJECT_MAX_LENGTH = 255
 
@@ -27,7 +31,7 @@ class RenderedEmail:
     html: str
 
 
-def one_line(value: str) -> str:
+def one_line(*, value: str) -> str:
     """Header-safe: no line breaks (they would be a header injection), trimmed to the column."""
     return " ".join(str(value).split())[:SUBJECT_MAX_LENGTH]
 
@@ -65,7 +69,7 @@ def _template_subject(template: str, context: dict) -> str:
     return ""
 
 
-def email_context(context: dict | None = None, *, site=None) -> dict:
+def email_context(*, context: dict | None = None, site: SiteSettings | None = None) -> dict:
     """What every email template gets: ``site`` (company name, support email...) and
     ``frontend_url``, then the caller's context (which may override neither by accident:
     callers' keys win, on purpose, for previews)."""
@@ -73,14 +77,18 @@ def email_context(context: dict | None = None, *, site=None) -> dict:
 
 
 def email_render(
-    *, template: str, context: dict | None = None, subject: str | None = None, site=None
+    *,
+    template: str,
+    context: dict | None = None,
+    subject: str | None = None,
+    site: SiteSettings | None = None,
 ) -> RenderedEmail:
     """Render both bodies and the subject of ``templates/emails/<template>.*``. A missing
     template raises ``TemplateDoesNotExist`` (a programming error: fail in the caller).
     ``site``: the site settings, when the caller has read them already."""
-    full = email_context(context, site=site)
+    full = email_context(context=context, site=site)
     html = render_to_string(f"emails/{template}.html", full)
     text: str = render_to_string(f"emails/{template}.txt", full)
-    resolved = one_line(subject or _template_subject(template, full) or full["site"].company_name)
+    resolved = one_line(value=subject or _template_subject(template, full) or full["site"].company_name)
     text = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", text).strip() + "\n"  # template tags leave blank runs
     return RenderedEmail(subject=resolved, text=text, html=html)

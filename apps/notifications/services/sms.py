@@ -4,6 +4,7 @@ the configured channel with the outbox's claim and retry rules (``delivery``).""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.conf import settings
@@ -17,12 +18,17 @@ from ..models import NotificationPreference, SmsMessage
 from ..text import without_nul
 from . import delivery
 
+if TYPE_CHECKING:
+    from apps.accounts.api import User
+
 logger = logging.getLogger(__name__)
 
 SMS_MAX_LENGTH = 1600  # Twilio's limit for one message (it splits into segments itself)
 
 
-def sms_queue(*, body: str, to: str | None = None, user=None, channel: str = "sms") -> SmsMessage | None:
+def sms_queue(
+    *, body: str, to: str | None = None, user: User | None = None, channel: str = "sms"
+) -> SmsMessage | None:
     """Queue one text message. With ``user``: to the user's phone, and only if the user opted
     in to that channel (None otherwise: nothing queued). With ``to``: to that number as given
     (operational messages). The number must be E.164 (+<country><number>)."""
@@ -51,7 +57,7 @@ def sms_queue(*, body: str, to: str | None = None, user=None, channel: str = "sm
     )
     from ..tasks import send_sms_message
 
-    enqueue_on_commit(send_sms_message, str(message.pk))
+    enqueue_on_commit(task=send_sms_message, args=[str(message.pk)])
     return message
 
 
@@ -60,7 +66,7 @@ def sms_send(*, message_id: UUID | str, retry_of: int | None = None) -> str:
     or not due yet)."""
     from ..tasks import send_sms_message
 
-    if not delivery.claim(SmsMessage, message_id, retry_of=retry_of):
+    if not delivery.claim(model=SmsMessage, pk=message_id, retry_of=retry_of):
         return "skipped"
     message = SmsMessage.objects.get(pk=message_id)
     attempt = message.attempts
@@ -70,15 +76,15 @@ def sms_send(*, message_id: UUID | str, retry_of: int | None = None) -> str:
     except Exception as exc:  # noqa: BLE001 - recorded; SmsError says whether to retry
         permanent = isinstance(exc, channels.SmsError) and exc.permanent
         return delivery.fail_or_retry(
-            message,
+            obj=message,
             attempt=attempt,
-            error=delivery.error_text(exc),
+            error=delivery.error_text(exc=exc),
             permanent=permanent,
             max_attempts=settings.SMS_MAX_ATTEMPTS,
             task=send_sms_message,
         )
     delivery.finish(
-        message,
+        obj=message,
         attempt=attempt,
         status=SmsMessage.Status.SENT,
         sent_at=timezone.now(),

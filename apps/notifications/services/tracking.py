@@ -11,7 +11,7 @@ address longer than an address can be is not suppressed: a signed event is appli
 from __future__ import annotations
 
 import logging
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from anymail.signals import EventType, RejectReason
 from django.core.exceptions import ValidationError
@@ -23,6 +23,11 @@ from apps.core.activity import activity_record
 from ..models import EmailMessage, Suppression
 from ..text import without_nul
 from .outbox import address_of
+
+if TYPE_CHECKING:
+    from anymail.signals import AnymailTrackingEvent
+
+    from apps.accounts.api import AnyUser
 
 logger = logging.getLogger(__name__)
 
@@ -110,11 +115,11 @@ def suppression_add(
     source: str = "",
     detail: str = "",
     email_message: EmailMessage | None = None,
-    actor=None,
+    actor: AnyUser | None = None,
 ) -> Suppression:
     """Suppress an address (idempotent: an existing entry is kept as it is)."""
     suppression, created = Suppression.objects.get_or_create(
-        email=address_of(email),
+        email=address_of(recipient=email),
         defaults={
             "reason": reason,
             "source": source[:50],
@@ -134,7 +139,7 @@ def suppression_add(
 
 
 @transaction.atomic
-def tracking_event_apply(*, event, esp_name: str) -> str:
+def tracking_event_apply(*, event: AnymailTrackingEvent, esp_name: str) -> str:
     """Apply one normalized anymail tracking event. Returns what it did (for logs and tests)."""
     status, suppress = _classify(event)
     message = _find_message(event)
@@ -152,7 +157,7 @@ def tracking_event_apply(*, event, esp_name: str) -> str:
             outcome.append(status)
     only_recipient = message.to[0] if message is not None and len(message.to) == 1 else ""
     recipient = _text(event.recipient) or only_recipient
-    if suppress and recipient and len(address_of(recipient)) <= MAX_ADDRESS_LENGTH:
+    if suppress and recipient and len(address_of(recipient=recipient)) <= MAX_ADDRESS_LENGTH:
         suppression_add(
             email=recipient, reason=suppress, source=esp_name, detail=_detail(event), email_message=message
         )

@@ -75,7 +75,7 @@ def payment_intent_event(*, payment, event_type: str = "payment_intent.succeeded
                 "metadata": (
                     {"order_number": payment.order.number}
                     if payment.order_id
-                    else {"job_id": str(payment.job_id)}
+                    else {"job_id": str(payment.subject_job_id)}
                 ),
             }
         },

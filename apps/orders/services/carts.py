@@ -128,7 +128,7 @@ def cart_item_update(*, cart: Cart, item_id: uuid.UUID | str, quantity: int) -> 
     _open(cart)
     item = (
         CartItem.objects.select_related("variant")
-        .annotate(available=available_expression("variant_id"))
+        .annotate(available=available_expression(variant_ref="variant_id"))
         .filter(cart=cart, pk=item_id)
         .first()
     )

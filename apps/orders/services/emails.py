@@ -89,5 +89,5 @@ def reconciliation_report_queue(*, run: ReconciliationRun, counts: list[dict]) -
         },
         "counts": counts,
     }
-    for email in notifications.role_emails(FINANCE):
+    for email in notifications.role_emails(role=FINANCE):
         notifications.email_queue(to=email, template="reconciliation_report", context=context, related=run)

@@ -33,8 +33,8 @@ def _payment_locked(*, providers, reference: str) -> Payment | None:
 
 
 def _order_paid_for(payment: Payment) -> Order:
-    """The order of a payment that pays for no job: the ``payment_for_order_or_job`` check
-    constraint holds exactly one of the two."""
+    """The order of a payment that pays for no other app's subject: the
+    ``payment_for_order_or_subject`` check constraint holds exactly one of the two."""
     return cast(Order, payment.order)
 
 

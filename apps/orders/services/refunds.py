@@ -110,13 +110,15 @@ def refund_create(
     refund.reference, refund.status = result.reference, result.status
     refund.save(update_fields=["reference", "status", "updated_at"])
     payment_refunds_settle(payment=payment)
-    order = payment.order  # None for a service job's payment (apps.tracking)
+    order = payment.order  # None for the payment of another app's subject (a service job)
     if restock and order is not None:
         _restock_order(order=order, actor=actor)
     activity_record(
         actor=actor,
         action="refund",
-        entity=order if order is not None else payment.job,
+        entity=order,
+        entity_type=None if order is not None else payment.subject_type,
+        entity_id=None if order is not None else str(payment.subject_id),
         after={
             "payment": str(payment.pk),
             "amount": f"{amount:.2f}",

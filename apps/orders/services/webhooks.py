@@ -77,7 +77,7 @@ def webhook_store(
     if rejected:
         logger.warning("webhook %s %s rejected: %s", provider, event.event_id, rejected)
     else:
-        enqueue_on_commit(process_webhook_event, str(event.pk))
+        enqueue_on_commit(task=process_webhook_event, args=[str(event.pk)])
     return event, True
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from apps.accounts.api import User
 from apps.notifications import api as notifications
 
 from ..models import RFQ, Quote
@@ -24,15 +25,15 @@ def _money(amount: Decimal, currency: str) -> str:
     return f"{amount:,.2f} {currency}"
 
 
-def rfq_staff_url(rfq: RFQ) -> str:
+def rfq_staff_url(*, rfq: RFQ) -> str:
     return settings.RFQ_STAFF_URL.format(id=rfq.pk, number=rfq.number)
 
 
-def quote_public_url(quote: Quote) -> str:
+def quote_public_url(*, quote: Quote) -> str:
     return settings.RFQ_QUOTE_URL.format(id=quote.pk, token=quote.token)
 
 
-def rfq_context(rfq: RFQ) -> dict:
+def rfq_context(*, rfq: RFQ) -> dict:
     return {
         "rfq": {
             "id": str(rfq.pk),
@@ -57,13 +58,13 @@ def rfq_context(rfq: RFQ) -> dict:
                 for item in rfq.items.all()
             ],
         },
-        "staff_url": rfq_staff_url(rfq),
+        "staff_url": rfq_staff_url(rfq=rfq),
     }
 
 
 def rfq_submitted_emails_queue(*, rfq: RFQ) -> None:
     """The requester's confirmation and the sales alert (sales role and the assignee, if any)."""
-    context = rfq_context(rfq)
+    context = rfq_context(rfq=rfq)
     number = rfq.number
     notifications.email_queue(
         to=rfq.contact_email,
@@ -72,7 +73,7 @@ def rfq_submitted_emails_queue(*, rfq: RFQ) -> None:
         subject=f"We received your request for quote {number}",
         related=rfq,
     )
-    recipients = set(notifications.role_emails("sales"))
+    recipients = set(notifications.role_emails(role="sales"))
     assignee = rfq.assigned_to  # None without a query when unassigned
     if assignee is not None and assignee.is_active:
         recipients.add(assignee.email)
@@ -87,12 +88,12 @@ def rfq_submitted_emails_queue(*, rfq: RFQ) -> None:
         )
 
 
-def rfq_assigned_notify(*, rfq: RFQ, assignee) -> None:
+def rfq_assigned_notify(*, rfq: RFQ, assignee: User) -> None:
     """Tell the new assignee: an email (the alert, worded for an assignment) and an in-app note."""
     notifications.email_queue(
         to=assignee.email,
         template="rfq_alert",
-        context={**rfq_context(rfq), "assigned": True},
+        context={**rfq_context(rfq=rfq), "assigned": True},
         subject=f"RFQ {rfq.number} is assigned to you",
         related=rfq,
         reply_to=[rfq.contact_email],
@@ -101,11 +102,11 @@ def rfq_assigned_notify(*, rfq: RFQ, assignee) -> None:
         user=assignee,
         title=f"RFQ {rfq.number} is assigned to you",
         body=f"{rfq.full_name}{f' ({rfq.company})' if rfq.company else ''}: {rfq.items.count()} item(s).",
-        link=rfq_staff_url(rfq),
+        link=rfq_staff_url(rfq=rfq),
     )
 
 
-def quote_context(quote: Quote) -> dict:
+def quote_context(*, quote: Quote) -> dict:
     rfq, currency = quote.rfq, quote.currency
     assignee = rfq.assigned_to if rfq.assigned_to is not None and rfq.assigned_to.is_active else None
     return {
@@ -134,7 +135,7 @@ def quote_context(quote: Quote) -> dict:
             "has_tax": quote.tax > 0,
         },
         "rfq": {"number": rfq.number, "full_name": rfq.full_name, "company": rfq.company},
-        "quote_url": quote_public_url(quote),
+        "quote_url": quote_public_url(quote=quote),
         "sales_contact": (
             {"name": assignee.full_name or assignee.email, "email": assignee.email} if assignee else None
         ),
@@ -142,7 +143,7 @@ def quote_context(quote: Quote) -> dict:
 
 
 def quote_sent_email_queue(*, quote: Quote) -> None:
-    context = quote_context(quote)
+    context = quote_context(quote=quote)
     rfq = quote.rfq
     reply_to = [context["sales_contact"]["email"]] if context["sales_contact"] else None
     notifications.email_queue(

@@ -22,5 +22,5 @@ def rfq_sequence_next() -> int:
     return (RFQ.objects.aggregate(n=Max("sequence"))["n"] or 0) + 1
 
 
-def rfq_number_for(sequence: int) -> str:
+def rfq_number_for(*, sequence: int) -> str:
     return f"{settings.RFQ_NUMBER_PREFIX}-{timezone.now().year}-{sequence:06d}"

@@ -9,6 +9,7 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.api import User
 from apps.core.activity import activity_log_scrub_person
 
 from ..models import RFQ
@@ -17,7 +18,7 @@ from ..selectors import rfq_personal_data
 PERSONAL_FIELDS = ("full_name", "email", "company", "country", "phone")
 
 
-def rfq_personal_data_export(user) -> list[dict]:
+def rfq_personal_data_export(*, user: User) -> list[dict]:
     return [
         {
             "number": rfq.number,
@@ -72,7 +73,7 @@ def rfq_personal_data_export(user) -> list[dict]:
 
 
 @transaction.atomic
-def rfq_personal_data_erase(user) -> int:
+def rfq_personal_data_erase(*, user: User) -> int:
     """Anonymise the person's RFQs: contact fields blanked (the email replaced by a placeholder),
     the free text they wrote removed, item notes and a quote's decline reason cleared. Numbers,
     items, quotes and their amounts stay. Returns the number of RFQs anonymised."""

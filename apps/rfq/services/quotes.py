@@ -14,6 +14,7 @@ becomes (``apps.orders.api.MAX_ORDER_TOTAL``); larger ones are refused with 400
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -26,6 +27,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.accounts.api import AnyUser
 from apps.catalog.api import Variant, price_expression, variant_by_sku
 from apps.core.activity import activity_record, snapshot
 from apps.core.errors import ApplicationError, Conflict
@@ -50,7 +52,7 @@ EXPIRE_BATCH = 500
 logger = logging.getLogger(__name__)
 
 
-def quote_lock(quote: Quote) -> Quote:
+def quote_lock(*, quote: Quote) -> Quote:
     return Quote.objects.select_for_update().get(pk=quote.pk)
 
 
@@ -58,11 +60,11 @@ def _today() -> date:
     return timezone.now().date()
 
 
-def quote_is_past_validity(quote: Quote, *, today: date | None = None) -> bool:
+def quote_is_past_validity(*, quote: Quote, today: date | None = None) -> bool:
     return quote.valid_until < (today or _today())
 
 
-def catalog_prices(*, variant_ids, currency: str) -> dict:
+def catalog_prices(*, variant_ids: Iterable[UUID | str], currency: str) -> dict:
     """{variant id: its catalog price in ``currency``} for the variants that have one."""
     rows = (
         Variant.objects.filter(pk__in=list(variant_ids))
@@ -72,7 +74,7 @@ def catalog_prices(*, variant_ids, currency: str) -> dict:
     return {pk: amount for pk, amount in rows if amount is not None}
 
 
-def line_description(variant: Variant) -> str:
+def line_description(*, variant: Variant) -> str:
     return f"{variant.product.name} — {variant.name}"
 
 
@@ -80,7 +82,7 @@ def default_valid_until() -> date:
     return _today() + timedelta(days=settings.RFQ_QUOTE_VALID_DAYS)
 
 
-def currency_clean(value) -> str:
+def currency_clean(*, value: object) -> str:
     """The quote's currency, upper-cased; ValidationError on ``currency`` unless it is a sellable
     ISO 4217 currency (``apps.rfq.currencies``)."""
     try:
@@ -103,7 +105,7 @@ def too_large_message(*, what: str, amount: Decimal, currency: str) -> str:
     )
 
 
-def quote_totals_check(*, line_totals: list[Decimal], currency: str):
+def quote_totals_check(*, line_totals: list[Decimal], currency: str) -> orders.Totals:
     """The totals of these line totals by the orders' rules (shipping, tax). ValidationError
     ``quote_total_too_large`` on ``lines.<i>.quantity`` for a line total, or on ``lines`` for the
     total, that would not fit Decimal(12, 2)."""
@@ -127,7 +129,7 @@ def quote_totals_check(*, line_totals: list[Decimal], currency: str):
     return totals
 
 
-def variant_for_pricing(variant_id: UUID | str) -> Variant | None:
+def variant_for_pricing(*, variant_id: UUID | str) -> Variant | None:
     """The variant (with its product) by id; ValidationError for a malformed id."""
     return Variant.objects.select_related("product").filter(pk=variant_id).first()
 
@@ -135,7 +137,7 @@ def variant_for_pricing(variant_id: UUID | str) -> Variant | None:
 # --- Opening and pricing -----------------------------------------------------------------------
 
 
-def _supersede_open_quotes(*, rfq: RFQ, actor) -> None:
+def _supersede_open_quotes(*, rfq: RFQ, actor: AnyUser | None) -> None:
     for previous in Quote.objects.select_for_update().filter(rfq=rfq, status__in=(QS.DRAFT, QS.SENT)):
         workflows.quote_transition_check(current=previous.status, target=QS.SUPERSEDED)
         before = previous.status
@@ -151,15 +153,15 @@ def _supersede_open_quotes(*, rfq: RFQ, actor) -> None:
 
 
 @transaction.atomic
-def quote_open(*, quote: Quote, actor) -> Quote:
+def quote_open(*, quote: Quote, actor: AnyUser | None) -> Quote:
     """Save a new (unsaved) quote as the next version of its RFQ, in ``draft``; the RFQ's open
     quotes (draft, sent) are superseded. The RFQ must still be pending or quoted."""
-    rfq = rfq_lock(quote.rfq)
+    rfq = rfq_lock(rfq=quote.rfq)
     if rfq.status not in workflows.QUOTABLE:
         raise Conflict(
             f"RFQ {rfq.number} is {rfq.status}: no more quotes.", code="invalid_transition", attr="rfq"
         )
-    quote.currency = currency_clean(quote.currency)
+    quote.currency = currency_clean(value=quote.currency)
     nul_free_check({"notes": quote.notes})
     if quote.valid_until is None:
         quote.valid_until = default_valid_until()
@@ -190,7 +192,7 @@ def quote_recompute(*, quote: Quote) -> Quote:
     for line in lines:
         if line.variant is not None:  # fetched with the line (select_related)
             line.sku = line.sku or line.variant.sku
-            line.description = line.description or line_description(line.variant)
+            line.description = line.description or line_description(variant=line.variant)
         if line.unit_price is None:
             if line.variant_id not in prices:
                 raise ApplicationError(
@@ -295,11 +297,11 @@ def quote_create(
     lines: list[dict],
     valid_until: date | None = None,
     notes: str = "",
-    actor,
+    actor: AnyUser | None,
 ) -> Quote:
     """The RFQ's next quote version, in draft, with its lines priced (given prices, else the
     catalog's in ``currency``) and its totals; the previous open version is superseded."""
-    currency = currency_clean(currency)
+    currency = currency_clean(value=currency)
     nul_free_check({"notes": notes})
     rows = _clean_lines(lines, currency=currency)
     quote = quote_open(
@@ -317,7 +319,7 @@ def quote_create(
                 quote=quote,
                 variant=row["variant"],
                 sku=row["variant"].sku,
-                description=row["description"] or line_description(row["variant"]),
+                description=row["description"] or line_description(variant=row["variant"]),
                 quantity=row["quantity"],
                 unit_price=row["unit_price"],
                 position=position,
@@ -334,15 +336,15 @@ def quote_create(
 
 
 @transaction.atomic
-def quote_send(*, quote: Quote, actor) -> Quote:
+def quote_send(*, quote: Quote, actor: AnyUser | None) -> Quote:
     """Email the quote to the requester (HTML + text, with lines and totals and the
     accept/decline link); a draft becomes ``sent`` and a pending RFQ ``quoted``. A sent quote
     may be sent again (the email repeats; ``sent_at`` moves)."""
-    rfq = rfq_lock(quote.rfq)
-    quote = quote_lock(quote)
+    rfq = rfq_lock(rfq=quote.rfq)
+    quote = quote_lock(quote=quote)
     if quote.status != QS.SENT:
         workflows.quote_transition_check(current=quote.status, target=QS.SENT)
-    if quote_is_past_validity(quote):
+    if quote_is_past_validity(quote=quote):
         raise Conflict(
             "This quote's validity has passed: make a new version.", code="quote_expired", attr="valid_until"
         )
@@ -399,7 +401,7 @@ def _closed(quote: Quote, target: str, *, rfq: RFQ) -> None:
             extra={"current": quote.status, "rfq_status": rfq.status},
         )
     workflows.quote_transition_check(current=quote.status, target=target)
-    if target == QS.ACCEPTED and quote_is_past_validity(quote):
+    if target == QS.ACCEPTED and quote_is_past_validity(quote=quote):
         raise Conflict(
             f"This quote was valid until {quote.valid_until.isoformat()}.",
             code="quote_expired",
@@ -411,7 +413,7 @@ def _latest_payment(order):
     return order.payments.order_by("-created_at").first()
 
 
-def accepted_order_hold_until(quote: Quote, *, now: datetime | None = None) -> datetime:
+def accepted_order_hold_until(*, quote: Quote, now: datetime | None = None) -> datetime:
     """How long the order placed from an accepted quote holds its stock unpaid (the order's
     ``reserved_until``; the unpaid-order expiry job cancels it after that).
 
@@ -470,7 +472,7 @@ def _place_order(*, rfq: RFQ, quote: Quote, shipping_address, billing_address, r
         reason=reason,
         shipping=quote.shipping,
         tax=quote.tax,
-        reserved_until=accepted_order_hold_until(quote),
+        reserved_until=accepted_order_hold_until(quote=quote),
     )
 
 
@@ -480,7 +482,7 @@ def _replace_cancelled_order(
     """An accepted quote whose order was cancelled (its payment did not come in time): while
     the quote is still valid, accepting it again places a new order on the same terms; after
     that → 409 ``quote_order_cancelled``. The quote stays ``accepted`` and the RFQ ``won``."""
-    if quote_is_past_validity(quote):
+    if quote_is_past_validity(quote=quote):
         raise Conflict(
             f"Order {order.number} placed from this quote was cancelled (no payment in time) and the "
             f"quote was valid until {quote.valid_until.isoformat()}: ask us for a new quote.",
@@ -513,7 +515,7 @@ def _replace_cancelled_order(
 def quote_accept(
     *,
     quote: Quote,
-    actor=None,
+    actor: AnyUser | None = None,
     shipping_address: dict | None = None,
     billing_address: dict | None = None,
 ) -> AcceptedQuote:
@@ -527,8 +529,8 @@ def quote_accept(
     ``quote_order_cancelled``. Draft, declined, superseded or expired (``valid_until`` passed)
     → 409; a quote of a closed RFQ (withdrawn) → 409 ``quote_withdrawn``; not enough stock →
     409 and nothing changes."""
-    rfq = rfq_lock(quote.rfq)
-    quote = quote_lock(quote)
+    rfq = rfq_lock(rfq=quote.rfq)
+    quote = quote_lock(quote=quote)
     if quote.status == QS.ACCEPTED and quote.order_id:
         order = orders.order_by_id(quote.order_id)
         if order is None:  # cannot happen: the quote's order is protected from deletion
@@ -579,13 +581,13 @@ def quote_accept(
 
 
 @transaction.atomic
-def quote_decline(*, quote: Quote, actor=None, reason: str = "") -> Quote:
+def quote_decline(*, quote: Quote, actor: AnyUser | None = None, reason: str = "") -> Quote:
     """The customer declines: the quote ``declined`` with the reason, the RFQ ``lost``. Declining
     a declined quote changes nothing; any other closed quote → 409 (a withdrawn one, of a closed
     RFQ: ``quote_withdrawn``)."""
     nul_free_check({"reason": reason})
-    rfq = rfq_lock(quote.rfq)
-    quote = quote_lock(quote)
+    rfq = rfq_lock(rfq=quote.rfq)
+    quote = quote_lock(quote=quote)
     if quote.status == QS.DECLINED:
         return quote
     _closed(quote, QS.DECLINED, rfq=rfq)

@@ -12,14 +12,16 @@ import json
 import re
 from collections import Counter
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
-from apps.accounts.api import has_role, object_permission_grant, object_permission_revoke
+from apps.accounts.api import AnyUser, User, has_role, object_permission_grant, object_permission_revoke
 from apps.catalog.api import Category, Product, Variant, variant_by_sku
 from apps.core.activity import activity_record, is_staff_user, snapshot
 from apps.core.errors import ApplicationError
@@ -46,7 +48,7 @@ TEXT_LIMITS = {
 }
 
 
-def rfq_lock(rfq: RFQ) -> RFQ:
+def rfq_lock(*, rfq: RFQ) -> RFQ:
     return (
         RFQ.objects.select_for_update(of=("self",)).select_related("assigned_to", "customer").get(pk=rfq.pk)
     )
@@ -199,15 +201,15 @@ def rfq_create(
     company: str = "",
     country: str = "",
     phone: str = "",
-    customer=None,
-    inquiry=None,
+    customer: User | None = None,
+    inquiry: Model | UUID | str | None = None,
     budget_range: str = "",
     timeline: str = "",
     requirements: str = "",
     specifications: dict | None = None,
-    actor=None,
-    product_category=None,
-    assigned_to=None,
+    actor: AnyUser | None = None,
+    product_category: Category | str | None = None,
+    assigned_to: User | None = None,
 ) -> RFQ:
     """Validate, number (RFQ-2026-000123), store the RFQ and its items, and queue the requester's
     confirmation and the sales alert. ``inquiry`` (a leads inquiry or its id) may come with no
@@ -240,14 +242,14 @@ def rfq_create(
         pass
     elif len(json.dumps(specifications, default=str)) > settings.RFQ_MAX_SPECIFICATIONS_BYTES:
         errors.add("specifications", f"At most {settings.RFQ_MAX_SPECIFICATIONS_BYTES} bytes of JSON.")
-    inquiry_id = getattr(inquiry, "pk", inquiry)
+    inquiry_id = inquiry.pk if isinstance(inquiry, Model) else inquiry
     rows = _clean_items(errors, items, allow_empty=inquiry_id is not None)
     category = _resolve_category(errors, product_category)
     errors.raise_any()
 
     sequence = rfq_sequence_next()
     rfq = RFQ.objects.create(
-        number=rfq_number_for(sequence),
+        number=rfq_number_for(sequence=sequence),
         sequence=sequence,
         customer=customer if customer is not None and customer.is_authenticated else None,
         inquiry_id=inquiry_id,
@@ -299,7 +301,7 @@ def rfq_create(
 # --- Status ------------------------------------------------------------------------------------
 
 
-def _withdraw_open_quotes(*, rfq: RFQ, actor) -> int:
+def _withdraw_open_quotes(*, rfq: RFQ, actor: AnyUser | None) -> int:
     """The RFQ was closed: its draft and sent quotes are ``withdrawn`` (nobody can accept or
     send them any more), in the caller's transaction. Returns how many."""
     withdrawn = 0
@@ -319,7 +321,7 @@ def _withdraw_open_quotes(*, rfq: RFQ, actor) -> int:
     return withdrawn
 
 
-def rfq_move(*, rfq: RFQ, target: str, actor, reason: str = "") -> RFQ:
+def rfq_move(*, rfq: RFQ, target: str, actor: AnyUser | None, reason: str = "") -> RFQ:
     """Apply ``target`` to a LOCKED RFQ after the state machine allows it (for the flows: quote
     sent, accepted, declined). Records the history and the activity log. When the RFQ reaches a
     final state (won, lost, cancelled), its quotes still open (draft, sent) are withdrawn in the
@@ -353,10 +355,10 @@ def rfq_move(*, rfq: RFQ, target: str, actor, reason: str = "") -> RFQ:
 
 
 @transaction.atomic
-def rfq_transition(*, rfq: RFQ, target: str, actor, reason: str = "") -> RFQ:
+def rfq_transition(*, rfq: RFQ, target: str, actor: AnyUser | None, reason: str = "") -> RFQ:
     """A staff member moves an RFQ along by name (lost, cancelled, won for a deal closed
     elsewhere). ``quoted`` happens by sending a quote; anything else → 409."""
-    rfq = rfq_lock(rfq)
+    rfq = rfq_lock(rfq=rfq)
     workflows.staff_transition_check(current=rfq.status, target=target)
     return rfq_move(rfq=rfq, target=target, actor=actor, reason=reason)
 
@@ -364,7 +366,7 @@ def rfq_transition(*, rfq: RFQ, target: str, actor, reason: str = "") -> RFQ:
 # --- Assignment --------------------------------------------------------------------------------
 
 
-def _assign(*, rfq: RFQ, assignee, actor, notify: bool = True) -> RFQ:
+def _assign(*, rfq: RFQ, assignee: User, actor: AnyUser | None, notify: bool = True) -> RFQ:
     """On a LOCKED (or just created) RFQ: the assignee gets view/change object permissions on it,
     the previous assignee loses them."""
     previous = rfq.assigned_to
@@ -395,10 +397,10 @@ def _assign(*, rfq: RFQ, assignee, actor, notify: bool = True) -> RFQ:
 
 
 @transaction.atomic
-def rfq_assign(*, rfq: RFQ, assignee, actor) -> RFQ:
+def rfq_assign(*, rfq: RFQ, assignee: User, actor: AnyUser | None) -> RFQ:
     """Assign the RFQ to a sales user (None: unassign). The assignee is told by email and an
     in-app notification (unless they assigned it to themselves)."""
-    return _assign(rfq=rfq_lock(rfq), assignee=assignee, actor=actor)
+    return _assign(rfq=rfq_lock(rfq=rfq), assignee=assignee, actor=actor)
 
 
 # --- Staff update (PATCH) ----------------------------------------------------------------------
@@ -407,11 +409,11 @@ UPDATE_FIELDS = ["notes"]
 
 
 @transaction.atomic
-def rfq_update(*, rfq: RFQ, data: dict, actor) -> RFQ:
+def rfq_update(*, rfq: RFQ, data: dict, actor: AnyUser | None) -> RFQ:
     """Staff changes: ``notes``; ``status`` through the state machine (with ``reason``);
     ``assigned_to`` (a user or None). One transaction: all or nothing."""
     nul_free_check({name: data[name] for name in ("notes", "reason") if name in data})
-    rfq = rfq_lock(rfq)
+    rfq = rfq_lock(rfq=rfq)
     before = snapshot(rfq)
     rfq, updated = model_update(instance=rfq, fields=UPDATE_FIELDS, data=data)
     if updated:
@@ -431,11 +433,11 @@ def rfq_number_assign(*, rfq: RFQ) -> RFQ:
     """Give a new (unsaved) RFQ its number, inside the caller's transaction."""
     if not rfq.number:
         rfq.sequence = rfq_sequence_next()
-        rfq.number = rfq_number_for(rfq.sequence)
+        rfq.number = rfq_number_for(sequence=rfq.sequence)
     return rfq
 
 
-def rfq_history_start(*, rfq: RFQ, actor, reason: str) -> None:
+def rfq_history_start(*, rfq: RFQ, actor: AnyUser | None, reason: str) -> None:
     RFQStatusHistory.objects.create(
         rfq=rfq,
         from_status="",
@@ -445,7 +447,7 @@ def rfq_history_start(*, rfq: RFQ, actor, reason: str) -> None:
     )
 
 
-def item_label(*, product, variant) -> str:
+def item_label(*, product: Product, variant: Variant | None) -> str:
     return f"{product.name} — {variant.name}" if variant is not None else product.name
 
 
@@ -458,7 +460,7 @@ def rfq_items_refresh(*, rfq: RFQ) -> RFQ:
     for item in items:
         if item.variant is not None:  # fetched with the item (select_related)
             item.product = item.variant.product
-        if item.product_id:
+        if item.product is not None:
             item.product_name = item_label(product=item.product, variant=item.variant)
             item.sku = item.variant.sku if item.variant is not None else ""
     RFQItem.objects.bulk_update(items, ["product", "product_name", "sku"])

@@ -30,7 +30,7 @@ class UserSerializer(serializers.Serializer):
     def to_representation(self, user):
         return {
             **_identity(user),
-            "roles": user_roles_of(user),
+            "roles": user_roles_of(user=user),
             "preferred_currency": user.preferred_currency,
             "email_verified": user.email_verified,
             "date_joined": _iso(user.date_joined),
@@ -179,13 +179,13 @@ class StaffUserSerializer(serializers.ModelSerializer):
             "email_verified": user.email_verified,
             "date_joined": _iso(user.date_joined),
             "last_login": _iso(user.last_login),
-            "roles": user_roles_of(user),  # last, as DRF's walk adds it (a user has no ``roles``)
+            "roles": user_roles_of(user=user),  # last, as DRF's walk adds it (a user has no ``roles``)
         }
 
     def generic_representation(self, user):
         """DRF's own walk over the declared fields: the reference the direct build must equal."""
         data = super().to_representation(user)
-        data["roles"] = user_roles_of(user)
+        data["roles"] = user_roles_of(user=user)
         return data
 
     def validate_email(self, value):

@@ -74,7 +74,7 @@ class AdjustmentView(APIView):
         variant = variant_by_sku(data.validated_data["sku"])
         if variant is None:
             raise NotFound(f"No variant with SKU {data.validated_data['sku']!r}.", attr="sku")
-        warehouse = services.warehouse_get(data.validated_data["warehouse"])
+        warehouse = services.warehouse_get(code=data.validated_data["warehouse"])
         movement = services.stock_adjust(
             variant=variant,
             warehouse=warehouse,

@@ -80,7 +80,8 @@ class InquiryListCreateView(generics.ListAPIView):
     def get(self, request, *args, **kwargs):
         user = request.user
         if request.query_params.keys() <= PAGE_PARAMS and not selectors.sees_all_inquiries(user):
-            # A sales user's plain listing, the page the frontend opens: one statement.
+            # A sales user's plain listing, the page the frontend opens: the page and the
+            # count from one index, without the filter backends.
             paginator = self.paginator
 
             def fetch(offset: int, limit: int):

@@ -108,7 +108,7 @@ class BroadcastSerializer(serializers.ModelSerializer):
     def _progress(self, obj) -> dict:
         cache = self.context.setdefault("_progress", {})
         if obj.pk not in cache:
-            cache[obj.pk] = broadcast_progress(obj)
+            cache[obj.pk] = broadcast_progress(broadcast=obj)
         return cache[obj.pk]
 
     def get_sent(self, obj) -> int:

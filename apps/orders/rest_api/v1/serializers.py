@@ -107,7 +107,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         help_text="The order number; null for a service job's payment.",
     )
     job = serializers.UUIDField(
-        source="job_id", allow_null=True, help_text="The service job paid for, if any."
+        source="subject_job_id", allow_null=True, help_text="The service job paid for, if any."
     )
     refunds = RefundSerializer(many=True, read_only=True)
 

@@ -41,7 +41,7 @@ class ReportSerializer(serializers.ModelSerializer):
 
             request = self.context.get("request")
             base_url = request.build_absolute_uri("/") if request is not None else ""
-            cached = report._download = download_url(report, base_url=base_url)
+            cached = report._download = download_url(report=report, base_url=base_url)
         return cached
 
     def get_download_url(self, report) -> str | None:

@@ -145,7 +145,7 @@ class ReportDownloadView(CSVDownload, APIView):
         auth=[{}],
     )
     def get(self, request, report_id):
-        report = services.report_for_token(report_id, request.query_params.get("token", ""))
+        report = services.report_for_token(report_id=report_id, token=request.query_params.get("token", ""))
         name = report.file.rsplit("/", 1)[-1]
         content_type = "application/gzip" if report.compress else "text/csv; charset=utf-8"
         response = FileResponse(services.report_storage().open(report.file, "rb"), content_type=content_type)

@@ -258,7 +258,7 @@ class QuoteStaffSerializer(QuoteSerializer):
         fields = [*QuoteSerializer.Meta.fields, "public_url", "created_by"]
 
     def get_public_url(self, quote) -> str:
-        return quote_public_url(quote)
+        return quote_public_url(quote=quote)
 
 
 class HistorySerializer(serializers.ModelSerializer):

@@ -49,7 +49,7 @@ class SearchView(APIView):
         q, limit = query.validated_data["q"], query.validated_data["limit"]
         groups = {}
         for name, allowed, search in SOURCES:
-            if allowed(request.user):
+            if allowed(user=request.user):
                 total, hits = search(q=q, user=request.user, limit=limit)
                 groups[name] = {"total": total, "results": hits}
         return Response({"query": q, "groups": groups})

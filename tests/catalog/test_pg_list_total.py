@@ -1,0 +1,144 @@
+"""PostgreSQL: the product list's total is counted in the statement that reads the page, so it
+is exact after every kind of write (ORM saves, bulk ``QuerySet.update()``, raw SQL, deletes,
+TRUNCATE, concurrent writers), per status as each audience sees it."""
+
+import threading
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection, connections, transaction
+from django.db.models import Count
+
+from apps.catalog import selectors
+from apps.catalog.models import Product
+
+from .factories import ProductFactory, product_with_variants
+
+pytestmark = pytest.mark.postgres
+
+
+def listed_counts(staff) -> dict:
+    """The list's total for each status, as staff filtering by status see it."""
+    return {
+        status: total
+        for status in Product.Status.values
+        if (total := selectors.product_page(user=staff, currency=None, status=status, limit=1).total)
+    }
+
+
+def real_counts() -> dict:
+    return {r["status"]: r["n"] for r in Product.objects.values("status").annotate(n=Count("id"))}
+
+
+def public_total() -> int:
+    return selectors.product_page(user=AnonymousUser(), currency=None, limit=1).total
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user("content")
+
+
+@pytest.mark.django_db
+def test_totals_follow_inserts_updates_and_deletes(staff):
+    made = [ProductFactory(status=s) for s in ["active", "active", "active", "coming_soon", "archived"]]
+    assert listed_counts(staff) == real_counts() == {"active": 3, "coming_soon": 1, "archived": 1}
+    assert public_total() == 3
+
+    Product.objects.bulk_create([Product(name=f"Bulk {i}", slug=f"bulk-{i}") for i in range(4)])
+    assert listed_counts(staff) == real_counts()
+
+    Product.objects.filter(status="active").update(status="discontinued")  # bulk, no signals
+    assert listed_counts(staff) == real_counts()
+    assert public_total() == 0
+
+    made[3].status = "active"
+    made[3].save()
+    made[4].name = "Renamed, same status"
+    made[4].save()
+    assert listed_counts(staff) == real_counts()
+
+    Product.objects.filter(slug__startswith="bulk-").delete()
+    made[0].delete()
+    assert listed_counts(staff) == real_counts()
+    assert selectors.product_page(user=staff, currency=None).total == Product.objects.count()
+
+    with connection.cursor() as cursor:  # swap two statuses in one statement
+        cursor.execute(
+            "UPDATE catalog_product SET status = CASE status WHEN 'active' THEN 'archived'"
+            " WHEN 'archived' THEN 'active' ELSE status END"
+        )
+    assert listed_counts(staff) == real_counts()
+
+
+@pytest.mark.django_db
+def test_the_list_total_comes_with_the_page_and_changes_at_once(django_assert_num_queries):
+    for i in range(3):
+        product_with_variants(name=f"Pump {i}")
+    ProductFactory(status="archived")
+    anonymous = AnonymousUser()
+    with django_assert_num_queries(1):
+        page = selectors.product_page(user=anonymous, currency=None, limit=2)
+    assert (page.total, len(page.cards)) == (3, 2)
+
+    Product.objects.filter(name="Pump 0").update(status="archived")
+    assert selectors.product_page(user=anonymous, currency=None).total == 2
+    assert selectors.product_page(user=anonymous, currency=None, search="Pump").total == 2
+
+
+@pytest.mark.django_db
+def test_a_page_past_the_end_still_has_its_total():
+    ProductFactory.create_batch(3)
+    page = selectors.product_page(user=AnonymousUser(), currency=None, offset=20, limit=20)
+    assert (page.total, page.cards) == (3, [])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_truncate_empties_the_list():
+    ProductFactory.create_batch(3)
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE catalog_product CASCADE")
+    assert public_total() == 0
+    ProductFactory()
+    assert public_total() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_totals_are_exact_after_concurrent_writers(make_user):
+    staff = make_user("content")
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def writer(n: int):
+        try:
+            barrier.wait(timeout=10)
+            for i in range(15):
+                with transaction.atomic():
+                    ProductFactory(name=f"Writer {n} product {i}", status=["active", "archived"][i % 2])
+                    if i % 5 == 0:
+                        Product.objects.filter(name__startswith=f"Writer {n} ").update(status="coming_soon")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(listed_counts(staff).values()) == 60
+    assert listed_counts(staff) == real_counts()
+    assert selectors.product_page(user=staff, currency=None).total == 60
+
+
+@pytest.mark.django_db
+def test_no_status_count_table_or_trigger_is_left():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('catalog_product_status_count')")
+        assert cursor.fetchone()[0] is None
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'catalog_product'::regclass AND NOT tgisinternal"
+        )
+        assert cursor.fetchall() == []
