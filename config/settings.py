@@ -118,15 +118,16 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-# PostgreSQL: the hand-written hot-path statements (catalog pages, carts) run as prepared
-# statements, planned once per connection (apps.core.db.hot_cursor). Turn off behind a pooler
-# that cannot keep them (PgBouncer in transaction mode before 1.21).
+# PostgreSQL: every query binds its parameters on the server and is prepared (planned once per
+# connection) from its fifth run, or none is (Django's client-side binding). Off behind a pooler
+# that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+    DATABASES["default"]["OPTIONS"]["server_side_binding"] = DATABASE_PREPARED_STATEMENTS
     DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5 if DATABASE_PREPARED_STATEMENTS else None
 else:
     DATABASES["default"].setdefault("OPTIONS", {})

@@ -29,15 +29,13 @@ from rest_framework.fields import empty
 from rest_framework.relations import PKOnlyObject, PrimaryKeyRelatedField
 from rest_framework.response import Response
 
-from .db import prepared_values
 from .pagination import count_rows_of
 
 
 def page_values(queryset, *fields: str):
-    """``queryset.values(*fields)`` for a list page: run as a prepared statement
-    (``prepared_values``) and counted by the paginator as ``queryset`` itself, without the
-    joins its columns need (``count_rows_of``)."""
-    return count_rows_of(prepared_values(queryset.prefetch_related(None).values(*fields)), queryset)
+    """``queryset.values(*fields)`` for a list page, counted by the paginator as ``queryset``
+    itself, without the joins its columns need (``count_rows_of``)."""
+    return count_rows_of(queryset.prefetch_related(None).values(*fields), queryset)
 
 
 @dataclass(frozen=True)
@@ -183,7 +181,7 @@ class FlatRows:
         if not ids:
             return {}
         children = child.manager.filter(**{f"{child.parent_key}__in": ids})
-        child_rows = list(prepared_values(children.values(child.parent_key, *child.flat.lookups)))
+        child_rows = list(children.values(child.parent_key, *child.flat.lookups))
         grouped = defaultdict(list)
         for child_row, rendered in zip(child_rows, child.flat.render(child_rows), strict=True):
             grouped[child_row[child.parent_key]].append(rendered)

@@ -24,12 +24,11 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from .db import hot_cursor
 from .errors import ApplicationError, Conflict, IdempotencyKeyReused
 from .models import IdempotencyKey
 
@@ -112,7 +111,7 @@ def _claim(*, scope: str, endpoint: str, key: str, fingerprint: str) -> tuple[Id
     """(record, created): the key's row, inserted now unless it exists (SQLite and PostgreSQL
     both support ON CONFLICT ... RETURNING)."""
     now = timezone.now()
-    with hot_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_CLAIM_SQL, [key, scope, endpoint, fingerprint, "{}", now])
         row = cursor.fetchone()
     if row is not None:

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from apps.catalog.api import Product, Variant, price_sql
-from apps.core.db import hot_cursor
 from apps.core.roles import STAFF_ROLES, has_role
 from apps.inventory.api import available_sql
 
@@ -96,7 +95,7 @@ def cart_for_add(*, cart_id: UUID | str, sku: str) -> tuple[Cart, CartVariant | 
     and how many the cart already holds: one query, and no lock (adding is one atomic upsert).
     None when there is no such cart."""
     for match in ("v.sku = %s", "UPPER(v.sku) = UPPER(%s)"):
-        with hot_cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(_CART_FOR_ADD_SQL.format(match=match, **_tables()), [sku, _db_uuid(cart_id)])
             row = cursor.fetchone()
         if row is None:
@@ -126,7 +125,7 @@ def cart_for_add(*, cart_id: UUID | str, sku: str) -> tuple[Cart, CartVariant | 
 def cart_lines(cart: Cart) -> list[dict]:
     """The cart's items priced now, from the catalog, in the cart's currency, with the stock
     available: one query."""
-    with hot_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_CART_LINES_SQL.format(**_tables()), [cart.currency, _db_uuid(cart.pk)])
         rows = cursor.fetchall()
     lines = []

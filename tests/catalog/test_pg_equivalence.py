@@ -1,6 +1,6 @@
-"""The PostgreSQL catalog reads (apps.catalog.pg_queries: one statement each, prepared) answer
-exactly what the portable ORM reads answer, for every filter, ordering, page, currency and
-audience, and through both cursors (prepared server-side binding; Django's logged cursor)."""
+"""The PostgreSQL catalog reads (apps.catalog.pg_queries: one statement each) answer exactly
+what the portable ORM reads answer, for every filter, ordering, page, currency and audience,
+whether or not queries are being logged."""
 
 from decimal import Decimal
 from itertools import product as combinations
@@ -74,7 +74,7 @@ def catalog():
 
 
 def _both(call, **kwargs):
-    """``call`` on the PostgreSQL path, through the prepared and the logged cursor."""
+    """``call`` on the PostgreSQL path, with queries not logged and logged."""
     prepared = call(**kwargs)
     connection.force_debug_cursor = True
     try:

@@ -19,11 +19,10 @@ from django.core.exceptions import ValidationError
 from django.core.mail import BadHeaderError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from apps.core.activity import activity_record
-from apps.core.db import hot_cursor
 from apps.core.errors import Conflict, PayloadTooLarge
 from apps.core.selectors import site_settings_get
 from apps.core.services import enqueue_on_commit
@@ -80,20 +79,13 @@ def normalize_recipients(*, to: str | Iterable[str] | None, attr: str = "to") ->
     return out
 
 
-_SUPPRESSED_SQL = f"SELECT email FROM {Suppression._meta.db_table} WHERE email = ANY(%s)"  # noqa: S608
-
-
 def suppressed_among(*, recipients: Iterable[str]) -> set[str]:
-    """The (lower-cased) addresses among ``recipients`` that must not be emailed. Every email
-    queued asks: on PostgreSQL one prepared statement for any number of addresses."""
+    """The (lower-cased) addresses among ``recipients`` that must not be emailed: one query
+    for any number of addresses."""
     addresses = sorted({address_of(recipient=r) for r in recipients})
     if not addresses:
         return set()
-    if connection.vendor != "postgresql":
-        return set(Suppression.objects.filter(email__in=addresses).order_by().values_list("email", flat=True))
-    with hot_cursor() as cursor:
-        cursor.execute(_SUPPRESSED_SQL, [addresses])
-        return {row[0] for row in cursor.fetchall()}
+    return set(Suppression.objects.filter(email__in=addresses).order_by().values_list("email", flat=True))
 
 
 class _ContextEncoder(DjangoJSONEncoder):

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apps.core.db import hot_cursor
 from apps.core.errors import ApplicationError, Conflict, NotFound
 from apps.inventory.api import InsufficientStock, available_expression
 
@@ -117,7 +116,7 @@ def _item_add(*, cart: Cart, variant_id, quantity: int) -> bool:
         Cart.Status.OPEN.value,
     ]
     sql = _ITEM_ADD_SQL.format(item=item.db_table, cart=Cart._meta.db_table)
-    with hot_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount > 0
 
