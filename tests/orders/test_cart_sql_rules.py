@@ -44,7 +44,7 @@ def variants():
 
 def _sql_row(variant, currency):
     sql = (
-        f"SELECT {price_sql('v.id')}, {available_sql('v.id')} "  # noqa: S608 - fragments from code
+        f"SELECT {price_sql('v.id')}, {available_sql(variant_column='v.id')} "  # noqa: S608 - fragments from code
         f"FROM {Variant._meta.db_table} v WHERE v.id = %s"
     )
     with connection.cursor() as cursor:

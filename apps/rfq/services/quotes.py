@@ -532,7 +532,7 @@ def quote_accept(
     rfq = rfq_lock(rfq=quote.rfq)
     quote = quote_lock(quote=quote)
     if quote.status == QS.ACCEPTED and quote.order_id:
-        order = orders.order_by_id(quote.order_id)
+        order = orders.order_by_id(order_id=quote.order_id)
         if order is None:  # cannot happen: the quote's order is protected from deletion
             raise RuntimeError(f"quote {quote.pk}: its order {quote.order_id} is missing")
         if order.status != order.Status.CANCELLED:
