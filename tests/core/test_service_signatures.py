@@ -14,7 +14,7 @@ APPS = Path(__file__).resolve().parents[2] / "apps"
 
 # Apps whose services and selectors are converted in a follow-up commit (other branches are
 # moving code in them). The lead empties this set once those branches are merged.
-CONVERTED_IN_A_FOLLOW_UP_COMMIT = {"leads", "catalog"}
+CONVERTED_IN_A_FOLLOW_UP_COMMIT = {"catalog"}
 
 # "app/path/to/module.py:function" -> why it keeps positional or unannotated arguments. A
 # function belongs here only when a caller outside our code dictates its signature; callbacks
