@@ -60,8 +60,8 @@ def _tables() -> dict:
         "cart_item": CartItem._meta.db_table,
         "variant": Variant._meta.db_table,
         "product": Product._meta.db_table,
-        "price": price_sql("v.id"),
-        "price_in_cart_currency": price_sql("v.id", currency_column="c.currency"),
+        "price": price_sql(variant_column="v.id"),
+        "price_in_cart_currency": price_sql(variant_column="v.id", currency_column="c.currency"),
         "available": available_sql(variant_column="v.id"),
     }
 
