@@ -15,14 +15,14 @@ from .models import Category, Price, Product, Variant
 from .selectors import product_search
 
 
-def price_expression(currency: str, variant_ref: str = "pk") -> Subquery:
+def price_expression(*, currency: str, variant_ref: str = "pk") -> Subquery:
     """A queryset expression: the variant's price in ``currency`` (None if it has none)."""
     return Subquery(
         Price.objects.filter(variant_id=OuterRef(variant_ref), currency=currency).values("amount")[:1]
     )
 
 
-def price_sql(variant_column: str, currency_column: str | None = None) -> str:
+def price_sql(*, variant_column: str, currency_column: str | None = None) -> str:
     """A SQL expression for hand-written hot-path queries: the price of the variant whose id is in
     ``variant_column``, in the currency of ``currency_column`` (or, without one, the currency given
     as the next ``%s`` parameter), as text (exact on every database: read it with ``Decimal``),
@@ -34,7 +34,7 @@ def price_sql(variant_column: str, currency_column: str | None = None) -> str:
     )
 
 
-def variant_by_sku(sku: str) -> Variant | None:
+def variant_by_sku(*, sku: str) -> Variant | None:
     """The variant with this SKU (case-insensitive), with its product, or None."""
     variants, sku = Variant.objects.select_related("product"), sku.strip()
     # The exact SKU through its unique index; a different case only if that finds nothing.

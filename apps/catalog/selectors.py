@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import (
@@ -32,10 +32,14 @@ from apps.core.selectors import site_settings_get
 from . import pg_queries
 from .models import Category, Document, Price, Product, ProductImage, Variant
 
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser
+    from apps.cms.api import MediaFile
+
 CATALOG_MANAGERS = (CONTENT, "admin")
 
 
-def can_manage_catalog(user) -> bool:
+def can_manage_catalog(*, user: AnyUser) -> bool:
     return has_role(user, *CATALOG_MANAGERS)
 
 
@@ -59,7 +63,7 @@ def category_tree() -> list[dict]:
     return roots
 
 
-def category_with_descendants(identifier: str) -> list | None:
+def category_with_descendants(*, identifier: str) -> list | None:
     """Ids of the category (by slug or id) and every category below it; None if unknown."""
     rows = list(Category.objects.values_list("id", "parent_id", "slug"))
     start = next((cid for cid, _, slug in rows if slug == identifier or str(cid) == identifier), None)
@@ -86,10 +90,10 @@ def _min_price_subquery(currency: str):
 
 def product_list(
     *,
-    user,
+    user: AnyUser,
     currency: str,
     status: str | None = None,
-    category_ids=None,
+    category_ids: list | None = None,
     min_price: Decimal | None = None,
     max_price: Decimal | None = None,
     search: str | None = None,
@@ -127,7 +131,7 @@ def product_list(
     return qs
 
 
-def product_order(qs: QuerySet[Product], *, ordering: str, currency: str) -> QuerySet[Product]:
+def product_order(*, qs: QuerySet[Product], ordering: str, currency: str) -> QuerySet[Product]:
     """``ordering`` is a key of ORDERINGS; the price subquery is added only when sorting by it."""
     if ordering in ("price", "-price"):
         qs = qs.annotate(price_from=_min_price_subquery(currency))
@@ -194,13 +198,13 @@ class ProductPage:
 
 def product_page(
     *,
-    user,
+    user: AnyUser,
     currency: str | None,
     ordering: str = "position",
     offset: int = 0,
     limit: int = 20,
     status: str | None = None,
-    category_ids=None,
+    category_ids: list | None = None,
     min_price: Decimal | None = None,
     max_price: Decimal | None = None,
     search: str | None = None,
@@ -209,7 +213,7 @@ def product_page(
     """One page of the product list as output dicts, with the total of matching products.
     ``currency`` None means the site's default. On PostgreSQL one statement (pg_queries);
     elsewhere the ORM (``product_page_portable``). Neither depends on the page size."""
-    filters = {
+    filters: dict[str, Any] = {
         "status": status,
         "category_ids": category_ids,
         "min_price": min_price,
@@ -233,7 +237,7 @@ def product_page(
 
 
 def product_page_portable(
-    *, user, currency: str | None, ordering: str, offset: int, limit: int, **filters
+    *, user: AnyUser, currency: str | None, ordering: str, offset: int, limit: int, **filters: Any
 ) -> ProductPage:
     """product_page through the ORM, on any database: the count, the page's rows, their active
     variants with prices, their images (four queries, whatever the page size)."""
@@ -242,7 +246,7 @@ def product_page_portable(
     total = base.count()
     rows = (
         list(
-            product_order(base, ordering=ordering, currency=currency).values(*CARD_FIELDS)[
+            product_order(qs=base, ordering=ordering, currency=currency).values(*CARD_FIELDS)[
                 offset : offset + limit
             ]
         )
@@ -397,7 +401,7 @@ def _cards_from_rows(*, rows: list[dict], currency: str, detail: bool = False) -
     ]
 
 
-def visible_document_levels(user) -> list[str]:
+def visible_document_levels(*, user: AnyUser) -> list[str]:
     levels: list[str] = [Document.AccessLevel.PUBLIC]
     if user and user.is_authenticated:
         levels.append(Document.AccessLevel.AUTHENTICATED)
@@ -429,7 +433,7 @@ def _document(d: Mapping[str, Any]) -> dict:
     }
 
 
-def product_detail(*, user, slug: str, currency: str | None) -> dict | None:
+def product_detail(*, user: AnyUser, slug: str, currency: str | None) -> dict | None:
     """The product page as a dict (with the documents the caller may see), or None.
     ``currency`` None means the site's default. On PostgreSQL one statement (pg_queries);
     elsewhere the ORM (``product_detail_portable``)."""
@@ -438,7 +442,7 @@ def product_detail(*, user, slug: str, currency: str | None) -> dict | None:
             public=not has_role(user, *STAFF_ROLES),
             slug=slug,
             currency=currency,
-            document_levels=visible_document_levels(user),
+            document_levels=visible_document_levels(user=user),
         )
         if row is None:
             return None
@@ -448,10 +452,10 @@ def product_detail(*, user, slug: str, currency: str | None) -> dict | None:
     return product_detail_portable(user=user, slug=slug, currency=currency)
 
 
-def product_detail_portable(*, user, slug: str, currency: str | None) -> dict | None:
+def product_detail_portable(*, user: AnyUser, slug: str, currency: str | None) -> dict | None:
     """product_detail through the ORM, on any database: the product's row, its active variants
     with their prices, its images, its documents (four queries)."""
-    levels = visible_document_levels(user)
+    levels = visible_document_levels(user=user)
     currency = currency or site_settings_get().default_currency
     row = (
         product_list(user=user, currency=currency)
@@ -486,7 +490,7 @@ def product_detail_portable(*, user, slug: str, currency: str | None) -> dict | 
     return card
 
 
-def documents_keeping_private(media) -> list[str]:
+def documents_keeping_private(*, media: MediaFile) -> list[str]:
     """The documents that are not public whose file ``media`` is: they keep it private (the CMS
     asks through ``apps.cms.api.media_restriction_register``)."""
     titles = (
@@ -498,8 +502,8 @@ def documents_keeping_private(media) -> list[str]:
     return [f"document '{title}'" for title in titles]
 
 
-def document_list(*, user) -> QuerySet[Document]:
-    return Document.objects.filter(access_level__in=visible_document_levels(user)).select_related(
+def document_list(*, user: AnyUser) -> QuerySet[Document]:
+    return Document.objects.filter(access_level__in=visible_document_levels(user=user)).select_related(
         "file", "category", "product"
     )
 
@@ -507,7 +511,7 @@ def document_list(*, user) -> QuerySet[Document]:
 PRODUCT_VECTOR = weighted_vector_sql([("name", "A"), ("search_text", "B")], table="catalog_product")
 
 
-def product_search(*, q: str, user, limit: int = 10) -> tuple[int, list[dict]]:
+def product_search(*, q: str, user: AnyUser, limit: int = 10) -> tuple[int, list[dict]]:
     """Products matching ``q``, most relevant first: (total, top ``limit`` as dicts).
     PostgreSQL: the GIN-indexed weighted tsvector (name above description/SKU/specs), prefix
     matching. Elsewhere: substring matching, name matches first."""

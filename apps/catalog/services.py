@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -11,6 +13,9 @@ from apps.core.services import unique_slug
 
 from .cache import catalog_changed
 from .models import Document, Price, Product, ProductImage, Variant
+
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser
 
 PRODUCT_FIELDS = [
     "name",
@@ -100,7 +105,7 @@ def _set_images(product: Product, images: list[dict]) -> None:
 
 
 @transaction.atomic
-def product_create(*, data: dict, actor) -> Product:
+def product_create(*, data: dict, actor: AnyUser | None) -> Product:
     fields = {k: data[k] for k in PRODUCT_FIELDS if k in data}
     for _ in range(3):
         fields["slug"] = data.get("slug") or unique_slug(model=Product, base=data["name"])
@@ -121,7 +126,7 @@ def product_create(*, data: dict, actor) -> Product:
 
 
 @transaction.atomic
-def product_update(*, product: Product, data: dict, actor) -> Product:
+def product_update(*, product: Product, data: dict, actor: AnyUser | None) -> Product:
     product = Product.objects.select_for_update().get(pk=product.pk)
     before = _full_state(product)
     for field in PRODUCT_FIELDS:
@@ -147,7 +152,7 @@ def product_update(*, product: Product, data: dict, actor) -> Product:
 
 
 @transaction.atomic
-def product_archive(*, product: Product, actor) -> Product:
+def product_archive(*, product: Product, actor: AnyUser | None) -> Product:
     if product.status != Product.Status.ARCHIVED:
         before = snapshot(product)
         product.status = Product.Status.ARCHIVED
@@ -163,7 +168,7 @@ def product_archive(*, product: Product, actor) -> Product:
 
 
 @transaction.atomic
-def product_duplicate(*, product: Product, actor) -> Product:
+def product_duplicate(*, product: Product, actor: AnyUser | None) -> Product:
     """A copy as a draft-like product (status coming_soon) with new SKUs (suffix -COPY-n)."""
     source = Product.objects.prefetch_related("variants__prices", "images").get(pk=product.pk)
     copy_variants = []
@@ -197,7 +202,7 @@ def product_duplicate(*, product: Product, actor) -> Product:
     return product_create(data=data, actor=actor)
 
 
-def document_file_protect(*, document: Document, actor) -> None:
+def document_file_protect(*, document: Document, actor: AnyUser | None) -> None:
     """The file of a document that is not public is private: the public media URL refuses it
     and only the download endpoint's checks (or a signed, expiring URL) hand it out."""
     if document.access_level != Document.AccessLevel.PUBLIC:
@@ -205,7 +210,7 @@ def document_file_protect(*, document: Document, actor) -> None:
 
 
 @transaction.atomic
-def document_create(*, data: dict, actor) -> Document:
+def document_create(*, data: dict, actor: AnyUser | None) -> Document:
     document = Document.objects.create(**data)
     document_file_protect(document=document, actor=actor)
     activity_record(actor=actor, action="create", entity=document, after=snapshot(document))

@@ -6,7 +6,7 @@ Owns: the media library (``MediaFile``: uploads, private files, signed URLs), pa
 Offers: ``MediaFile`` (the model, for queries), and:
 
 - ``media_make_private``: a file only signed, expiring URLs hand out.
-- ``media_restriction_register(restricted_by=...)``: ``restricted_by(media) -> [names]`` says what
+- ``media_restriction_register(restricted_by=...)``: ``restricted_by(media=...) -> [names]`` says what
   of the caller's keeps a file private; while it names anything, the file cannot be made public
   again (409 ``media_restricted``).
 - ``media_download_response``: a file as an attachment with the media library's safe headers.

@@ -125,11 +125,13 @@ def _seed_jobs(*, stdout=None) -> None:
         jobs.job_match(job=job)
         job.refresh_from_db()
         for step in steps:
-            worker = job.provider.user if job.provider_id else None
+            worker = job.provider.user if job.provider is not None else None
             if step == J.CANCELLED:
                 jobs.job_cancel(job=job, user=customer, reason="Rain forecast: will book again.")
             elif step == EXPIRE:
                 _offer_unanswered(job)
+            elif worker is None:
+                raise RuntimeError(f"Demo job step {step} needs the job's provider.")
             elif step == DECLINE:
                 jobs.job_decline(job=job, user=worker, reason="Both tractors are in the workshop that week.")
             elif step == J.ACCEPTED:

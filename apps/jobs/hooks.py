@@ -51,7 +51,7 @@ def _job_context(job: Job, message: str, url: str, *, with_estimate: bool = Fals
     if with_estimate and job.resource_id:
         from .services import job_estimate
 
-        estimate = job_estimate(job)
+        estimate = job_estimate(job=job)
         context["estimate"] = {
             "labour": f"{estimate.labour}",
             "travel_fee": f"{estimate.travel_fee}",

@@ -4,6 +4,8 @@ query, whatever the number of jobs)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
+from uuid import UUID
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
@@ -15,6 +17,9 @@ from apps.orders.api import Payment
 from .models import Job, JobEvent, JobOffer, ServiceProvider, ServiceType
 from .payments import all_job_payments
 
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser
+
 J = Job.Status
 ONGOING_STATES = (J.EN_ROUTE, J.ARRIVED, J.WORK_STARTED, J.IN_PROGRESS)
 
@@ -23,7 +28,7 @@ def job_base() -> QuerySet[Job]:
     return Job.objects.select_related("service_type", "resource", "provider", "customer")
 
 
-def job_list(*, user) -> QuerySet[Job]:
+def job_list(*, user: AnyUser) -> QuerySet[Job]:
     """Staff see every job; anyone else the jobs they asked for and those offered or assigned
     to them as a provider."""
     qs = job_base()
@@ -32,11 +37,11 @@ def job_list(*, user) -> QuerySet[Job]:
     return qs.filter(Q(customer=user) | Q(provider__user=user))
 
 
-def job_for_caller(*, user, job_id) -> Job | None:
+def job_for_caller(*, user: AnyUser, job_id: UUID | str) -> Job | None:
     return job_list(user=user).filter(pk=job_id).first()
 
 
-def job_detail(job_id) -> Job | None:
+def job_detail(*, job_id: UUID | str) -> Job | None:
     events = JobEvent.objects.select_related("actor").order_by("occurred_at", "recorded_at", "id")
     return job_base().prefetch_related(Prefetch("events", queryset=events)).filter(pk=job_id).first()
 
@@ -48,7 +53,7 @@ def service_types() -> QuerySet[ServiceType]:
 # --- The provider's dashboard -------------------------------------------------------------------
 
 
-def provider_jobs(provider: ServiceProvider) -> QuerySet[Job]:
+def provider_jobs(*, provider: ServiceProvider) -> QuerySet[Job]:
     return job_base().filter(provider=provider)
 
 
@@ -65,10 +70,10 @@ def _earned(provider: ServiceProvider) -> QuerySet:
     )
 
 
-def provider_summary(provider: ServiceProvider) -> dict:
+def provider_summary(*, provider: ServiceProvider) -> dict:
     """Counts of the provider's jobs by status (one query) and this month's earnings per
     currency (one query)."""
-    counts = dict(provider_jobs(provider).order_by().values_list("status").annotate(n=Count("pk")))
+    counts = dict(provider_jobs(provider=provider).order_by().values_list("status").annotate(n=Count("pk")))
     since = _month_start(timezone.now())
     earnings = (
         _earned(provider)
@@ -86,30 +91,34 @@ def provider_summary(provider: ServiceProvider) -> dict:
     }
 
 
-def provider_ongoing(provider: ServiceProvider) -> QuerySet[Job]:
-    return provider_jobs(provider).filter(status__in=ONGOING_STATES).order_by("preferred_date", "status_at")
-
-
-def provider_upcoming(provider: ServiceProvider) -> QuerySet[Job]:
+def provider_ongoing(*, provider: ServiceProvider) -> QuerySet[Job]:
     return (
-        provider_jobs(provider)
+        provider_jobs(provider=provider)
+        .filter(status__in=ONGOING_STATES)
+        .order_by("preferred_date", "status_at")
+    )
+
+
+def provider_upcoming(*, provider: ServiceProvider) -> QuerySet[Job]:
+    return (
+        provider_jobs(provider=provider)
         .filter(status=J.ACCEPTED, preferred_date__gte=timezone.localdate())
         .order_by("preferred_date", "accepted_at")
     )
 
 
-def provider_job_requests(provider: ServiceProvider) -> QuerySet[Job]:
+def provider_job_requests(*, provider: ServiceProvider) -> QuerySet[Job]:
     """Offers waiting for the provider's answer, oldest first, with the offer's time."""
     open_offer = JobOffer.objects.filter(status=JobOffer.Status.OFFERED).select_related("resource")
     return (
-        provider_jobs(provider)
+        provider_jobs(provider=provider)
         .filter(status=J.RECEIVED)
         .prefetch_related(Prefetch("offers", queryset=open_offer, to_attr="open_offers"))
         .order_by("status_at")
     )
 
 
-def provider_earnings_by_week(provider: ServiceProvider, *, weeks: int) -> list[dict]:
+def provider_earnings_by_week(*, provider: ServiceProvider, weeks: int) -> list[dict]:
     """Net money taken per ISO week (Monday) and currency over the last ``weeks`` weeks, one
     query; weeks with nothing are listed with zero, so a chart needs no gaps filled."""
     today = timezone.localdate()

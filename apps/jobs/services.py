@@ -9,8 +9,10 @@ a refused move changes nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -28,6 +30,9 @@ from .models import Job, JobEvent, JobOffer, Resource, ServiceType
 from .payments import JOB_SUBJECT, all_job_payments, job_payments
 from .workflows import JOB, JOB_CANCELLABLE
 
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser, User
+
 J = Job.Status
 HOURS_STEP = Decimal("0.25")
 PAYABLE_STATES = (J.ACCEPTED, J.EN_ROUTE, J.ARRIVED, J.WORK_STARTED, J.IN_PROGRESS, J.COMPLETED)
@@ -37,18 +42,18 @@ def _actor(user):
     return user if user is not None and getattr(user, "is_authenticated", False) else None
 
 
-def is_job_staff(user) -> bool:
+def is_job_staff(*, user: AnyUser) -> bool:
     return has_role(user, LOGISTICS, ADMIN)
 
 
-def caller_roles(user) -> set[str]:
+def caller_roles(*, user: AnyUser) -> set[str]:
     roles = set(user_roles(user))
     if getattr(user, "is_superuser", False):
         roles.add(ADMIN)
     return roles
 
 
-def job_lock(job: Job) -> Job:
+def job_lock(*, job: Job) -> Job:
     """The job, its row locked for this transaction. The row is locked on its own (PostgreSQL
     cannot lock the nullable side of an outer join), then read with its relations."""
     Job.objects.select_for_update().filter(pk=job.pk).values_list("pk").get()
@@ -63,7 +68,7 @@ def _resource_of(job: Job) -> Resource:
     return job.resource
 
 
-def resource_lock(resource_id) -> None:
+def resource_lock(*, resource_id: UUID | str) -> None:
     """Serialise bookings of one resource: its row is locked before "is it free that day?" is
     asked, so two acceptances (or a reassignment) cannot both find it free."""
     Resource.objects.select_for_update().filter(pk=resource_id).values_list("pk").get()
@@ -109,7 +114,7 @@ def _move(
 # --- Creating ---------------------------------------------------------------------------------
 
 
-def default_hours(service_type: ServiceType, size: Decimal) -> Decimal:
+def default_hours(*, service_type: ServiceType, size: Decimal) -> Decimal:
     """size × the type's hours per unit, rounded up to the quarter hour, at least one hour."""
     raw = Decimal(size) * service_type.hours_per_unit
     quarters = (raw / HOURS_STEP).to_integral_value(rounding="ROUND_CEILING")
@@ -119,13 +124,13 @@ def default_hours(service_type: ServiceType, size: Decimal) -> Decimal:
 @transaction.atomic
 def job_create(
     *,
-    customer,
+    customer: User,
     service_type: ServiceType,
     site_address: str,
     site_lat: Decimal,
     site_lng: Decimal,
     size: Decimal,
-    preferred_date,
+    preferred_date: date,
     estimated_hours: Decimal | None = None,
     currency: str | None = None,
     notes: str = "",
@@ -146,7 +151,7 @@ def job_create(
         site_lng=site_lng,
         size=size,
         preferred_date=preferred_date,
-        estimated_hours=estimated_hours or default_hours(service_type, size),
+        estimated_hours=estimated_hours or default_hours(service_type=service_type, size=size),
         currency=currency,
         notes=notes,
         status=JOB.initial,
@@ -228,10 +233,10 @@ def _offer_next(job: Job, *, actor=None) -> JobOffer | None:
 
 
 @transaction.atomic
-def job_match(*, job: Job, actor=None) -> JobOffer | None:
+def job_match(*, job: Job, actor: AnyUser | None = None) -> JobOffer | None:
     """Offer a SENT job to the nearest available resource (the open offer of a job already
     offered is returned as it is: running it twice offers once)."""
-    job = job_lock(job)
+    job = job_lock(job=job)
     if job.status == J.RECEIVED:
         return job.offers.filter(status=JobOffer.Status.OFFERED).first()
     if job.status != J.SENT:
@@ -243,12 +248,12 @@ def job_match(*, job: Job, actor=None) -> JobOffer | None:
     return _offer_next(job, actor=actor)
 
 
-def roles_on(job: Job, user) -> set[str]:
+def roles_on(*, job: Job, user: AnyUser) -> set[str]:
     """The roles ``user`` acts in on this job: staff as staff, its customer as the customer,
     the provider it is offered or assigned to as the provider (a provider-role user has no
     say on other providers' jobs). Anyone else does not see the job: 404."""
     user_id = getattr(user, "pk", None)
-    roles = caller_roles(user)
+    roles = caller_roles(user=user)
     assigned = job.provider is not None and job.provider.user_id == user_id
     if not assigned:
         roles.discard(PROVIDER)
@@ -256,16 +261,16 @@ def roles_on(job: Job, user) -> set[str]:
         roles.add(CUSTOMER)
     else:
         roles.discard(CUSTOMER)
-    if not (roles & {PROVIDER, CUSTOMER} or is_job_staff(user)):
+    if not (roles & {PROVIDER, CUSTOMER} or is_job_staff(user=user)):
         raise NotFound("No such job.")
     return roles
 
 
 @transaction.atomic
-def job_accept(*, job: Job, user, note: str = "", location: str = "") -> Job:
-    job = job_lock(job)
-    JOB.check_request(current=job.status, target=J.ACCEPTED, roles=roles_on(job, user))
-    resource_lock(job.resource_id)
+def job_accept(*, job: Job, user: AnyUser, note: str = "", location: str = "") -> Job:
+    job = job_lock(job=job)
+    JOB.check_request(current=job.status, target=J.ACCEPTED, roles=roles_on(job=job, user=user))
+    resource_lock(resource_id=_resource_of(job).pk)
     busy = Job.objects.filter(
         resource=job.resource_id, preferred_date=job.preferred_date, status__in=matching.BOOKED_STATES
     ).exclude(pk=job.pk)
@@ -287,10 +292,10 @@ def job_accept(*, job: Job, user, note: str = "", location: str = "") -> Job:
 
 
 @transaction.atomic
-def job_decline(*, job: Job, user, reason: str = "") -> Job:
+def job_decline(*, job: Job, user: AnyUser, reason: str = "") -> Job:
     """The provider turns the offer down: the job goes to the next candidate (or to staff)."""
-    job = job_lock(job)
-    if PROVIDER not in roles_on(job, user) and not is_job_staff(user):
+    job = job_lock(job=job)
+    if PROVIDER not in roles_on(job=job, user=user) and not is_job_staff(user=user):
         raise PermissionDenied(
             "Only the provider the job is offered to (or staff) can decline it.",
             code="transition_not_allowed",
@@ -312,10 +317,10 @@ def job_decline(*, job: Job, user, reason: str = "") -> Job:
 
 
 @transaction.atomic
-def job_reassign(*, job: Job, resource: Resource, actor, note: str = "") -> Job:
+def job_reassign(*, job: Job, resource: Resource, actor: AnyUser | None, note: str = "") -> Job:
     """Staff: give the job to ``resource`` (from SENT, RECEIVED or ACCEPTED): the open or
     accepted offer is withdrawn and the job is offered to the chosen resource."""
-    job = job_lock(job)
+    job = job_lock(job=job)
     if job.status not in JOB_CANCELLABLE:
         raise Conflict(
             f"This job is {job.status}: only a job not yet under way can be reassigned.",
@@ -326,7 +331,7 @@ def job_reassign(*, job: Job, resource: Resource, actor, note: str = "") -> Job:
         raise Conflict("The job is already with this resource.", code="already_assigned")
     if not resource.is_active or not resource.capabilities.filter(pk=job.service_type_id).exists():
         raise ApplicationError(f"{resource.name} cannot do {job.service_type.name}.", attr="resource")
-    resource_lock(resource.pk)
+    resource_lock(resource_id=resource.pk)
     if resource.currency != job.currency:
         raise ApplicationError(
             f"{resource.name} charges in {resource.currency}; this job is in {job.currency}.", attr="resource"
@@ -377,7 +382,7 @@ def job_reassign(*, job: Job, resource: Resource, actor, note: str = "") -> Job:
 @transaction.atomic
 def job_expire_offer(*, job: Job) -> bool:
     """An offer left unanswered past JOB_OFFER_TTL_HOURS goes to the next candidate."""
-    job = job_lock(job)
+    job = job_lock(job=job)
     deadline = timezone.now() - timedelta(hours=settings.JOB_OFFER_TTL_HOURS)
     offer = job.offers.filter(
         status=JobOffer.Status.OFFERED, created_at__lt=deadline, updated_at__lt=deadline
@@ -396,11 +401,11 @@ def job_expire_offer(*, job: Job) -> bool:
 
 
 @transaction.atomic
-def job_cancel(*, job: Job, user, reason: str = "", location: str = "") -> Job:
+def job_cancel(*, job: Job, user: AnyUser, reason: str = "", location: str = "") -> Job:
     """The customer who asked, or staff, from SENT, RECEIVED or ACCEPTED. A payment already
     taken is refunded in full."""
-    job = job_lock(job)
-    JOB.check_request(current=job.status, target=J.CANCELLED, roles=roles_on(job, user))
+    job = job_lock(job=job)
+    JOB.check_request(current=job.status, target=J.CANCELLED, roles=roles_on(job=job, user=user))
     _close_open_offer(job, status=JobOffer.Status.WITHDRAWN, reason="job cancelled")
     _move(job, target=J.CANCELLED, actor=user, location=location, note=reason or "Cancelled.")
     for payment in job_payments(job_id=job.pk).filter(status=Payment.Status.SUCCEEDED).select_for_update():
@@ -411,7 +416,7 @@ def job_cancel(*, job: Job, user, reason: str = "", location: str = "") -> Job:
 
 
 @transaction.atomic
-def job_status_change(*, job: Job, user, status: str, location: str = "", note: str = "") -> Job:
+def job_status_change(*, job: Job, user: AnyUser, status: str, location: str = "", note: str = "") -> Job:
     """``POST /jobs/{id}/status``: the workflow decides (409 with the allowed next states);
     the provider the job is offered or assigned to moves the work on, its customer or staff
     cancel it."""
@@ -421,15 +426,15 @@ def job_status_change(*, job: Job, user, status: str, location: str = "", note: 
         return job_accept(job=job, user=user, note=note, location=location)
     if status == J.CANCELLED:
         return job_cancel(job=job, user=user, reason=note, location=location)
-    job = job_lock(job)
-    JOB.check_request(current=job.status, target=status, roles=roles_on(job, user))
+    job = job_lock(job=job)
+    JOB.check_request(current=job.status, target=status, roles=roles_on(job=job, user=user))
     _move(job, target=status, actor=user, location=location, note=note)
     return job
 
 
 def job_flag(*, job: Job, reason: str) -> None:
     """Something needs staff's eyes (a payment dispute, an amount mismatch)."""
-    job = job_lock(job)
+    job = job_lock(job=job)
     job.needs_attention = True
     job.notes = (job.notes + "\n" if job.notes else "") + reason
     job.save(update_fields=["needs_attention", "notes", "updated_at"])
@@ -464,7 +469,7 @@ def estimate_compute(
     return labour, travel, labour + travel
 
 
-def job_estimate(job: Job) -> Estimate:
+def job_estimate(*, job: Job) -> Estimate:
     """``rate_per_hour × estimated_hours + travel_fee_per_km × distance_km`` for the resource the
     job is with; before one is, for the best candidate (without offering it)."""
     if job.resource is not None:
@@ -514,17 +519,17 @@ def job_estimate(job: Job) -> Estimate:
 # --- Payment ----------------------------------------------------------------------------------
 
 
-def job_reference(job: Job) -> str:
+def job_reference(*, job: Job) -> str:
     return f"JOB-{job.pk.hex[:10].upper()}"
 
 
 @transaction.atomic
-def job_payment_intent(*, job: Job, user) -> Payment:
+def job_payment_intent(*, job: Job, user: AnyUser) -> Payment:
     """The job's customer pays the estimate once the job is accepted, through the provider of
     the job's currency (Stripe, Paystack, offline), confirmed by the same webhooks as orders.
     Idempotent: while a payment for the same amount is pending it is returned again."""
-    job = job_lock(job)
-    if job.customer_id != getattr(user, "pk", None) and not is_job_staff(user):
+    job = job_lock(job=job)
+    if job.customer_id != getattr(user, "pk", None) and not is_job_staff(user=user):
         raise NotFound("No such job.")
     payments = job_payments(job_id=job.pk)
     if job.paid_at is not None or payments.filter(status=Payment.Status.SUCCEEDED).exists():
@@ -533,7 +538,7 @@ def job_payment_intent(*, job: Job, user) -> Payment:
         raise Conflict(
             f"This job is {job.status}: it is paid once a provider has accepted it.", code="not_payable"
         )
-    estimate = job_estimate(job)
+    estimate = job_estimate(job=job)
     pending = payments.filter(status=Payment.Status.PENDING).order_by("-created_at")
     for payment in pending:
         if payment.amount == estimate.total and payment.currency == estimate.currency:
@@ -541,12 +546,12 @@ def job_payment_intent(*, job: Job, user) -> Payment:
     attempt = payments.count() + 1
     provider = provider_for(job.currency)
     charge = Charge(
-        reference=f"{job_reference(job)}-{attempt}",
+        reference=f"{job_reference(job=job)}-{attempt}",
         amount=estimate.total,
         currency=job.currency,
         email=job.customer.email,
-        description=f"{job.service_type.name} on {job.preferred_date} ({job_reference(job)})",
-        metadata={"job_id": str(job.pk), "job_reference": job_reference(job)},
+        description=f"{job.service_type.name} on {job.preferred_date} ({job_reference(job=job)})",
+        metadata={"job_id": str(job.pk), "job_reference": job_reference(job=job)},
     )
     created = provider.create_payment(charge=charge, idempotency_key=f"job-{job.pk}-payment-{attempt}")
     return Payment.objects.create(
@@ -562,7 +567,7 @@ def job_payment_intent(*, job: Job, user) -> Payment:
 
 
 @transaction.atomic
-def job_payment_succeeded(*, payment_id, source: str) -> str:
+def job_payment_succeeded(*, payment_id: UUID | str, source: str) -> str:
     """A job's payment succeeded (orders' ``payment_succeeded`` event, after the payment's
     transaction committed with the amount checked): the job is marked paid once; paid after it
     was cancelled, what is left of the money goes back; a second payment is flagged. The job is
@@ -570,7 +575,7 @@ def job_payment_succeeded(*, payment_id, source: str) -> str:
     job_id = all_job_payments().filter(pk=payment_id).values_list("subject_id", flat=True).first()
     if job_id is None:
         return "not a job's payment"
-    job = job_lock(Job(pk=job_id))
+    job = job_lock(job=Job(pk=job_id))
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     if job.status == J.CANCELLED:
         remaining = payment.amount_captured - payment.amount_refunded
@@ -627,7 +632,7 @@ def job_payments_apply_missed() -> dict[str, int]:
 
 
 @transaction.atomic
-def job_payment_flag(*, payment_id, reason: str) -> None:
+def job_payment_flag(*, payment_id: UUID | str, reason: str) -> None:
     """orders' ``payment_needs_review`` and ``payment_disputed`` events: a job's payment needs
     staff's eyes, so does its job."""
     job_id = all_job_payments().filter(pk=payment_id).values_list("subject_id", flat=True).first()

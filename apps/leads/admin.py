@@ -365,7 +365,7 @@ class LeadScoringRuleAdmin(admin.ModelAdmin):
                 errors.append("The score value must be a whole number.")
             if not errors:
                 try:
-                    condition_validate(condition)
+                    condition_validate(condition=condition)
                 except ValidationError as exc:
                     errors += [f"{key}: {'; '.join(msgs)}" for key, msgs in exc.message_dict.items()]
         result = None

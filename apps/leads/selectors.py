@@ -4,6 +4,7 @@ those assigned to them), unified search, the rule preview, and the personal data
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
@@ -16,6 +17,9 @@ from apps.core.search import text_search
 from .models import ImportJob, Inquiry, LeadScoringRule
 from .scoring import CompiledRule, inquiry_facts, score
 from .services.rules import SCORED_COLUMNS, active_rules
+
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser, User
 
 LEADS_ROLES = (SALES, SUPPORT, ADMIN)
 
@@ -31,23 +35,23 @@ INQUIRY_VECTOR = (
 )
 
 
-def inquiries_visible(*, user, queryset: QuerySet[Inquiry]) -> QuerySet[Inquiry]:
+def inquiries_visible(*, user: AnyUser, queryset: QuerySet[Inquiry]) -> QuerySet[Inquiry]:
     """The part of ``queryset`` ``user`` may see: all of it with the model-wide
     ``leads.view_inquiry`` (support, admin, a sales manager), else the inquiries assigned to
     them (a filter on ``assigned_to``). Anonymous and inactive users see nothing."""
     if not user or not user.is_authenticated or not user.is_active:
         return queryset.none()
-    if sees_all_inquiries(user):
+    if sees_all_inquiries(user=user):
         return queryset
     return queryset.filter(assigned_to=user)
 
 
-def sees_all_inquiries(user) -> bool:
+def sees_all_inquiries(*, user: AnyUser) -> bool:
     """Whether ``user`` sees every inquiry (model-wide permission), not only those assigned."""
     return user.is_superuser or user.has_perm("leads.view_inquiry")
 
 
-def inquiry_list(*, user) -> QuerySet[Inquiry]:
+def inquiry_list(*, user: AnyUser) -> QuerySet[Inquiry]:
     """The inquiries ``user`` may see, newest first; soft-deleted ones never."""
     queryset = Inquiry.objects.select_related("assigned_to").order_by("-created_at")
     return inquiries_visible(user=user, queryset=queryset)
@@ -63,12 +67,12 @@ LIST_COLUMNS = (
 ASSIGNEE_COLUMNS = ("assigned_to__id", "assigned_to__email", "assigned_to__full_name")
 
 
-def inquiry_list_values(queryset: QuerySet[Inquiry]) -> QuerySet:
+def inquiry_list_values(*, queryset: QuerySet[Inquiry]) -> QuerySet:
     """``queryset`` reading only what a list item shows, as values (``inquiry_list_item``)."""
     return page_values(queryset, *LIST_COLUMNS, *ASSIGNEE_COLUMNS)
 
 
-def inquiry_list_item(row: dict) -> SimpleNamespace:
+def inquiry_list_item(*, row: dict) -> SimpleNamespace:
     """A row of ``inquiry_list_values`` with the attributes ``InquirySerializer`` reads."""
     assigned_id, email, full_name = (row.pop(column) for column in ASSIGNEE_COLUMNS)
     item = SimpleNamespace(**row)
@@ -78,21 +82,21 @@ def inquiry_list_item(row: dict) -> SimpleNamespace:
     return item
 
 
-def assigned_inquiry_page(*, user, offset: int, limit: int) -> tuple[int, list]:
+def assigned_inquiry_page(*, user: AnyUser, offset: int, limit: int) -> tuple[int, list]:
     """(total, page) of the plain listing of a user who sees only the inquiries assigned to
     them, newest first (the partial index ``leads_inquiry_assigned_new``: the page is its
     first entries for the user, the total an index-only count), read as values like every
     staff list page."""
     queryset = inquiry_list(user=user).order_by("-created_at", "-id")
-    rows = inquiry_list_values(queryset)[offset : offset + limit] if limit else []
-    return queryset.count(), [inquiry_list_item(row) for row in rows]
+    rows = inquiry_list_values(queryset=queryset)[offset : offset + limit] if limit else []
+    return queryset.count(), [inquiry_list_item(row=row) for row in rows]
 
 
-def inquiry_get(*, user, pk: UUID | str) -> Inquiry | None:
+def inquiry_get(*, user: AnyUser, pk: UUID | str) -> Inquiry | None:
     return inquiry_list(user=user).filter(pk=pk).first()
 
 
-def can_change(*, user, inquiry: Inquiry) -> bool:
+def can_change(*, user: AnyUser, inquiry: Inquiry) -> bool:
     """With the model-wide ``leads.change_inquiry``, or as the active user it is assigned to."""
     if user.has_perm("leads.change_inquiry"):
         return True
@@ -103,22 +107,22 @@ def rule_list() -> QuerySet[LeadScoringRule]:
     return LeadScoringRule.objects.order_by("position", "rule_name")
 
 
-def import_job_get(*, user, pk: UUID | str) -> ImportJob | None:
+def import_job_get(*, user: AnyUser, pk: UUID | str) -> ImportJob | None:
     """An import job for its creator, admins and holders of ``leads.view_importjob``."""
     qs = ImportJob.objects.select_related("created_by").filter(pk=pk)
     if not (accounts.has_role(user, ADMIN) or user.has_perm("leads.view_importjob")):
-        qs = qs.filter(created_by=user)
+        qs = qs.filter(created_by=user) if user.is_authenticated else qs.none()
     return qs.first()
 
 
 # --- Search -------------------------------------------------------------------------------------
 
 
-def may_search(user) -> bool:
+def may_search(*, user: AnyUser) -> bool:
     return accounts.has_role(user, *LEADS_ROLES)
 
 
-def inquiry_search(*, q: str, user, limit: int = 10) -> tuple[int, list[dict]]:
+def inquiry_search(*, q: str, user: AnyUser, limit: int = 10) -> tuple[int, list[dict]]:
     """Inquiries ``user`` may see that match ``q``, best first: (total, top ``limit``).
     PostgreSQL: the GIN-indexed weighted tsvector with prefix matching; elsewhere every word as
     a substring of name, company, email or message, newest first."""
@@ -150,7 +154,9 @@ def inquiry_search(*, q: str, user, limit: int = 10) -> tuple[int, list[dict]]:
 # --- Rule preview -------------------------------------------------------------------------------
 
 
-def rule_preview(*, rule_id, rule_name: str, condition: dict, score_value: int, limit: int = 100) -> dict:
+def rule_preview(
+    *, rule_id: UUID | str | None, rule_name: str, condition: dict, score_value: int, limit: int = 100
+) -> dict:
     """What a rule (as stored, or as being edited) does to the last ``limit`` inquiries: which
     match, and each one's score with the other active rules with and without it."""
     tested = CompiledRule.of(
@@ -189,7 +195,7 @@ def _personal_inquiries(user):
     return Inquiry.all_objects.filter(Q(email__iexact=user.email) | Q(converted_customer=user))
 
 
-def personal_data_export(user) -> list[dict]:
+def personal_data_export(*, user: User) -> list[dict]:
     """The inquiries a person sent (by their email) or that were converted into their account."""
     return [
         {

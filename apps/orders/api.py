@@ -34,6 +34,7 @@ payments orders takes (service jobs) listen to them. Listens to none.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.db.models import QuerySet
@@ -49,6 +50,9 @@ from .services.refunds import refund_create
 from .services.status import order_advance, order_transition
 from .signals import payment_disputed, payment_needs_review, payment_succeeded
 
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser
+
 
 def payments_for(*, subject_type: str, subject_id: UUID | str | None = None) -> QuerySet[Payment]:
     """The payments of another app's subjects of ``subject_type`` ("<app_label>.<model>"), or of
@@ -57,7 +61,7 @@ def payments_for(*, subject_type: str, subject_id: UUID | str | None = None) -> 
     return rows if subject_id is None else rows.filter(subject_id=subject_id)
 
 
-def order_summary(order: Order) -> dict:
+def order_summary(*, order: Order) -> dict:
     """``{id, number, status, currency, subtotal, shipping, tax, total, reserved_until}``, money as
     decimal strings."""
     return {
@@ -73,14 +77,14 @@ def order_summary(order: Order) -> dict:
     }
 
 
-def order_for_caller(*, user, number: str) -> Order | None:
+def order_for_caller(*, user: AnyUser, number: str) -> Order | None:
     """The order with this number if ``user`` may see it (its customer, or staff)."""
     from .selectors import order_for_caller as _order_for_caller
 
     return _order_for_caller(user=user, number=number)
 
 
-def order_by_id(order_id) -> Order | None:
+def order_by_id(*, order_id: UUID | str) -> Order | None:
     return Order.objects.filter(pk=order_id).first()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.db import connection
@@ -18,6 +19,9 @@ from apps.inventory.api import available_sql
 
 from .models import Cart, CartItem, Order, Payment
 from .pricing import money_round, totals_for
+
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser
 
 
 def _money(amount) -> str | None:
@@ -55,8 +59,8 @@ def _tables() -> dict:
         "cart_item": CartItem._meta.db_table,
         "variant": Variant._meta.db_table,
         "product": Product._meta.db_table,
-        "price": price_sql("v.id"),
-        "price_in_cart_currency": price_sql("v.id", currency_column="c.currency"),
+        "price": price_sql(variant_column="v.id"),
+        "price_in_cart_currency": price_sql(variant_column="v.id", currency_column="c.currency"),
         "available": available_sql(variant_column="v.id"),
     }
 
@@ -122,7 +126,7 @@ def cart_for_add(*, cart_id: UUID | str, sku: str) -> tuple[Cart, CartVariant | 
     return cart, None
 
 
-def cart_lines(cart: Cart) -> list[dict]:
+def cart_lines(*, cart: Cart) -> list[dict]:
     """The cart's items priced now, from the catalog, in the cart's currency, with the stock
     available: one query."""
     with connection.cursor() as cursor:
@@ -150,8 +154,8 @@ def cart_lines(cart: Cart) -> list[dict]:
     return lines
 
 
-def cart_detail(cart: Cart) -> dict:
-    lines = cart_lines(cart)
+def cart_detail(*, cart: Cart) -> dict:
+    lines = cart_lines(cart=cart)
     subtotal = sum((line["line_total"] for line in lines if line["line_total"] is not None), Decimal("0"))
     totals = totals_for(subtotal=subtotal, currency=cart.currency)
     return {
@@ -183,14 +187,16 @@ def cart_detail(cart: Cart) -> dict:
     }
 
 
-def order_list(*, user) -> QuerySet[Order]:
+def order_list(*, user: AnyUser) -> QuerySet[Order]:
     qs = Order.objects.select_related("customer").order_by("-created_at")
     if has_role(user, *STAFF_ROLES):
         return qs
+    if not user.is_authenticated:
+        return qs.none()
     return qs.filter(customer=user)
 
 
-def order_for_caller(*, user, number: str) -> Order | None:
+def order_for_caller(*, user: AnyUser, number: str) -> Order | None:
     return (
         order_list(user=user)
         .prefetch_related(

@@ -98,7 +98,9 @@ def _scan(shipment: Shipment, status: str, *, location: str, note: str = "", occ
         }
     ).encode()
     services.carrier_webhook_receive(
-        carrier_code=carrier.code, body=body, signature=services.signature_for(carrier.webhook_secret, body)
+        carrier_code=carrier.code,
+        body=body,
+        signature=services.signature_for(secret=carrier.webhook_secret, body=body),
     )
 
 

@@ -77,7 +77,7 @@ def delivered(shipment: Shipment, *, before, actor=None, **context):
     _notify(shipment, S.DELIVERED)
     order = Order.objects.select_for_update().get(pk=shipment.order_id)
     undelivered = order.shipments.exclude(status=S.DELIVERED).exists()
-    if not undelivered and order_fully_shipped(order) and order.status == Order.Status.SHIPPED:
+    if not undelivered and order_fully_shipped(order=order) and order.status == Order.Status.SHIPPED:
         orders.order_advance(
             order=order, target=Order.Status.DELIVERED, actor=actor, reason="every shipment delivered"
         )

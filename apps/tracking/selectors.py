@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TypedDict
 from uuid import UUID
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from apps.orders.api import Order, OrderStatusHistory
 
@@ -35,7 +35,7 @@ class TimelineEntry(TypedDict):
     applied: bool
 
 
-def carrier_list():
+def carrier_list() -> QuerySet[Carrier]:
     """Every carrier, active ones first, by name (the webhook secret and status map are not
     for the API: only the fields a shipment form needs)."""
     return Carrier.objects.only("code", "name", "tracking_url_template", "is_active").order_by(
@@ -43,11 +43,11 @@ def carrier_list():
     )
 
 
-def shipment_get(pk: UUID | str) -> Shipment | None:
+def shipment_get(*, pk: UUID | str) -> Shipment | None:
     return Shipment.objects.select_related("carrier", "order").filter(pk=pk).first()
 
 
-def shipment_detail(pk: UUID | str) -> Shipment | None:
+def shipment_detail(*, pk: UUID | str) -> Shipment | None:
     return (
         Shipment.objects.select_related("carrier", "order")
         .prefetch_related("lines__order_line", "events")
@@ -56,7 +56,7 @@ def shipment_detail(pk: UUID | str) -> Shipment | None:
     )
 
 
-def order_timeline(order: Order) -> dict:
+def order_timeline(*, order: Order) -> dict:
     """``{order, status, shipments: [...], timeline: [...]}``: every order status change and
     every shipment event (late ones too, marked), oldest first. Three queries."""
     history = list(OrderStatusHistory.objects.filter(order=order).order_by("created_at", "id"))
@@ -121,7 +121,7 @@ def order_timeline(order: Order) -> dict:
     }
 
 
-def public_tracking(code: str) -> dict | None:
+def public_tracking(*, code: str) -> dict | None:
     """What anyone with the tracking code may see: the status, the carrier, dates and the
     coarse locations of the events. No names, addresses, emails, prices or notes. Two queries."""
     shipment = Shipment.objects.select_related("carrier").filter(tracking_code=code.strip().upper()).first()
@@ -143,14 +143,14 @@ def public_tracking(code: str) -> dict | None:
     }
 
 
-def public_tracking_key(code: str) -> str:
+def public_tracking_key(*, code: str) -> str:
     return f"tracking:public:v1:{code.strip().upper()}"
 
 
-def forget_public_tracking(code: str) -> None:
+def forget_public_tracking(*, code: str) -> None:
     """Drop the cached public lookup once the current transaction commits (a new event)."""
     from django.core.cache import cache
     from django.db import transaction
 
-    key = public_tracking_key(code)
+    key = public_tracking_key(code=code)
     transaction.on_commit(lambda: cache.delete(key))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -25,6 +26,9 @@ from apps.orders.api import Order, OrderLine
 from . import streams
 from .models import Carrier, Shipment, ShipmentEvent, ShipmentLine
 from .workflows import REPEATABLE, SHIPMENT
+
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser
 
 S = Shipment.Status
 SHIPPABLE_ORDER_STATES = (Order.Status.PAID, Order.Status.FULFILLING)
@@ -97,7 +101,7 @@ def _lines_to_ship(order: Order, requested: list[dict] | None) -> list[tuple[Ord
     return chosen
 
 
-def order_fully_shipped(order: Order) -> bool:
+def order_fully_shipped(*, order: Order) -> bool:
     shipped = _shipped_quantities(order)
     return all(shipped.get(line.pk, 0) >= line.quantity for line in order.lines.all())
 
@@ -109,7 +113,7 @@ def shipment_create(
     carrier: Carrier,
     tracking_number: str,
     lines: list[dict] | None = None,
-    actor,
+    actor: AnyUser | None,
 ) -> Shipment:
     """A shipment of ``lines`` (``[{line | sku, quantity?}]``; default: everything not yet
     shipped) of a paid order. The order becomes ``fulfilling``, and ``shipped`` once every line
@@ -152,7 +156,7 @@ def shipment_create(
         note="Shipment created.",
         occurred_at=now,
     )
-    target = Order.Status.SHIPPED if order_fully_shipped(order) else Order.Status.FULFILLING
+    target = Order.Status.SHIPPED if order_fully_shipped(order=order) else Order.Status.FULFILLING
     orders.order_advance(
         order=order, target=target, actor=_actor(actor), reason=f"shipment {tracking_number}"
     )
@@ -206,7 +210,7 @@ def shipment_event_record(
     location: str = "",
     note: str = "",
     occurred_at: datetime | None = None,
-    actor=None,
+    actor: AnyUser | None = None,
     source: str = ShipmentEvent.Source.STAFF,
     carrier_status: str = "",
     external_id: str = "",
@@ -270,7 +274,7 @@ def shipment_event_record(
 # --- Carrier webhooks -------------------------------------------------------------------------
 
 
-def signature_for(secret: str, body: bytes) -> str:
+def signature_for(*, secret: str, body: bytes) -> str:
     """The ``X-Foundry-Signature`` header value a carrier sends: ``sha256=<hex HMAC of body>``."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
@@ -281,7 +285,7 @@ def _verified_payload(carrier: Carrier, body: bytes, signature: str) -> dict:
             f"{carrier.name} has no webhook secret: its webhooks are refused.", code="webhook_not_configured"
         )
     if not signature or not hmac.compare_digest(
-        signature_for(carrier.webhook_secret, body), signature.strip()
+        signature_for(secret=carrier.webhook_secret, body=body), signature.strip()
     ):
         raise ApplicationError(
             f"The {SIGNATURE_HEADER} header does not match the body.", code="invalid_signature"
@@ -309,7 +313,7 @@ def _valid_payload(payload) -> dict:
     return valid
 
 
-def carrier_status_map(carrier: Carrier, status: str) -> str:
+def carrier_status_map(*, carrier: Carrier, status: str) -> str:
     mapped = (carrier.status_map or {}).get(status)
     if mapped in S.values:
         return mapped
@@ -333,7 +337,7 @@ def carrier_webhook_receive(*, carrier_code: str, body: bytes, signature: str) -
     event_id = payload["event_id"]
     if ShipmentEvent.objects.filter(carrier=carrier, external_id=event_id).exists():
         return {"duplicate": True, "applied": False, "status": None}
-    status = carrier_status_map(carrier, payload["status"])
+    status = carrier_status_map(carrier=carrier, status=payload["status"])
     shipment = Shipment.objects.filter(carrier=carrier, tracking_number=payload["tracking_number"]).first()
     if shipment is None:
         raise NotFound(f"No {carrier.name} shipment with tracking number {payload['tracking_number']}.")

@@ -60,7 +60,7 @@ def publish_on_commit(shipment: Shipment, event: ShipmentEvent) -> None:
     the streams catch up from the database on reconnect."""
     from .selectors import forget_public_tracking
 
-    forget_public_tracking(shipment.tracking_code)
+    forget_public_tracking(code=shipment.tracking_code)
     if not settings.REDIS_URL:
         return
     message = json.dumps({"id": event.pk, "applied": event.applied, **event_payload(event)})

@@ -71,7 +71,7 @@ def _orm_reads():
     def orm_values(*, user, offset: int, limit: int):
         qs = queryset(user)
         rows = qs.values(*LIST_COLUMNS, *ASSIGNEE_COLUMNS)[offset : offset + limit]
-        return qs.count(), [inquiry_list_item(row) for row in rows]
+        return qs.count(), [inquiry_list_item(row=row) for row in rows]
 
     def orm_one(*, user, offset: int, limit: int):
         qs = queryset(user)
@@ -87,12 +87,12 @@ def _orm_reads():
         count = rows[0]["total"]
         for row in rows:
             del row["total"]
-        return count, [inquiry_list_item(row) for row in rows]
+        return count, [inquiry_list_item(row=row) for row in rows]
 
     def orm_list_values(*, user, offset: int, limit: int):
         qs = Inquiry.objects.filter(assigned_to=user).order_by("-created_at", "-id")
-        rows = inquiry_list_values(qs)[offset : offset + limit]
-        return qs.count(), [inquiry_list_item(row) for row in rows]
+        rows = inquiry_list_values(queryset=qs)[offset : offset + limit]
+        return qs.count(), [inquiry_list_item(row=row) for row in rows]
 
     def orm_list_values_one(*, user, offset: int, limit: int):
         qs = Inquiry.objects.filter(assigned_to=user).order_by("-created_at", "-id")
@@ -105,7 +105,7 @@ def _orm_reads():
         count = rows[0]["total"]
         for row in rows:
             del row["total"]
-        return count, [inquiry_list_item(row) for row in rows]
+        return count, [inquiry_list_item(row=row) for row in rows]
 
     return {
         "orm_instances": orm_instances,

@@ -532,7 +532,7 @@ def seed_leads(
 def _leads_rules():
     objs = []
     for position, (name, rule_type, condition, value) in enumerate(RULES):
-        rules.condition_validate(condition)
+        rules.condition_validate(condition=condition)
         rule = LeadScoringRule(
             rule_name=RULE_PREFIX + name,
             rule_type=rule_type,

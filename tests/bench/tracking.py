@@ -178,7 +178,7 @@ def seed(*, shipments: int, events: int = 5, rng: random.Random) -> dict:
                 statuses[-2:] = ["out_for_delivery", "delivered"]
             plans.append((shipped_at, statuses))
             order = Order(
-                number=order_number_for(sequence),
+                number=order_number_for(sequence=sequence),
                 sequence=sequence,
                 email=f"bench-track-{sequence}@bench.example",
                 status=Order.Status.DELIVERED if delivered else Order.Status.SHIPPED,

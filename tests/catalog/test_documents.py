@@ -95,9 +95,9 @@ def test_download_count_is_an_atomic_increment(api_client, documents, monkeypatc
     doc = documents["public"]
     real_levels = selectors.visible_document_levels
 
-    def concurrent_download_meanwhile(user):
+    def concurrent_download_meanwhile(*, user):
         Document.objects.filter(pk=doc.pk).update(download_count=F("download_count") + 1)
-        return real_levels(user)
+        return real_levels(user=user)
 
     monkeypatch.setattr(selectors, "visible_document_levels", concurrent_download_meanwhile)
     streamed(download(api_client, doc))

@@ -120,7 +120,7 @@ def test_every_page_matches_the_portable_reads(catalog, audiences):
     ):
         filters = dict(filters)
         if "category_ids" in filters:
-            filters["category_ids"] = selectors.category_with_descendants(filters["category_ids"])
+            filters["category_ids"] = selectors.category_with_descendants(identifier=filters["category_ids"])
         for offset, limit in [(0, 100), (2, 2), (50, 10)]:
             kwargs = dict(user=user, currency=currency, ordering=ordering, offset=offset, limit=limit)
             fast = _both(selectors.product_page, **kwargs, **filters)

@@ -451,7 +451,7 @@ def test_only_the_owner_and_job_staff_see_the_estimate(auth_client):
 def test_the_site_and_the_base_give_the_estimate_distance():
     res = resource(name="Ten", km_north=10)
     job = job_for()
-    estimate = jobs.job_estimate(job)
+    estimate = jobs.job_estimate(job=job)
     assert (estimate.basis, estimate.resource_id, estimate.distance_km) == (
         "best_candidate",
         res.pk,

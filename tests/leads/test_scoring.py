@@ -159,7 +159,7 @@ def test_each_rule_type_scores_a_stored_inquiry(rule_type, condition, metadata, 
     rule = rule_make(condition, 25, rule_type=rule_type, name=f"{rule_type} rule")
     other = rule_make({"field": "country", "eq": "ZW"}, 50, rule_type="country", name="never")
     inquiry = InquiryFactory(metadata=metadata, country=country, message=message, email=email.lower())
-    assert rules.inquiry_score_apply(inquiry) is True
+    assert rules.inquiry_score_apply(inquiry=inquiry) is True
     assert inquiry.lead_score == 25
     assert inquiry.matched_rules == [
         {"rule_id": str(rule.pk), "rule_name": f"{rule_type} rule", "score_value": 25}
@@ -170,7 +170,7 @@ def test_each_rule_type_scores_a_stored_inquiry(rule_type, condition, metadata, 
 def test_inactive_rules_do_not_count(db):
     rule_make({"field": "country", "eq": "NG"}, 30, is_active=False)
     inquiry = InquiryFactory(country="NG")
-    rules.inquiry_score_apply(inquiry)
+    rules.inquiry_score_apply(inquiry=inquiry)
     assert (inquiry.lead_score, inquiry.matched_rules) == (0, [])
 
 

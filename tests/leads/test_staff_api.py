@@ -260,16 +260,16 @@ def test_the_staff_list_read_as_values_equals_the_model_read(auth_client, make_u
     read = []
     real = selectors.inquiry_list_item
 
-    def spy(row):
+    def spy(*, row):
         read.append(row)
-        return real(row)
+        return real(row=row)
 
     for params in ({}, {"page_size": 2, "page": 2}, {"ordering": "lead_score"}, {"search": "acme"}):
         with mock.patch.object(selectors, "inquiry_list_item", spy):
             fast = admin.get(URL, params)
         with (
-            mock.patch.object(selectors, "inquiry_list_values", lambda queryset: queryset),
-            mock.patch.object(selectors, "inquiry_list_item", lambda inquiry: inquiry),
+            mock.patch.object(selectors, "inquiry_list_values", lambda *, queryset: queryset),
+            mock.patch.object(selectors, "inquiry_list_item", lambda *, row: row),
         ):
             classic = admin.get(URL, params)
         assert fast.status_code == classic.status_code == 200, fast.content

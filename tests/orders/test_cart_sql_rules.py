@@ -44,7 +44,7 @@ def variants():
 
 def _sql_row(variant, currency):
     sql = (
-        f"SELECT {price_sql('v.id')}, {available_sql(variant_column='v.id')} "  # noqa: S608 - fragments from code
+        f"SELECT {price_sql(variant_column='v.id')}, {available_sql(variant_column='v.id')} "  # noqa: S608 - fragments from code
         f"FROM {Variant._meta.db_table} v WHERE v.id = %s"
     )
     with connection.cursor() as cursor:
@@ -65,7 +65,7 @@ def test_the_sql_fragments_answer_what_the_expressions_answer(variants):
         for currency in CURRENCIES:
             orm = (
                 Variant.objects.filter(pk=variant.pk)
-                .annotate(price=price_expression(currency), available=available_expression())
+                .annotate(price=price_expression(currency=currency), available=available_expression())
                 .values_list("price", "available")
                 .get()
             )

@@ -37,7 +37,7 @@ def test_an_order_is_placed_at_the_given_prices_not_the_catalogs(make_user):
     assert StockLevel.objects.get(variant=variant).reserved == 3
     assert placed.payment.amount == order.total and placed.payment.reference.startswith("pi_")
     assert order.history.get().reason == "quote Q-1 accepted"
-    summary = orders.order_summary(order)
+    summary = orders.order_summary(order=order)
     assert summary["number"] == order.number and summary["total"] == f"{order.total:.2f}"
 
 

@@ -276,4 +276,4 @@ def test_the_stored_payload_is_a_copy_as_received(pending):
     """storable() leaves ordinary payloads untouched (and does not change the caller's)."""
     event = succeeded_event(pending)
     original = copy.deepcopy(event)
-    assert webhooks.storable(event) == original and event == original
+    assert webhooks.storable(value=event) == original and event == original

@@ -59,7 +59,7 @@ def carrier_post(
     client, code: str, payload: dict, *, secret=SECRET, signature=None, body: bytes | None = None
 ):
     raw = body if body is not None else json.dumps(payload).encode()
-    header = signature if signature is not None else signature_for(secret, raw)
+    header = signature if signature is not None else signature_for(secret=secret, body=raw)
     return client.post(
         f"/api/v1/webhooks/carriers/{code}",
         data=raw,

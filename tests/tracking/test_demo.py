@@ -48,5 +48,5 @@ def test_demo_shipments_seeded_once(api_client):
     # The order's own history comes first in its timeline: placed, paid, then shipped.
     from apps.tracking.selectors import order_timeline
 
-    kinds = [entry["kind"] for entry in order_timeline(shipped.order)["timeline"]]
+    kinds = [entry["kind"] for entry in order_timeline(order=shipped.order)["timeline"]]
     assert kinds == sorted(kinds, key=lambda kind: kind != "order")  # every order step first

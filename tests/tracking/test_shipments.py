@@ -179,7 +179,7 @@ def test_a_bad_signature_is_refused_and_stores_nothing(auth_client, api_client):
 
     forged = carrier_post(
         api_client, "dhl", {}, body=json.dumps(_delivery(event_id="evt-9")).encode(),
-        signature=signature_for("carrier-shared-secret", b"something else"),
+        signature=signature_for(secret="carrier-shared-secret", body=b"something else"),
     )  # fmt: skip
     assert_error(forged, 400, code="invalid_signature")
     assert ShipmentEvent.objects.count() == before + 1  # only the correctly signed one

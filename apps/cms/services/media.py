@@ -4,9 +4,8 @@ completion, deletion of the row together with the stored object."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -135,15 +134,21 @@ def media_delete(*, media: MediaFile, actor: AnyUser | None = None) -> None:
 # Other apps that keep a file private register a function here answering, for a media file, what
 # of theirs does (the catalog: its documents that are not public); a file they name cannot be
 # made public again until they let it go.
-MEDIA_RESTRICTIONS: list[Callable[[MediaFile], list[str]]] = []
+class MediaRestriction(Protocol):
+    """What of an app's keeps ``media`` private: the names of its holders (empty: nothing)."""
+
+    def __call__(self, *, media: MediaFile) -> list[str]: ...
 
 
-def media_restriction_register(*, restricted_by: Callable[[MediaFile], list[str]]) -> None:
+MEDIA_RESTRICTIONS: list[MediaRestriction] = []
+
+
+def media_restriction_register(*, restricted_by: MediaRestriction) -> None:
     MEDIA_RESTRICTIONS.append(restricted_by)
 
 
 def media_restricted_by(*, media: MediaFile) -> list[str]:
-    return [name for restricted_by in MEDIA_RESTRICTIONS for name in restricted_by(media)]
+    return [name for restricted_by in MEDIA_RESTRICTIONS for name in restricted_by(media=media)]
 
 
 def media_check_publishable(*, media: MediaFile) -> None:

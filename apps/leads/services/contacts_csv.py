@@ -101,7 +101,7 @@ def _header_name(cell: str) -> str:
     return cell.strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def csv_parse(content: bytes) -> CsvFile:
+def csv_parse(*, content: bytes) -> CsvFile:
     """Decode, read the header and every record; file-level problems raise ImportFileError."""
     if len(content) > settings.LEADS_IMPORT_MAX_BYTES:
         raise ImportTooLarge(
@@ -174,7 +174,7 @@ class Row:
     errors: list = field(default_factory=list)  # [{"field", "detail"}]
 
 
-def row_validate(line: int, columns: list[str], cells: list[str]) -> Row:
+def row_validate(*, line: int, columns: list[str], cells: list[str]) -> Row:
     row = Row(line=line, email="")
     if len(cells) > len(columns):
         row.errors.append(
@@ -193,7 +193,7 @@ def row_validate(line: int, columns: list[str], cells: list[str]) -> Row:
         if value and len(value) > MAX_LENGTH.get(column, 10_000):
             bad(column, f"At most {MAX_LENGTH[column]} characters.")
             raw[column] = ""
-    email = normalize_email(raw["email"])
+    email = normalize_email(email=raw["email"])
     row.email = email
     if not email:
         bad("email", "Required.")

@@ -14,6 +14,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -31,6 +32,9 @@ from ..selectors import inquiries_visible
 from .contacts_csv import CsvFile, ImportFileError, ImportTooLarge, Row, csv_parse, row_validate
 from .inquiries import sees_all_inquiries
 from .rules import active_rules, inquiry_score_apply
+
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser
 
 __all__ = [
     "CsvFile",
@@ -124,18 +128,18 @@ def _merge(inquiry: Inquiry, row: Row) -> None:
 def contacts_import(
     *,
     csv_file: CsvFile,
-    actor,
+    actor: AnyUser | None,
     dry_run: bool = False,
     skip_invalid: bool = False,
     job: ImportJob | None = None,
 ) -> Outcome:
     """Validate every row, then (unless a dry run, or invalid rows without ``skip_invalid``)
     write all of it in the caller's transaction. See the module docstring for the rules."""
-    rows = [row_validate(line, csv_file.columns, cells) for line, cells in csv_file.rows]
+    rows = [row_validate(line=line, columns=csv_file.columns, cells=cells) for line, cells in csv_file.rows]
     outcome = Outcome(total_rows=len(rows))
     valid = [r for r in rows if not r.errors]
     existing = _existing_by_email(sorted({r.email for r in valid}), lock=not dry_run)
-    sees_all = sees_all_inquiries(actor)
+    sees_all = sees_all_inquiries(user=actor)
     visible = set() if sees_all else _visible_ids(actor, [i.pk for i in existing.values()])
 
     targets: dict[str, Target] = {}
@@ -190,7 +194,7 @@ def _apply(*, targets: list[Target], actor, sees_all: bool, job: ImportJob | Non
     for target in targets:
         inquiry = target.inquiry
         if inquiry.is_open:
-            inquiry_score_apply(inquiry, rules)
+            inquiry_score_apply(inquiry=inquiry, rules=rules)
         inquiry.import_job = job
         inquiry.updated_at = now
         if target.is_new:
@@ -251,14 +255,14 @@ def contacts_import_start(
     *,
     content: bytes,
     file_name: str,
-    actor,
+    actor: AnyUser | None,
     dry_run: bool = False,
     skip_invalid: bool = False,
 ) -> Outcome | ImportJob:
     """The upload endpoint: a small file is imported now (an Outcome; invalid rows without
     ``skip_invalid`` raise ValidationError with every row's problems); a file above
     LEADS_IMPORT_SYNC_MAX_ROWS rows becomes a queued ImportJob (the header is checked first)."""
-    csv_file = csv_parse(content)
+    csv_file = csv_parse(content=content)
     if len(csv_file.rows) > settings.LEADS_IMPORT_SYNC_MAX_ROWS:
         return import_job_enqueue(
             content=content,
@@ -273,7 +277,7 @@ def contacts_import_start(
         if not dry_run:
             job = ImportJob.objects.create(
                 status=ImportJob.Status.RUNNING,
-                created_by=actor,
+                created_by=actor if actor is not None and actor.is_authenticated else None,
                 file_name=file_name[:255],
                 dry_run=False,
                 skip_invalid=skip_invalid,
@@ -295,7 +299,7 @@ def import_job_enqueue(
     *,
     content: bytes,
     file_name: str,
-    actor,
+    actor: AnyUser | None,
     dry_run: bool,
     skip_invalid: bool,
     total_rows: int,
@@ -304,7 +308,7 @@ def import_job_enqueue(
 
     job = ImportJob.objects.create(
         status=ImportJob.Status.QUEUED,
-        created_by=actor,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
         file_name=file_name[:255],
         dry_run=dry_run,
         skip_invalid=skip_invalid,
@@ -338,7 +342,7 @@ def _finish(job: ImportJob, outcome: Outcome, *, status: str, error: str = "") -
     job.save()
 
 
-def import_job_claim(job_id: uuid.UUID | str) -> ImportJob | None:
+def import_job_claim(*, job_id: uuid.UUID | str) -> ImportJob | None:
     """Move a queued job (or one whose worker died: running for longer than the task's time
     limit; its transaction was rolled back) to running. None when there is nothing to do."""
     stale = timezone.now() - timedelta(seconds=settings.LEADS_IMPORT_TASK_TIME_LIMIT)
@@ -373,12 +377,12 @@ def import_jobs_requeue_stale(*, queued_minutes: int = 10) -> int:
 
 def import_job_run(*, job_id: uuid.UUID | str) -> ImportJob | None:
     """The worker's side: import the job's file in one transaction, record the outcome."""
-    job = import_job_claim(job_id)
+    job = import_job_claim(job_id=job_id)
     if job is None:
         return None
     actor = job.created_by
     try:
-        csv_file = csv_parse(bytes(job.content or b""))
+        csv_file = csv_parse(content=bytes(job.content or b""))
         with transaction.atomic():
             outcome = contacts_import(
                 csv_file=csv_file, actor=actor, dry_run=job.dry_run, skip_invalid=job.skip_invalid, job=job

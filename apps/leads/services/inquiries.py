@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,6 +28,9 @@ from ..countries import normalize_country
 from ..models import AssignmentCursor, Inquiry
 from .rules import active_rules, inquiry_score_apply
 
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser, User
+
 logger = logging.getLogger(__name__)
 
 SUBMIT_FIELDS = (
@@ -36,24 +40,24 @@ SUBMIT_FIELDS = (
 CLEAN_EXCLUDE = ["assigned_to", "converted_customer", "import_job", "matched_rules", "lead_score"]
 
 
-def normalize_email(email: str) -> str:
+def normalize_email(*, email: str) -> str:
     return (email or "").strip().lower()
 
 
-def sees_all_inquiries(user) -> bool:
+def sees_all_inquiries(*, user: AnyUser | None) -> bool:
     """Whether ``user`` sees every inquiry (model-wide leads.view_inquiry), as
     ``selectors.inquiries_visible`` decides; None (the system) does."""
     return user is None or user.is_superuser or user.has_perm("leads.view_inquiry")
 
 
-def inquiry_lock(inquiry: Inquiry) -> Inquiry:
+def inquiry_lock(*, inquiry: Inquiry) -> Inquiry:
     return Inquiry.objects.select_for_update().get(pk=inquiry.pk)
 
 
 # --- Assignment ---------------------------------------------------------------------------------
 
 
-def assignee_validate(user) -> None:
+def assignee_validate(*, user: User | None) -> None:
     """Inquiries go to active users of the sales role (or admins)."""
     if user is None:
         return
@@ -67,12 +71,12 @@ def _assign(inquiry: Inquiry, assignee) -> bool:
         return False
     if assignee is None and inquiry.assigned_to_id is None:
         return False
-    assignee_validate(assignee)
+    assignee_validate(user=assignee)
     inquiry.assigned_to = assignee
     return True
 
 
-def next_round_robin_assignee():
+def next_round_robin_assignee() -> User | None:
     """The next active sales user after the last one picked (by id, wrapping around), or None
     when there is none. The cursor row is locked until the caller's transaction ends, so
     concurrent submissions take turns instead of picking the same person."""
@@ -228,7 +232,7 @@ def inquiry_submit(
     ip_address: str | None = None,
     user_agent: str = "",
     auto_assign: bool = False,
-    actor=None,
+    actor: AnyUser | None = None,
 ) -> Inquiry:
     """A new inquiry from the public form: validated, scored from the active rules (never
     from the caller), optionally given to the next sales user in turn, and the confirmation
@@ -237,7 +241,7 @@ def inquiry_submit(
     inquiry = Inquiry(
         inquiry_type=inquiry_type,
         full_name=full_name.strip(),
-        email=normalize_email(email),
+        email=normalize_email(email=email),
         phone=phone.strip(),
         company=company.strip(),
         country=normalize_country(country),
@@ -248,7 +252,7 @@ def inquiry_submit(
         user_agent=(user_agent or "")[:500],
     )
     inquiry.full_clean(exclude=CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
-    inquiry_score_apply(inquiry, active_rules())
+    inquiry_score_apply(inquiry=inquiry, rules=active_rules())
     assignee = next_round_robin_assignee() if auto_assign else None
     inquiry.assigned_to = assignee
     inquiry.save(force_insert=True)
@@ -262,10 +266,10 @@ def inquiry_submit(
 
 
 @transaction.atomic
-def inquiry_update(*, inquiry: Inquiry, data: dict, actor) -> Inquiry:
+def inquiry_update(*, inquiry: Inquiry, data: dict, actor: AnyUser | None) -> Inquiry:
     """PATCH by staff: ``status`` (through the state machine), ``assigned_to`` (a user or
     None), ``notes``."""
-    inquiry = inquiry_lock(inquiry)
+    inquiry = inquiry_lock(inquiry=inquiry)
     before = snapshot(inquiry)
     fields = []
     if "status" in data and data["status"] != inquiry.status:
@@ -289,30 +293,30 @@ def inquiry_update(*, inquiry: Inquiry, data: dict, actor) -> Inquiry:
     return inquiry
 
 
-def inquiry_transition(*, inquiry: Inquiry, target: str, actor) -> Inquiry:
+def inquiry_transition(*, inquiry: Inquiry, target: str, actor: AnyUser | None) -> Inquiry:
     return inquiry_update(inquiry=inquiry, data={"status": target}, actor=actor)
 
 
-def inquiry_assign(*, inquiry: Inquiry, assignee, actor) -> Inquiry:
+def inquiry_assign(*, inquiry: Inquiry, assignee: User | None, actor: AnyUser | None) -> Inquiry:
     return inquiry_update(inquiry=inquiry, data={"assigned_to": assignee}, actor=actor)
 
 
 @transaction.atomic
-def inquiry_create_by_staff(*, data: dict, actor) -> Inquiry:
+def inquiry_create_by_staff(*, data: dict, actor: AnyUser | None) -> Inquiry:
     """An inquiry a staff member records (a phone call, a trade fair): scored like any other;
     no confirmation or alert is sent."""
     inquiry = Inquiry(
         **{k: data[k] for k in SUBMIT_FIELDS if k in data},
         notes=data.get("notes", ""),
     )
-    inquiry.email = normalize_email(inquiry.email)
+    inquiry.email = normalize_email(email=inquiry.email)
     inquiry.country = normalize_country(inquiry.country)
     inquiry.source = inquiry.source or "staff"
     inquiry.full_clean(exclude=CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
-    inquiry_score_apply(inquiry, active_rules())
+    inquiry_score_apply(inquiry=inquiry, rules=active_rules())
     inquiry.save(force_insert=True)
     assignee = data.get("assigned_to")
-    if assignee is None and not sees_all_inquiries(actor):
+    if assignee is None and not sees_all_inquiries(user=actor):
         assignee = actor  # a sales user keeps what they record (they would not see it otherwise)
     if assignee is not None:
         _assign(inquiry, assignee)
@@ -322,7 +326,7 @@ def inquiry_create_by_staff(*, data: dict, actor) -> Inquiry:
 
 
 @transaction.atomic
-def inquiry_soft_delete(*, inquiry: Inquiry, actor) -> None:
+def inquiry_soft_delete(*, inquiry: Inquiry, actor: AnyUser | None) -> None:
     """Hidden from every list and lookup; the row stays (history, conversions, GDPR)."""
     inquiry = Inquiry.all_objects.select_for_update().get(pk=inquiry.pk)
     if inquiry.deleted_at is not None:
@@ -350,12 +354,12 @@ def _text(value) -> str:
 
 @transaction.atomic
 def inquiry_convert(
-    *, inquiry: Inquiry, actor, create_rfq: bool = False, items: list | None = None
+    *, inquiry: Inquiry, actor: AnyUser | None, create_rfq: bool = False, items: list | None = None
 ) -> Conversion:
     """The inquiry's customer account: the existing one with its email, or a new customer
     account without a usable password (invited by email to set one); optionally an RFQ opened
     from the inquiry. All in one transaction; an inquiry converts once (409 after)."""
-    inquiry = inquiry_lock(inquiry)
+    inquiry = inquiry_lock(inquiry=inquiry)
     if inquiry.converted_at is not None:
         raise Conflict(
             f"This inquiry was already converted on {inquiry.converted_at:%Y-%m-%d}.",
@@ -404,7 +408,7 @@ def inquiry_convert(
 # --- Personal data (GDPR) -----------------------------------------------------------------------
 
 
-def personal_data_erase(user) -> int:
+def personal_data_erase(*, user: User) -> int:
     """Erasure: the person's inquiries (by their email, or converted into their account) keep
     their type, status, score and dates for the sales figures; who they were and what they
     wrote is removed."""

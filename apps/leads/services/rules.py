@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
@@ -17,6 +18,9 @@ from apps.core.services import model_update
 
 from ..models import Inquiry, LeadScoringRule
 from ..scoring import CompiledRule, columns_needed, condition_errors, inquiry_facts, score
+
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +36,7 @@ RESCORE_QUEUED_SECONDS = 120
 # --- Rules ----------------------------------------------------------------------------------
 
 
-def condition_validate(condition) -> None:
+def condition_validate(*, condition: object) -> None:
     """Raise ValidationError keyed by the attr path of each problem (``condition.gte``)."""
     errors: dict[str, list[str]] = {}
     for path, message in condition_errors(condition):
@@ -67,12 +71,12 @@ ACTIVE_RULES = VersionedMemo("leads:active-rules", _active_rules_compute)
 
 
 def _check(rule: LeadScoringRule) -> None:
-    condition_validate(rule.condition)
+    condition_validate(condition=rule.condition)
     rule.full_clean(validate_unique=False)
 
 
 @transaction.atomic
-def rule_create(*, data: dict, actor) -> LeadScoringRule:
+def rule_create(*, data: dict, actor: AnyUser | None) -> LeadScoringRule:
     rule = LeadScoringRule(**{k: v for k, v in data.items() if k in RULE_FIELDS})
     _check(rule)
     rule.save()
@@ -82,11 +86,11 @@ def rule_create(*, data: dict, actor) -> LeadScoringRule:
 
 
 @transaction.atomic
-def rule_update(*, rule: LeadScoringRule, data: dict, actor) -> LeadScoringRule:
+def rule_update(*, rule: LeadScoringRule, data: dict, actor: AnyUser | None) -> LeadScoringRule:
     rule = LeadScoringRule.objects.select_for_update().get(pk=rule.pk)
     before = snapshot(rule)
     if "condition" in data:
-        condition_validate(data["condition"])
+        condition_validate(condition=data["condition"])
     rule, updated = model_update(instance=rule, fields=RULE_FIELDS, data=data)
     if updated:
         activity_record(actor=actor, action="update", entity=rule, before=before, after=snapshot(rule))
@@ -95,7 +99,7 @@ def rule_update(*, rule: LeadScoringRule, data: dict, actor) -> LeadScoringRule:
 
 
 @transaction.atomic
-def rule_delete(*, rule: LeadScoringRule, actor) -> None:
+def rule_delete(*, rule: LeadScoringRule, actor: AnyUser | None) -> None:
     before, entity_id = snapshot(rule), str(rule.pk)
     rule.delete()
     activity_record(
@@ -129,7 +133,7 @@ def rescore_started() -> None:
     cache.delete(RESCORE_QUEUED_KEY)
 
 
-def inquiry_score_apply(inquiry: Inquiry, rules: list[CompiledRule] | None = None) -> bool:
+def inquiry_score_apply(*, inquiry: Inquiry, rules: list[CompiledRule] | None = None) -> bool:
     """Compute the inquiry's score and matched rules in place; True when they changed."""
     rules = active_rules() if rules is None else rules
     facts = inquiry_facts({column: getattr(inquiry, column) for column in SCORED_COLUMNS})

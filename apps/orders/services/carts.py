@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -17,8 +18,11 @@ from apps.inventory.api import InsufficientStock, available_expression
 from ..models import Cart, CartItem
 from ..selectors import cart_for_add
 
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser, User
 
-def cart_create(*, currency: str, owner=None) -> Cart:
+
+def cart_create(*, currency: str, owner: AnyUser | None = None) -> Cart:
     return Cart.objects.create(
         currency=currency.upper(),
         owner=owner if owner is not None and owner.is_authenticated else None,
@@ -41,7 +45,9 @@ def _check_access(*, cart: Cart | None, user, token: str | None) -> Cart:
     return cart
 
 
-def cart_for_caller(*, cart_id: uuid.UUID | str, user, token: str | None, for_update: bool = False) -> Cart:
+def cart_for_caller(
+    *, cart_id: uuid.UUID | str, user: AnyUser | None, token: str | None, for_update: bool = False
+) -> Cart:
     qs = Cart.objects.select_for_update() if for_update else Cart.objects.all()
     return _check_access(cart=qs.filter(pk=cart_id).first(), user=user, token=token)
 
@@ -60,7 +66,9 @@ def _check_stock(*, sku: str, quantity: int, available: int, attr: str) -> None:
         raise InsufficientStock(sku=sku, requested=quantity, available=available, attr=attr)
 
 
-def cart_item_add(*, cart_id: uuid.UUID | str, user, token: str | None, sku: str, quantity: int) -> Cart:
+def cart_item_add(
+    *, cart_id: uuid.UUID | str, user: AnyUser | None, token: str | None, sku: str, quantity: int
+) -> Cart:
     """Add ``quantity`` of ``sku`` (added to what the cart already holds) to the caller's cart.
     Unknown SKU → 400; no price in the cart's currency → 400; more than available → 409
     insufficient_stock; a cart checked out meanwhile → 409.
@@ -149,7 +157,7 @@ def cart_item_remove(*, cart: Cart, item_id: uuid.UUID | str) -> None:
 
 
 @transaction.atomic
-def cart_claim(*, cart: Cart, user) -> Cart:
+def cart_claim(*, cart: Cart, user: User) -> Cart:
     """A signed-in customer takes over an anonymous cart (after logging in)."""
     cart = Cart.objects.select_for_update().get(pk=cart.pk)
     if cart.owner_id not in (None, user.pk):

@@ -11,8 +11,9 @@ happens last, after stock is reserved, so a placement that cannot get stock neve
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.conf import settings
@@ -29,6 +30,9 @@ from ..payments import Charge, provider_for
 from ..pricing import Totals, money_round, totals_for
 from . import emails
 from .numbers import order_number_for, order_sequence_next
+
+if TYPE_CHECKING:
+    from apps.accounts.api import User
 
 # Order amounts are Decimal(12, 2): the largest total an order can store.
 MAX_ORDER_TOTAL = Decimal("9999999999.99")
@@ -59,7 +63,7 @@ def _line_name(variant: Variant) -> str:
 
 
 @transaction.atomic
-def order_place(**kwargs) -> CheckoutResult:
+def order_place(**kwargs: Any) -> CheckoutResult:
     """``place_in_transaction`` in a transaction of its own (a savepoint inside the caller's):
     a failure leaves nothing made, and the caller's transaction usable."""
     return place_in_transaction(**kwargs)
@@ -72,13 +76,13 @@ def place_in_transaction(
     lines: list[OrderLineRequest],
     shipping_address: dict | None,
     billing_address: dict | None = None,
-    customer=None,
+    customer: User | None = None,
     reason: str = "checkout",
     idempotency_key: str | None = None,
     cart: Cart | None = None,
     shipping: Decimal | None = None,
     tax: Decimal | None = None,
-    reserved_until=None,
+    reserved_until: datetime | None = None,
     variants: dict | None = None,
 ) -> CheckoutResult:
     """Inside the caller's transaction, which must roll back as a whole if this raises (no
@@ -142,7 +146,7 @@ def place_in_transaction(
     sequence = order_sequence_next()
     shipping_address = shipping_address or {}
     order = Order.objects.create(
-        number=order_number_for(sequence),
+        number=order_number_for(sequence=sequence),
         sequence=sequence,
         customer=customer if customer is not None and customer.is_authenticated else None,
         email=email,
@@ -201,7 +205,7 @@ def place_in_transaction(
 
 
 @transaction.atomic
-def checkout_place(**kwargs) -> CheckoutResult:
+def checkout_place(**kwargs: Any) -> CheckoutResult:
     """``checkout_in_transaction`` in a transaction of its own (a savepoint inside the caller's)."""
     return checkout_in_transaction(**kwargs)
 
@@ -212,7 +216,7 @@ def checkout_in_transaction(
     email: str,
     shipping_address: dict,
     billing_address: dict | None,
-    customer=None,
+    customer: User | None = None,
     cart_locked: bool = False,
 ) -> CheckoutResult:
     """Place the cart's order at the catalog's current prices in the cart's currency, inside

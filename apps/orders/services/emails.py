@@ -8,7 +8,7 @@ from django.conf import settings
 from apps.core.roles import FINANCE
 from apps.notifications import api as notifications
 
-from ..models import Order, Payment, ReconciliationRun
+from ..models import Order, OrderLine, Payment, ReconciliationRun
 
 
 def _money(amount) -> str:
@@ -26,14 +26,14 @@ def _customer_name(order: Order) -> str:
     return (order.shipping_address or {}).get("name", "")
 
 
-def order_confirmation_queue(*, order: Order, lines) -> None:
+def order_confirmation_queue(*, order: Order, lines: list[OrderLine]) -> None:
     from ..api import order_summary
 
     notifications.email_queue(
         to=order.email,
         template="order_confirmation",
         context={
-            "order": order_summary(order),
+            "order": order_summary(order=order),
             "lines": [
                 {
                     "sku": line.sku,
@@ -61,7 +61,7 @@ def payment_received_queue(*, order: Order, payment: Payment) -> None:
         to=order.email,
         template="payment_received",
         context={
-            "order": order_summary(order),
+            "order": order_summary(order=order),
             "payment": {
                 "amount": _money(payment.amount_captured or payment.amount),
                 "currency": payment.currency,

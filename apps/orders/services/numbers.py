@@ -22,5 +22,5 @@ def order_sequence_next() -> int:
     return (Order.objects.aggregate(n=Max("sequence"))["n"] or 0) + 1
 
 
-def order_number_for(sequence: int) -> str:
+def order_number_for(*, sequence: int) -> str:
     return f"{settings.ORDER_NUMBER_PREFIX}-{timezone.now().year}-{sequence:06d}"

@@ -23,7 +23,7 @@ from .status import order_lock, order_mark_paid
 STRIPE_LIKE = (Payment.Provider.STRIPE, Payment.Provider.OFFLINE)
 
 
-def _payment_locked(*, providers, reference: str) -> Payment | None:
+def _payment_locked(*, providers: tuple[str, ...], reference: str) -> Payment | None:
     return (
         Payment.objects.select_for_update(of=("self",))  # the order is nullable: an outer join
         .select_related("order")
@@ -46,7 +46,9 @@ def _flag(*, order: Order, reason: str) -> None:
 
 
 @transaction.atomic
-def payment_succeeded(*, providers, reference: str, amount: Decimal, currency: str, source: str) -> str:
+def payment_succeeded(
+    *, providers: tuple[str, ...], reference: str, amount: Decimal, currency: str, source: str
+) -> str:
     """The provider took the money. The amount and currency must match the payment (and so the
     order); otherwise the payment is flagged for review and the order is not marked paid.
     Returns what happened (for the event log)."""
@@ -59,7 +61,7 @@ def payment_succeeded(*, providers, reference: str, amount: Decimal, currency: s
         Payment.Status.REFUNDED,
     ):
         return "already applied"
-    order = order_lock(payment.order) if payment.order is not None else None  # None: a job (no query)
+    order = order_lock(order=payment.order) if payment.order is not None else None  # None: a job (no query)
     if amount != payment.amount or currency.upper() != payment.currency:
         payment.status = Payment.Status.NEEDS_REVIEW
         payment.review_reason = (
@@ -106,7 +108,7 @@ def payment_succeeded(*, providers, reference: str, amount: Decimal, currency: s
 
 
 @transaction.atomic
-def payment_failed(*, providers, reference: str, message: str = "") -> str:
+def payment_failed(*, providers: tuple[str, ...], reference: str, message: str = "") -> str:
     payment = _payment_locked(providers=providers, reference=reference)
     if payment is None:
         return f"no local payment {reference}"
@@ -119,7 +121,9 @@ def payment_failed(*, providers, reference: str, message: str = "") -> str:
 
 
 @transaction.atomic
-def payment_refunded_upstream(*, providers, reference: str, key: str, amount: Decimal) -> str:
+def payment_refunded_upstream(
+    *, providers: tuple[str, ...], reference: str, key: str, amount: Decimal
+) -> str:
     """The provider reports a refund (ours, or one made from its dashboard): ``key`` names what
     the report is about and ``amount`` what it says: for Stripe the charge id and its cumulative
     ``amount_refunded``, for Paystack the refund id and that refund's amount. Recorded on the
@@ -146,12 +150,12 @@ def payment_refunded_upstream(*, providers, reference: str, key: str, amount: De
 
 
 @transaction.atomic
-def payment_disputed(*, providers, reference: str, reason: str) -> str:
+def payment_disputed(*, providers: tuple[str, ...], reference: str, reason: str) -> str:
     payment = _payment_locked(providers=providers, reference=reference)
     if payment is None:
         return f"no local payment {reference}"
     send_on_commit(payment_disputed_event, payment_id=payment.pk, reason=reason)
     if payment.order_id is None:  # the payment of something another app owns (a service job)
         return "dispute: payment_disputed sent"
-    _flag(order=order_lock(_order_paid_for(payment)), reason=f"dispute opened: {reason}")
+    _flag(order=order_lock(order=_order_paid_for(payment)), reason=f"dispute opened: {reason}")
     return "order flagged: dispute"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -20,6 +21,9 @@ from django.utils import timezone
 from ..models import Payment, ReconciliationIssue, ReconciliationRun
 from ..payments import ProviderRecord, payment_currencies, provider_name_for, provider_named
 from . import emails, payment_events
+
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser
 
 logger = logging.getLogger(__name__)
 BATCH = 500
@@ -47,7 +51,9 @@ def _batches(iterable, size):
         yield batch
 
 
-def reconciliation_run(*, provider_name: str, days: int | None = None, actor=None) -> ReconciliationRun:
+def reconciliation_run(
+    *, provider_name: str, days: int | None = None, actor: AnyUser | None = None
+) -> ReconciliationRun:
     days = days or settings.PAYMENT_RECONCILIATION_DAYS
     since = timezone.now() - timedelta(days=days)
     run = ReconciliationRun.objects.create(

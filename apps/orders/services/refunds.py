@@ -4,6 +4,7 @@ the payment row locked), through the provider with an idempotency key; optional 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -16,6 +17,9 @@ from ..models import Order, Payment, Refund
 from ..payments import provider_named
 from ..pricing import money_round
 
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser
+
 REFUNDABLE = (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED)
 CAPTURED = (*REFUNDABLE, Payment.Status.REFUNDED)
 # Providers whose refund reports carry the running total of a charge (Stripe's charge.refunded:
@@ -24,7 +28,7 @@ CAPTURED = (*REFUNDABLE, Payment.Status.REFUNDED)
 CUMULATIVE_REFUND_REPORTS = (Payment.Provider.STRIPE, Payment.Provider.OFFLINE)
 
 
-def refunded_total(payment: Payment) -> Decimal:
+def refunded_total(*, payment: Payment) -> Decimal:
     """What has been refunded of ``payment`` by every fact known, whatever order they came in:
     our own refunds (Refund rows that did not fail) and what the provider reported
     (``provider_refunds``). Not clamped to what was captured."""
@@ -41,7 +45,7 @@ def payment_refunds_settle(*, payment: Payment) -> bool:
     in ``provider_refunds``. Returns whether the refunds are applied (the payment is captured)."""
     if payment.status not in CAPTURED:
         return False
-    payment.amount_refunded = min(refunded_total(payment), payment.amount_captured)
+    payment.amount_refunded = min(refunded_total(payment=payment), payment.amount_captured)
     if payment.amount_refunded <= 0:
         payment.status = Payment.Status.SUCCEEDED
     elif payment.amount_refunded >= payment.amount_captured:
@@ -82,7 +86,7 @@ def refund_create(
     amount: Decimal,
     reason: str = "",
     restock: bool = False,
-    actor=None,
+    actor: AnyUser | None = None,
     move_order: bool = True,
 ) -> Refund:
     payment = Payment.objects.select_for_update(of=("self",)).select_related("order").get(pk=payment.pk)
@@ -102,7 +106,11 @@ def refund_create(
             attr="amount",
         )
     refund = Refund.objects.create(
-        payment=payment, amount=amount, reason=reason, restock=restock, actor=actor
+        payment=payment,
+        amount=amount,
+        reason=reason,
+        restock=restock,
+        actor=actor if actor is not None and actor.is_authenticated else None,
     )
     result = provider_named(payment.provider).refund(
         payment=payment, amount=amount, idempotency_key=f"refund-{refund.pk}"
@@ -132,13 +140,13 @@ def refund_create(
     return refund
 
 
-def order_refunded_if_in_full(*, order: Order, actor) -> None:
+def order_refunded_if_in_full(*, order: Order, actor: AnyUser | None) -> None:
     """Once every captured payment is refunded in full, the order is ``refunded`` (if the state
     machine allows it from where it is; a cancelled order stays cancelled)."""
     from .. import workflows
     from .status import _move, order_lock
 
-    order = order_lock(order)
+    order = order_lock(order=order)
     captured = [p for p in order.payments.all() if p.amount_captured > 0]
     fully = captured and all(p.amount_refunded >= p.amount_captured for p in captured)
     if fully and Order.Status.REFUNDED in workflows.allowed_next(order.status):

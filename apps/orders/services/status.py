@@ -4,6 +4,7 @@ order's status history and the activity log."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -16,10 +17,13 @@ from apps.inventory import api as inventory
 from .. import workflows
 from ..models import Order, OrderStatusHistory
 
+if TYPE_CHECKING:
+    from apps.accounts.api import AnyUser
+
 S = Order.Status
 
 
-def order_lock(order: Order) -> Order:
+def order_lock(*, order: Order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
@@ -62,10 +66,10 @@ def _move(*, order: Order, target: str, actor, reason: str) -> Order:
 
 
 @transaction.atomic
-def order_transition(*, order: Order, target: str, actor, reason: str = "") -> Order:
+def order_transition(*, order: Order, target: str, actor: AnyUser | None, reason: str = "") -> Order:
     """A staff member moves an order along (fulfilling, shipped, delivered, returned). Paying,
     cancelling and refunding have their own flows; asking for them here is refused."""
-    order = order_lock(order)
+    order = order_lock(order=order)
     if (order.status, target) not in workflows.STAFF_TRANSITIONS:
         if target in workflows.allowed_next(order.status):
             hints: dict[str, str] = {
@@ -100,7 +104,9 @@ def order_transition(*, order: Order, target: str, actor, reason: str = "") -> O
     return _move(order=order, target=target, actor=actor, reason=reason)
 
 
-def order_mark_paid(*, order: Order, actor=None, reason: str = "payment confirmed") -> Order:
+def order_mark_paid(
+    *, order: Order, actor: AnyUser | None = None, reason: str = "payment confirmed"
+) -> Order:
     """Inside the caller's transaction, with the order LOCKED: pending_payment → paid, and its
     reservations are committed (the goods are sold)."""
     _move(order=order, target=S.PAID, actor=actor, reason=reason)
@@ -112,12 +118,12 @@ def order_mark_paid(*, order: Order, actor=None, reason: str = "payment confirme
 FULFILMENT_PATH = (S.PAID, S.FULFILLING, S.SHIPPED, S.DELIVERED)
 
 
-def order_advance(*, order: Order, target: str, actor=None, reason: str) -> Order:
+def order_advance(*, order: Order, target: str, actor: AnyUser | None = None, reason: str) -> Order:
     """Inside the caller's transaction: move an order forward along paid → fulfilling →
     shipped → delivered up to ``target``, one recorded step at a time (its shipments decide:
     every line shipped, every shipment delivered). Already there or past it: nothing. An order
     off that line (unpaid, cancelled, refunded, returned): 409 from the state machine."""
-    order = order_lock(order)
+    order = order_lock(order=order)
     path = FULFILMENT_PATH
     if order.status in path and path.index(order.status) >= path.index(target):
         return order
@@ -129,12 +135,14 @@ def order_advance(*, order: Order, target: str, actor=None, reason: str) -> Orde
 
 
 @transaction.atomic
-def order_cancel(*, order: Order, actor, reason: str = "", by_customer: bool = False) -> Order:
+def order_cancel(
+    *, order: Order, actor: AnyUser | None, reason: str = "", by_customer: bool = False
+) -> Order:
     """Cancel: reserved stock is released; stock already sold goes back to its warehouse; a paid
     order is refunded in full. A customer may cancel until fulfilment starts."""
     from .refunds import refund_create
 
-    order = order_lock(order)
+    order = order_lock(order=order)
     if by_customer and order.status not in workflows.CUSTOMER_CANCELLABLE:
         raise InvalidTransition(current=order.status, target=S.CANCELLED, allowed=())
     workflows.transition_check(current=order.status, target=S.CANCELLED)

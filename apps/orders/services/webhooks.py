@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
@@ -23,7 +24,7 @@ STRIPE_LIKE = payment_events.STRIPE_LIKE
 PAYSTACK = (Payment.Provider.PAYSTACK,)
 
 
-def storable(value):
+def storable(*, value: Any) -> Any:
     """``value`` (decoded JSON) as every database stores it: PostgreSQL refuses NUL characters
     and lone UTF-16 surrogates in text and JSON, so they are kept as escape text (``\\u0000``)."""
     if isinstance(value, str):
@@ -33,16 +34,16 @@ def storable(value):
             value = value.encode("utf-8", "backslashreplace").decode("utf-8")
         return value.replace("\x00", "\\u0000")
     if isinstance(value, dict):
-        return {storable(k): storable(v) for k, v in value.items()}
+        return {storable(value=k): storable(value=v) for k, v in value.items()}
     if isinstance(value, list):
-        return [storable(v) for v in value]
+        return [storable(value=v) for v in value]
     return value
 
 
 def _bounded(text: str, limit: int | None) -> str:
     """``text`` made storable and at most ``limit`` characters (a field's ``max_length``; None:
     unbounded); a longer one keeps its start and a digest of the whole, so two long ids stay two."""
-    text = storable(text)
+    text = storable(value=text)
     if limit is None or len(text) <= limit:
         return text
     digest = hashlib.sha256(text.encode()).hexdigest()[:32]
@@ -50,7 +51,7 @@ def _bounded(text: str, limit: int | None) -> str:
 
 
 def webhook_store(
-    *, provider: str, event_id: str, type: str, payload, rejected: str = ""
+    *, provider: str, event_id: str, type: str, payload: dict, rejected: str = ""
 ) -> tuple[WebhookEvent, bool]:
     """Store the event (once per provider and id) and queue its processing after commit.
     Returns (event, created): a repeated delivery is stored once and queued once.
@@ -68,9 +69,9 @@ def webhook_store(
                 provider=provider,
                 event_id=event_id,
                 type=_bounded(type, WebhookEvent._meta.get_field("type").max_length),
-                payload=storable(payload),
+                payload=storable(value=payload),
                 rejected=bool(rejected),
-                error=storable(f"rejected: {rejected}"[:2000]) if rejected else "",
+                error=storable(value=f"rejected: {rejected}"[:2000]) if rejected else "",
             )
     except IntegrityError:
         return WebhookEvent.objects.get(provider=provider, event_id=event_id), False

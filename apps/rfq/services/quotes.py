@@ -68,7 +68,7 @@ def catalog_prices(*, variant_ids: Iterable[UUID | str], currency: str) -> dict:
     """{variant id: its catalog price in ``currency``} for the variants that have one."""
     rows = (
         Variant.objects.filter(pk__in=list(variant_ids))
-        .annotate(amount=price_expression(currency.upper()))
+        .annotate(amount=price_expression(currency=currency.upper()))
         .values_list("pk", "amount")
     )
     return {pk: amount for pk, amount in rows if amount is not None}
@@ -240,7 +240,7 @@ def _clean_lines(lines, *, currency: str) -> list[dict[str, Any]]:
         if nul:
             continue
         sku = str(line.get("sku") or "").strip()
-        variant = variant_by_sku(sku) if sku else None
+        variant = variant_by_sku(sku=sku) if sku else None
         if variant is None:
             errors.setdefault(f"{at}.sku", []).append(
                 f"No SKU {sku!r} in the catalog." if sku else "This field is required."
@@ -532,7 +532,7 @@ def quote_accept(
     rfq = rfq_lock(rfq=quote.rfq)
     quote = quote_lock(quote=quote)
     if quote.status == QS.ACCEPTED and quote.order_id:
-        order = orders.order_by_id(quote.order_id)
+        order = orders.order_by_id(order_id=quote.order_id)
         if order is None:  # cannot happen: the quote's order is protected from deletion
             raise RuntimeError(f"quote {quote.pk}: its order {quote.order_id} is missing")
         if order.status != order.Status.CANCELLED:

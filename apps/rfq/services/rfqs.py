@@ -157,7 +157,7 @@ def _clean_items(errors: _Errors, items, *, allow_empty: bool) -> list[dict[str,
             if row["product_obj"] is None:
                 errors.add(f"{at}.product", f"No product {row['product']!r} in the catalog.")
         elif row["sku"] and not row["product"]:
-            variant = variants.get(row["sku"]) or variant_by_sku(row["sku"])
+            variant = variants.get(row["sku"]) or variant_by_sku(sku=row["sku"])
             if variant is not None and not (variant.is_active and variant.product.status == "active"):
                 variant = None
             row["variant_obj"] = variant

@@ -160,7 +160,7 @@ class ProductListView(AnonymousCacheMixin, APIView):
             return hit
         category_ids = None
         if params.get("category"):
-            category_ids = selectors.category_with_descendants(params["category"])
+            category_ids = selectors.category_with_descendants(identifier=params["category"])
             if category_ids is None:
                 raise serializers.ValidationError({"category": "No such category."})
         paginator = self.pagination_class()
@@ -284,7 +284,7 @@ class DocumentDownloadView(APIView):
         document = Document.objects.select_related("file").filter(pk=pk).first()
         if document is None:
             raise NotFound("No such document.")
-        if document.access_level not in selectors.visible_document_levels(request.user):
+        if document.access_level not in selectors.visible_document_levels(user=request.user):
             if (
                 not request.user.is_authenticated
                 and document.access_level == Document.AccessLevel.AUTHENTICATED

@@ -71,7 +71,7 @@ class AdjustmentView(APIView):
     def post(self, request):
         data = AdjustmentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        variant = variant_by_sku(data.validated_data["sku"])
+        variant = variant_by_sku(sku=data.validated_data["sku"])
         if variant is None:
             raise NotFound(f"No variant with SKU {data.validated_data['sku']!r}.", attr="sku")
         warehouse = services.warehouse_get(code=data.validated_data["warehouse"])

@@ -1,5 +1,6 @@
 """Service jobs (``/api/v1/jobs``), the service types, and the provider's dashboard."""
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -44,7 +45,7 @@ def _job(request, job_id) -> Job:
 
 
 def _detail(job_id) -> dict:
-    return JobDetailSerializer(selectors.job_detail(job_id)).data
+    return JobDetailSerializer(selectors.job_detail(job_id=job_id)).data
 
 
 class ServiceTypeListView(generics.ListAPIView):
@@ -152,9 +153,9 @@ class JobEstimateView(APIView):
     @extend_schema(tags=TAG, responses=EstimateSerializer)
     def get(self, request, job_id):
         job = _job(request, job_id)
-        if job.customer_id != request.user.pk and not jobs.is_job_staff(request.user):
+        if job.customer_id != request.user.pk and not jobs.is_job_staff(user=request.user):
             raise NotFound("No such job.")
-        return Response(EstimateSerializer(jobs.job_estimate(job)).data)
+        return Response(EstimateSerializer(jobs.job_estimate(job=job)).data)
 
 
 class JobPaymentIntentView(APIView):
@@ -195,19 +196,24 @@ class ProviderSummaryView(APIView):
 
     @extend_schema(tags=DASHBOARD_TAG, parameters=[PROVIDER_PARAM], responses=ProviderSummarySerializer)
     def get(self, request):
-        return Response(ProviderSummarySerializer(selectors.provider_summary(_provider(request))).data)
+        return Response(
+            ProviderSummarySerializer(selectors.provider_summary(provider=_provider(request))).data
+        )
 
 
 class _ProviderJobList(generics.ListAPIView):
     permission_classes = [IsProvider]
     serializer_class = JobSerializer
     filter_backends = []
-    select = None
+
+    @staticmethod
+    def select(*, provider: ServiceProvider) -> QuerySet[Job]:
+        raise NotImplementedError
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Job.objects.none()
-        return type(self).select(_provider(self.request))
+        return type(self).select(provider=_provider(self.request))
 
     @extend_schema(tags=DASHBOARD_TAG, parameters=[PROVIDER_PARAM])
     def get(self, request, *args, **kwargs):
@@ -254,5 +260,5 @@ class ProviderEarningsView(APIView):
         raw = request.query_params.get("weeks", "12")
         if not raw.isdigit() or not 1 <= int(raw) <= 104:
             raise ApplicationError("weeks must be a whole number from 1 to 104.", attr="weeks")
-        rows = selectors.provider_earnings_by_week(_provider(request), weeks=int(raw))
+        rows = selectors.provider_earnings_by_week(provider=_provider(request), weeks=int(raw))
         return Response(WeekEarningsSerializer(rows, many=True).data)

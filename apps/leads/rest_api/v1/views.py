@@ -69,17 +69,17 @@ class InquiryListCreateView(generics.ListAPIView):
         return selectors.inquiry_list(user=self.request.user)
 
     def paginate_queryset(self, queryset):
-        if selectors.sees_all_inquiries(self.request.user):
+        if selectors.sees_all_inquiries(user=self.request.user):
             # Read as values: building an Inquiry and its assignee per row cost more than the SQL.
-            page = super().paginate_queryset(selectors.inquiry_list_values(queryset))
-            return [selectors.inquiry_list_item(row) for row in page]
+            page = super().paginate_queryset(selectors.inquiry_list_values(queryset=queryset))
+            return [selectors.inquiry_list_item(row=row) for row in page]
         # Only the inquiries assigned to them: a small set, counted with the page.
         return self.paginator.paginate_small_set(queryset, self.request)
 
     @extend_schema(tags=TAG)
     def get(self, request, *args, **kwargs):
         user = request.user
-        if request.query_params.keys() <= PAGE_PARAMS and not selectors.sees_all_inquiries(user):
+        if request.query_params.keys() <= PAGE_PARAMS and not selectors.sees_all_inquiries(user=user):
             # A sales user's plain listing, the page the frontend opens: the page and the
             # count from one index, without the filter backends.
             paginator = self.paginator
@@ -117,7 +117,7 @@ class InquiryListCreateView(generics.ListAPIView):
         """A bot filled the hidden field: answer like a success, store and send nothing."""
         logger.info("inquiry honeypot filled from %s; dropped", client_ip(request))
         decoy = Inquiry(id=uuid.uuid4(), **values, status=Inquiry.Status.NEW, lead_score=0)
-        decoy.email = inquiries.normalize_email(decoy.email)
+        decoy.email = inquiries.normalize_email(email=decoy.email)
         decoy.source = decoy.source or "website"
         decoy.created_at = timezone.now()
         return Response(InquiryPublicSerializer(decoy).data, status=status.HTTP_201_CREATED)

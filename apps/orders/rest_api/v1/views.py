@@ -56,7 +56,7 @@ def _cart(request, cart_id, *, for_update=False):
 
 
 def _cart_response(cart, code=status.HTTP_200_OK):
-    return Response(CartSerializer(selectors.cart_detail(cart)).data, status=code)
+    return Response(CartSerializer(selectors.cart_detail(cart=cart)).data, status=code)
 
 
 class CartCreateView(APIView):

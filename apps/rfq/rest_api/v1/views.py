@@ -256,7 +256,7 @@ def _accepted_body(accepted, *, with_payment: bool) -> dict:
     payment = accepted.payment if with_payment else None
     return QuoteAcceptedSerializer(
         {
-            "order": orders.order_summary(accepted.order),
+            "order": orders.order_summary(order=accepted.order),
             "payment": (
                 {
                     "provider": payment.provider,

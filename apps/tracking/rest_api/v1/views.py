@@ -31,7 +31,7 @@ IsLogistics = HasRole.of(LOGISTICS, ADMIN)
 
 
 def _shipment_out(pk) -> dict:
-    return ShipmentSerializer(selectors.shipment_detail(pk)).data
+    return ShipmentSerializer(selectors.shipment_detail(pk=pk)).data
 
 
 class CarrierListView(generics.ListAPIView):
@@ -91,7 +91,7 @@ class ShipmentDetailView(APIView):
 
     @extend_schema(tags=TAG, responses=ShipmentSerializer)
     def get(self, request, shipment_id):
-        shipment = selectors.shipment_detail(shipment_id)
+        shipment = selectors.shipment_detail(pk=shipment_id)
         if shipment is None:
             raise NotFound("No such shipment.")
         return Response(ShipmentSerializer(shipment).data)
@@ -105,7 +105,7 @@ class ShipmentEventView(APIView):
 
     @extend_schema(tags=TAG, request=ShipmentEventInSerializer, responses={201: EventResultSerializer})
     def post(self, request, shipment_id):
-        shipment = selectors.shipment_get(shipment_id)
+        shipment = selectors.shipment_get(pk=shipment_id)
         if shipment is None:
             raise NotFound("No such shipment.")
         data = ShipmentEventInSerializer(data=request.data)
@@ -113,7 +113,7 @@ class ShipmentEventView(APIView):
         event, moved = services.shipment_event_record(
             shipment=shipment, actor=request.user, **data.validated_data
         )
-        body = {"event": event, "moved": moved, "shipment": selectors.shipment_detail(shipment.pk)}
+        body = {"event": event, "moved": moved, "shipment": selectors.shipment_detail(pk=shipment.pk)}
         return Response(EventResultSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
@@ -158,7 +158,7 @@ class OrderTrackingView(APIView):
         order = orders.order_for_caller(user=request.user, number=number)
         if order is None:
             raise NotFound("No such order.")
-        return Response(OrderTimelineSerializer(selectors.order_timeline(order)).data)
+        return Response(OrderTimelineSerializer(selectors.order_timeline(order=order)).data)
 
 
 class PublicTrackingView(APIView):
@@ -171,10 +171,13 @@ class PublicTrackingView(APIView):
     def get(self, request, tracking_code):
         # The answer is the same for everyone until the shipment's next event, which drops it
         # from the cache (streams.publish_on_commit); TRACKING_PUBLIC_CACHE_SECONDS bounds it.
-        key, seconds = selectors.public_tracking_key(tracking_code), settings.TRACKING_PUBLIC_CACHE_SECONDS
+        key, seconds = (
+            selectors.public_tracking_key(code=tracking_code),
+            settings.TRACKING_PUBLIC_CACHE_SECONDS,
+        )
         data = cache.get(key) if seconds else None
         if data is None:
-            found = selectors.public_tracking(tracking_code)
+            found = selectors.public_tracking(code=tracking_code)
             if found is None:
                 raise NotFound("No shipment with this tracking code.")
             serialized = PublicTrackingSerializer(found).data
