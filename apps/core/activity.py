@@ -104,6 +104,7 @@ def activity_record(
         after=_jsonable(after),
         ip_address=context.ip,
         user_agent=context.user_agent[:500],
+        request_id=context.request_id,
     )
 
 

@@ -112,7 +112,7 @@ class ActivityLogAdmin(admin.ModelAdmin):
         "ip_address",
     )
     list_filter = ("action", "entity_type", ("created_at", admin.DateFieldListFilter))
-    search_fields = ("actor_email", "entity_id", "entity_repr", "action")
+    search_fields = ("actor_email", "entity_id", "entity_repr", "action", "=request_id")
     date_hierarchy = "created_at"
     list_select_related = ("actor",)
     readonly_fields = [f.name for f in ActivityLog._meta.fields]

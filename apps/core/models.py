@@ -88,6 +88,9 @@ class ActivityLog(models.Model):
     after = models.JSONField(null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
+    request_id = models.CharField(
+        max_length=64, blank=True, help_text="The request that made the change (its X-Request-ID)."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

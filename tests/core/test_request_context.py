@@ -80,7 +80,7 @@ def test_a_service_called_outside_a_request_records_no_ip(make_user):
     assert current() == EMPTY
     site_settings_update(actor=make_user("admin"), data={"company_name": "Outside"})
     log = ActivityLog.objects.get(entity_type="core.sitesettings")
-    assert (log.ip_address, log.user_agent) == (None, "")
+    assert (log.ip_address, log.user_agent, log.request_id) == (None, "", "")
 
 
 def test_an_admin_action_records_the_ip_and_user_agent(client, make_user):
@@ -91,9 +91,10 @@ def test_an_admin_action_records_the_ip_and_user_agent(client, make_user):
         {"action": "publish_selected", "_selected_action": [article.pk]},
         REMOTE_ADDR="10.7.7.7",
         HTTP_USER_AGENT="admin-agent/3",
+        HTTP_X_REQUEST_ID="admin-req-42",
     )
     assert response.status_code == 302
     assert NewsArticle.objects.get(pk=article.pk).status == "published"
     log = ActivityLog.objects.get(entity_id=str(article.pk), action="news.publish")
-    assert (log.ip_address, log.user_agent) == ("10.7.7.7", "admin-agent/3")
+    assert (log.ip_address, log.user_agent, log.request_id) == ("10.7.7.7", "admin-agent/3", "admin-req-42")
     assert current() == EMPTY
