@@ -89,7 +89,10 @@ class ActivityLog(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
     request_id = models.CharField(
-        max_length=64, blank=True, help_text="The request that made the change (its X-Request-ID)."
+        max_length=64,
+        blank=True,
+        db_default="",  # rows written by SQL (bulk loads, code of the previous release) have none
+        help_text="The request that made the change (its X-Request-ID).",
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
