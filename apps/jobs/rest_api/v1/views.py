@@ -1,5 +1,7 @@
 """Service jobs (``/api/v1/jobs``), the service types, and the provider's dashboard."""
 
+from collections.abc import Callable
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -205,10 +207,8 @@ class _ProviderJobList(generics.ListAPIView):
     permission_classes = [IsProvider]
     serializer_class = JobSerializer
     filter_backends = []
-
-    @staticmethod
-    def select(*, provider: ServiceProvider) -> QuerySet[Job]:
-        raise NotImplementedError
+    # The selector of the list, set by each subclass.
+    select: Callable[..., QuerySet[Job]]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
