@@ -4,13 +4,14 @@ A sales user without the model-wide ``leads.view_inquiry`` sees only the inquiri
 to them. This times, on the database chosen by the environment (as for ``manage.py``):
 
 - each way of reading one page and its total, alternated round-robin, page 1 and the last
-  page: ``current`` (``selectors.assigned_inquiry_page`` as the code stands) and ORM variants
-  of ``Inquiry.objects.filter(assigned_to=user)`` newest first: ``orm_instances`` (model
-  instances and ``count()``), ``orm_values`` (plain ``values()``), ``orm_one`` (``values()``
-  with the total as a scalar subquery: one statement), ``orm_list_values`` (the staff list's
-  ``inquiry_list_values``, what ``current`` does since leads 0006) and
-  ``orm_list_values_one``; plus ``pg_queries`` when the checkout still has
-  ``apps.leads.pg_queries`` (the hand-written statement leads 0006 replaced);
+  page: ``current`` (``selectors.assigned_inquiry_page`` as the code stands: one statement on
+  PostgreSQL, ADR 0006 item 1) and ORM variants of ``Inquiry.objects.filter(assigned_to=user)``
+  newest first: ``orm_instances`` (model instances and ``count()``), ``orm_values`` (plain
+  ``values()``), ``orm_one`` (``values()`` with the total as a scalar subquery: one
+  statement), ``orm_list_values`` (the staff list's ``inquiry_list_values``),
+  ``orm_list_values_one`` and ``orm_own`` (the best found: ``values()`` of the inquiry's own
+  columns, no join for the assignee, who is the user, and ``count()``); plus ``pg_queries``
+  when the checkout still has ``apps.leads.pg_queries`` (the statement leads 0006 replaced);
 - the whole view (``GET /api/v1/inquiries?page_size=20`` through Django's test client, with
   the user's JWT), as the code stands and with each ORM read in place of the selector;
 - ``EXPLAIN ANALYZE`` of the ORM page and count queries.
@@ -31,6 +32,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,7 +109,18 @@ def _orm_reads():
             del row["total"]
         return count, [inquiry_list_item(row=row) for row in rows]
 
+    def orm_own(*, user, offset: int, limit: int):
+        qs = Inquiry.objects.filter(assigned_to=user).order_by("-created_at", "-id")
+        assignee = SimpleNamespace(id=user.pk, email=user.email, full_name=user.full_name)
+        items = []
+        for row in qs.values(*LIST_COLUMNS)[offset : offset + limit]:
+            item = SimpleNamespace(**row)
+            item.assigned_to = assignee
+            items.append(item)
+        return qs.count(), items
+
     return {
+        "orm_own": orm_own,
         "orm_instances": orm_instances,
         "orm_values": orm_values,
         "orm_one": orm_one,
