@@ -19,6 +19,10 @@ app.conf.beat_schedule = {
         "task": "cms.publish_scheduled_articles",
         "schedule": crontab(),  # every minute
     },
+    "catalog.compact-product-status-counts": {
+        "task": "catalog.compact_product_status_counts",
+        "schedule": crontab(minute="*/10"),
+    },
     "orders.expire-unpaid-orders": {
         "task": "orders.expire_unpaid_orders",
         "schedule": crontab(),  # every minute

@@ -93,8 +93,14 @@ SELECT {total} AS total, cur.code AS currency,
   LEFT JOIN catalog_category c ON c.id = p.category_id
  ORDER BY page.n
 """
-# The total: a count of the matching products, in the same statement as the page.
-_COUNT = "(SELECT count(*) FROM catalog_product p WHERE {where})"
+# The total, in the same statement as the page: without other filters, the per-status counts
+# kept by triggers (migration 0006, ADR 0006 item 2); with filters, a count of the matching
+# products.
+_STATUS_COUNT = (
+    "(SELECT coalesce(sum(n), 0)::bigint FROM catalog_product_status_count WHERE status = {status})"
+)
+_FILTERED_COUNT = "(SELECT count(*) FROM catalog_product p WHERE {where})"
+_ALL_COUNT = "(SELECT coalesce(sum(n), 0)::bigint FROM catalog_product_status_count)"
 _PRICE_EXISTS = """EXISTS (SELECT 1 FROM catalog_variant v JOIN catalog_price pr ON pr.variant_id = v.id
     WHERE {conditions})"""
 _IN_STOCK = """EXISTS (SELECT 1 FROM catalog_variant v
@@ -116,6 +122,20 @@ SELECT cur.code AS currency, {cards}{detail}
 # generic plan, planned once per connection; with LIMIT as a parameter the planner would
 # guess 10% of the table and hash-join all of it.
 _STATUS_LITERALS = {value: f"'{value}'" for value in Product.Status.values}
+
+
+COMPACT_STATUS_COUNTS_SQL = """
+WITH folded AS (DELETE FROM catalog_product_status_count RETURNING status, n)
+INSERT INTO catalog_product_status_count (status, n)
+    SELECT status, sum(n) FROM folded GROUP BY status HAVING sum(n) <> 0
+"""
+
+
+def compact_status_counts() -> None:
+    """Fold the appended per-status changes into one row per status (rows of transactions
+    still open are not visible here and stay as they are)."""
+    with connection.cursor() as cursor:
+        cursor.execute(COMPACT_STATUS_COUNTS_SQL)
 
 
 def _like(text: str) -> str:
@@ -196,12 +216,19 @@ def product_page(
         search=search,
         in_stock=in_stock,
     )
+    filtered = category_ids is not None or min_price is not None or max_price is not None
+    if filtered or search or in_stock is not None:
+        total = _FILTERED_COUNT.format(where=where)  # count the matching products
+    elif public or status:  # one status (what the public sees): the trigger-kept count
+        total = _STATUS_COUNT.format(status=_STATUS_LITERALS[Product.Status.ACTIVE if public else status])
+    else:
+        total = _ALL_COUNT
     sql = _PAGE_SQL.format(
         currency_cte=_CURRENCY_CTE,
         order=ORDER_SQL[ordering],
         where=where,
         cards=_CARD_COLUMNS,
-        total=_COUNT.format(where=where),
+        total=total,
         limit=int(limit),
         offset=int(offset),
     )

@@ -1,6 +1,7 @@
-"""catalog 0005: a PostgreSQL database migrated while catalog 0003 still kept per-status
-product counts by triggers loses the triggers, their function and their table; products are
-written and listed as before."""
+"""catalog 0005 and 0006: a PostgreSQL database migrated while catalog 0003 still kept
+per-status product counts by triggers loses that first version (0005) and gets the counts
+again from 0006, started from the products as they are; products are written and listed as
+before, and migrating back to 0005 removes them."""
 
 import pytest
 from django.db import connection
@@ -57,18 +58,42 @@ def _left() -> tuple:
         return table, triggers, cursor.fetchone()[0]
 
 
+DROPPED = [("catalog", "0005_drop_product_status_counts")]
+
+
+def _kept() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT status, sum(n) FROM catalog_product_status_count GROUP BY status HAVING sum(n) <> 0"
+        )
+        return dict(cursor.fetchall())
+
+
+def _leaf():
+    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
-def test_the_status_counts_are_dropped():
+def test_the_first_version_is_dropped_and_the_counts_start_again_exact():
     _migrate(BEFORE)
     with connection.cursor() as cursor:
         cursor.execute(OLD_0003)
+    # Written while the first version (its insert trigger only) counted them.
+    for n in range(4):
+        Product.objects.create(name=f"P {n}", slug=f"p-{n}", status="active" if n < 2 else "archived")
     assert _left() == ("catalog_product_status_count", 4, 1)
 
-    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    _migrate(DROPPED)
     assert _left() == (None, 0, 0)
+    _leaf()
+    assert _left() == ("catalog_product_status_count", 4, 1)
+    assert _kept() == {"active": 2, "archived": 2}
     Product.objects.create(name="After", slug="after")
-    assert selectors.product_page(user=None, currency=None).total == 1
+    Product.objects.filter(slug="p-3").update(status="active")
+    assert _kept() == {"active": 4, "archived": 1}
+    assert selectors.product_page(user=None, currency=None).total == 4
 
-    _migrate(BEFORE)  # and back: nothing to recreate
+    _migrate(DROPPED)  # and back: 0006 removes what it made
     assert _left() == (None, 0, 0)
-    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    _leaf()
+    assert _kept() == {"active": 4, "archived": 1}
