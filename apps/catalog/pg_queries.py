@@ -220,7 +220,8 @@ def product_page(
     if filtered or search or in_stock is not None:
         total = _FILTERED_COUNT.format(where=where)  # count the matching products
     elif public or status:  # one status (what the public sees): the trigger-kept count
-        total = _STATUS_COUNT.format(status=_STATUS_LITERALS[Product.Status.ACTIVE if public else status])
+        counted = Product.Status.ACTIVE if public or status is None else status
+        total = _STATUS_COUNT.format(status=_STATUS_LITERALS[counted])
     else:
         total = _ALL_COUNT
     sql = _PAGE_SQL.format(
