@@ -76,9 +76,10 @@ def test_the_list_total_comes_with_the_page_and_changes_at_once(django_assert_nu
         product_with_variants(name=f"Pump {i}")
     ProductFactory(status="archived")
     anonymous = AnonymousUser()
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(1) as captured:
         page = selectors.product_page(user=anonymous, currency=None, limit=2)
     assert (page.total, len(page.cards)) == (3, 2)
+    assert "catalog_product_status_count" in captured.captured_queries[0]["sql"]  # the kept counts
 
     Product.objects.filter(name="Pump 0").update(status="archived")
     assert selectors.product_page(user=anonymous, currency=None).total == 2

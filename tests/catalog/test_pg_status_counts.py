@@ -13,7 +13,7 @@ from apps.catalog import selectors
 from apps.catalog.models import Product
 from apps.catalog.tasks import compact_product_status_counts
 
-from .factories import ProductFactory, product_with_variants
+from .factories import ProductFactory
 
 pytestmark = pytest.mark.postgres
 
@@ -63,22 +63,6 @@ def test_counts_follow_inserts_updates_and_deletes():
             " WHEN 'archived' THEN 'active' ELSE status END"
         )
     assert kept_counts() == real_counts()
-
-
-@pytest.mark.django_db
-def test_the_list_total_uses_them_and_changes_at_once(django_assert_num_queries):
-    for i in range(3):
-        product_with_variants(name=f"Pump {i}")
-    ProductFactory(status="archived")
-    anonymous = AnonymousUser()
-    with django_assert_num_queries(1):
-        page = selectors.product_page(user=anonymous, currency=None, limit=2)
-    assert (page.total, len(page.cards)) == (3, 2)
-    assert "catalog_product_status_count" in connection.queries[-1]["sql"]
-
-    Product.objects.filter(name="Pump 0").update(status="archived")
-    assert selectors.product_page(user=anonymous, currency=None).total == 2
-    assert selectors.product_page(user=anonymous, currency=None, search="Pump").total == 2
 
 
 @pytest.mark.django_db(transaction=True)
