@@ -219,9 +219,8 @@ def product_page(
     filtered = category_ids is not None or min_price is not None or max_price is not None
     if filtered or search or in_stock is not None:
         total = _FILTERED_COUNT.format(where=where)  # count the matching products
-    elif public or status:  # one status (what the public sees): the trigger-kept count
-        counted = Product.Status.ACTIVE if public or status is None else status
-        total = _STATUS_COUNT.format(status=_STATUS_LITERALS[counted])
+    elif shown := Product.Status.ACTIVE if public else status:  # one status, as ``_where`` reads
+        total = _STATUS_COUNT.format(status=_STATUS_LITERALS[shown])  # its trigger-kept count
     else:
         total = _ALL_COUNT
     sql = _PAGE_SQL.format(

@@ -121,22 +121,20 @@ _JSON_COLUMNS = frozenset(("metadata", "matched_rules"))
 
 
 def _assigned_page_statement(*, user: User, offset: int, limit: int) -> tuple[int, list]:
-    if not limit:
+    rows = []
+    if limit:
+        with connection.cursor() as cursor:
+            cursor.execute(_ASSIGNED_PAGE.format(limit=int(limit), offset=int(offset)), {"user": user.pk})
+            rows = cursor.fetchall()
+    if not rows:  # no page asked for, or past the end: the total alone
         return Inquiry.objects.filter(assigned_to=user).count(), []
-    with connection.cursor() as cursor:
-        cursor.execute(_ASSIGNED_PAGE.format(limit=int(limit), offset=int(offset)), {"user": user.pk})
-        rows = cursor.fetchall()
-    if not rows:  # past the end (or nothing assigned): the total alone
-        return Inquiry.objects.filter(assigned_to=user).count(), []
-    assignee = SimpleNamespace(id=user.pk, email=user.email, full_name=user.full_name)
+    assignee = dict(zip(ASSIGNEE_COLUMNS, (user.pk, user.email, user.full_name), strict=True))
     page = []
     for row in rows:
         values = dict(zip(LIST_COLUMNS, row[1:], strict=True))
         for column in _JSON_COLUMNS:  # jsonb arrives as text, as for JSONField
             values[column] = json.loads(values[column])
-        item = SimpleNamespace(**values)
-        item.assigned_to = assignee
-        page.append(item)
+        page.append(inquiry_list_item(row={**values, **assignee}))
     return rows[0][0], page
 
 
